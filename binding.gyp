@@ -1,0 +1,19 @@
+{
+  "targets": [
+    {
+      "target_name": "jailctl_native",
+      "conditions": [["OS!='linux'", {"type": "none"}]],
+      "sources": ["native/addon.c"],
+      "defines": ["NAPI_VERSION=8"],
+      "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-fvisibility=hidden", "-fstack-protector-strong"]
+    },
+    {
+      "target_name": "jailctl-launch",
+      "type": "executable",
+      "conditions": [["OS!='linux'", {"type": "none"}]],
+      "sources": ["native/launch.c", "native/jail.c", "native/ops.c", "native/plan.c", "native/fail.c"],
+      "cflags": ["-std=gnu11", "-Os", "-Wall", "-Wextra", "-Werror", "-fstack-protector-strong"],
+      "ldflags": ["-static", "-s"]
+    }
+  ]
+}

@@ -1,0 +1,53 @@
+/* One-line failure report. The words come from the plan; this file only adds the syscall
+ * name and the errno, so the launcher can report after Node has exec'd into it. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "fail.h"
+
+static const char *const sys_names[JC_SYS_MAX] = {
+  [JC_SYS_NONE] = "", [JC_SYS_OPEN] = "open", [JC_SYS_OPENAT] = "openat", [JC_SYS_FSTAT] = "fstat",
+  [JC_SYS_WRITE] = "write", [JC_SYS_MKDIR] = "mkdir", [JC_SYS_RMDIR] = "rmdir",
+  [JC_SYS_MOUNT] = "mount", [JC_SYS_UMOUNT2] = "umount2", [JC_SYS_SYMLINK] = "symlink",
+  [JC_SYS_PIVOT_ROOT] = "pivot_root", [JC_SYS_CHDIR] = "chdir", [JC_SYS_SETHOSTNAME] = "sethostname",
+  [JC_SYS_SOCKET] = "socket", [JC_SYS_IOCTL] = "ioctl", [JC_SYS_UNSHARE] = "unshare",
+  [JC_SYS_FORK] = "fork", [JC_SYS_SETRLIMIT] = "setrlimit", [JC_SYS_SETGROUPS] = "setgroups",
+  [JC_SYS_SETRESGID] = "setresgid", [JC_SYS_SETRESUID] = "setresuid", [JC_SYS_PRCTL] = "prctl",
+  [JC_SYS_CAPGET] = "capget", [JC_SYS_CAPSET] = "capset", [JC_SYS_SETSID] = "setsid",
+  [JC_SYS_CLOSE_RANGE] = "close_range", [JC_SYS_SECCOMP] = "seccomp", [JC_SYS_EXECVE] = "execve",
+  [JC_SYS_STATFS] = "statfs", [JC_SYS_CLONE] = "clone", [JC_SYS_READ] = "read",
+};
+
+static const char *errno_name(int err) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
+  const char *name = strerrorname_np(err);
+  if (name) return name;
+#endif
+  static char buf[24];
+  snprintf(buf, sizeof buf, "errno %d", err);
+  return buf;
+}
+
+void jc_report_fail(const struct jc_plan *plan, const struct jc_fail *fail) {
+  const char *describe = "launch plan", *hint = "";
+  const char *sys = "";
+  if (fail->op_index >= 0 && (uint32_t)fail->op_index < plan->nops) {
+    describe = plan->ops[fail->op_index].describe;
+    hint = plan->ops[fail->op_index].hint;
+  }
+  if (fail->sys > 0 && fail->sys < JC_SYS_MAX) sys = sys_names[fail->sys];
+  fprintf(stderr, "jailctl: %s: %s: %s(2): %s (%s)\n", plan->name, describe, sys,
+          errno_name(fail->err), strerror(fail->err));
+  if (hint[0]) fprintf(stderr, "hint: %s\n", hint);
+}
+
+int jc_fail_exit_code(const struct jc_plan *plan, const struct jc_fail *fail) {
+  if (fail->op_index < 0 || (uint32_t)fail->op_index >= plan->nops) return 125;
+  const struct jc_op *op = &plan->ops[fail->op_index];
+  if (op->code == JC_OP_EXECVE && op->nints >= 4 && fail->sys == JC_SYS_EXECVE) {
+    if (fail->err == ENOENT) return (int)op->ints[2];
+    if (fail->err == EACCES || fail->err == ENOEXEC || fail->err == EPERM) return (int)op->ints[3];
+  }
+  return 125;
+}

@@ -1,0 +1,122 @@
+/* Inside the jail. pid 1 builds the jail (JAIL phase ops), forks the service (SERVICE phase
+ * ops, ending in execve) and stays as a tiny reaper. Failures go to the error pipe as a
+ * struct jc_fail; nothing is printed here. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "fail.h"
+#include "jail.h"
+#include "ops.h"
+
+#define STACK_SIZE (256 * 1024)
+
+static pid_t g_service;
+
+static void forward_to_service(int sig) {
+  if (g_service > 0) kill(g_service, sig);
+}
+
+int jc_jail_prepare(const struct jc_plan *plan, struct jc_jail_args *args) {
+  memset(args, 0, sizeof *args);
+  args->plan = plan;
+  args->clone_op = -1;
+  for (uint32_t i = 0; i < plan->nops; i++) {
+    const struct jc_op *op = &plan->ops[i];
+    if (op->code == JC_OP_CLONE_FLAGS && op->nints == 1) {
+      args->clone_flags = (int)op->ints[0];
+      args->clone_op = (int)i;
+    } else if (op->code == JC_OP_FORWARD_SIGNALS) {
+      for (uint32_t s = 0; s < op->nints && args->nsignals < 32; s++) args->signals[args->nsignals++] = (int)op->ints[s];
+    }
+  }
+  if (pipe2(args->sync_pipe, O_CLOEXEC) < 0 || pipe2(args->error_pipe, O_CLOEXEC) < 0 ||
+      pipe2(args->status_pipe, O_CLOEXEC) < 0)
+    return -1;
+  /* Signals that arrive before the handlers are in place stay pending instead of killing us */
+  sigset_t block;
+  sigemptyset(&block);
+  for (int i = 0; i < args->nsignals; i++) sigaddset(&block, args->signals[i]);
+  return sigprocmask(SIG_BLOCK, &block, &args->saved_mask);
+}
+
+static void report(int fd, const struct jc_fail *fail) {
+  ssize_t n;
+  do n = write(fd, fail, sizeof *fail); while (n < 0 && errno == EINTR);
+}
+
+static int run_phase_from(const struct jc_plan *plan, uint32_t start, uint32_t phase, struct jc_fail *fail, uint32_t *stopped_at) {
+  struct jc_ctx ctx = {0};
+  for (uint32_t i = start; i < plan->nops; i++) {
+    if (plan->ops[i].phase != phase) continue;
+    if (plan->ops[i].code == JC_OP_FORK_SERVICE) { *stopped_at = i; return 1; }
+    if (jc_run_op(plan, i, &ctx, fail) < 0) return -1;
+  }
+  *stopped_at = plan->nops;
+  return 0;
+}
+
+static _Noreturn void service_main(struct jc_jail_args *args, uint32_t fork_op) {
+  struct jc_fail fail;
+  uint32_t end;
+  sigprocmask(SIG_SETMASK, &args->saved_mask, NULL); /* the mask survives execve */
+  close(args->status_pipe[1]);
+  if (run_phase_from(args->plan, fork_op + 1, JC_PHASE_SERVICE, &fail, &end) < 0) report(args->error_pipe[1], &fail);
+  else { fail.op_index = -1; fail.sys = JC_SYS_EXECVE; fail.err = ENOEXEC; report(args->error_pipe[1], &fail); }
+  _exit(125);
+}
+
+/* pid 1: forward signals to the service, reap every orphan, and when the service ends hand
+ * its status to the launcher and exit (the kernel then kills whatever is left in the jail). */
+static _Noreturn void reaper_main(struct jc_jail_args *args) {
+  struct sigaction fwd;
+  memset(&fwd, 0, sizeof fwd);
+  fwd.sa_handler = forward_to_service;
+  fwd.sa_flags = SA_RESTART;
+  for (int i = 0; i < args->nsignals; i++) sigaction(args->signals[i], &fwd, NULL);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  sigprocmask(SIG_SETMASK, &args->saved_mask, NULL);
+  for (;;) {
+    int status;
+    pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0 && errno == EINTR) continue;
+    if (pid < 0) _exit(125);
+    if (pid == g_service) {
+      ssize_t n;
+      do n = write(args->status_pipe[1], &status, sizeof status); while (n < 0 && errno == EINTR);
+      _exit(0);
+    }
+  }
+}
+
+static int jail_main(void *arg) {
+  struct jc_jail_args *args = arg;
+  struct jc_fail fail = {-1, JC_SYS_READ, 0};
+  char go;
+  /* If the launcher dies, the jail dies: pid 1's death kills the whole pid namespace */
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  close(args->sync_pipe[1]);
+  close(args->error_pipe[0]);
+  close(args->status_pipe[0]);
+  if (read(args->sync_pipe[0], &go, 1) != 1) _exit(125);
+  close(args->sync_pipe[0]);
+  uint32_t fork_op;
+  int rc = run_phase_from(args->plan, 0, JC_PHASE_JAIL, &fail, &fork_op);
+  if (rc < 0) { report(args->error_pipe[1], &fail); _exit(125); }
+  if (rc == 0) { fail.op_index = -1; fail.sys = JC_SYS_FORK; fail.err = EINVAL; report(args->error_pipe[1], &fail); _exit(125); }
+  g_service = fork();
+  if (g_service < 0) { fail.op_index = (int32_t)fork_op; fail.sys = JC_SYS_FORK; fail.err = errno; report(args->error_pipe[1], &fail); _exit(125); }
+  if (g_service == 0) service_main(args, fork_op);
+  close(args->error_pipe[1]); /* the launcher sees EOF once the service's execve closes its copy */
+  reaper_main(args);
+}
+
+pid_t jc_jail_clone(struct jc_jail_args *args) {
+  static char stack[STACK_SIZE] __attribute__((aligned(16)));
+  return clone(jail_main, stack + sizeof stack, args->clone_flags | SIGCHLD, args);
+}

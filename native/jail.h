@@ -1,0 +1,28 @@
+/* The jail's side of the launch: clone() into new namespaces, pid 1's steps, the service
+ * fork, and the pid-1 reaper that forwards signals and reports the service's status. */
+#ifndef JC_JAIL_H
+#define JC_JAIL_H
+
+#include <signal.h>
+#include <sys/types.h>
+#include "plan.h"
+
+struct jc_jail_args {
+  const struct jc_plan *plan;
+  int clone_flags;
+  int clone_op;            /* index of the CLONE_FLAGS op, for the failure line */
+  int signals[32];         /* signals forwarded from launcher to pid 1 to the service */
+  int nsignals;
+  int sync_pipe[2];        /* parent -> child: "R" releases the child after id maps/cgroup */
+  int error_pipe[2];       /* child -> parent: a struct jc_fail, or EOF when execve succeeded */
+  int status_pipe[2];      /* pid 1 -> parent: the service's raw wait status */
+  sigset_t saved_mask;
+};
+
+/* Reads the config ops, makes the pipes and blocks the forwarded signals. */
+int jc_jail_prepare(const struct jc_plan *plan, struct jc_jail_args *args);
+
+/* clone()s pid 1 of the jail; returns its pid (in our namespace) or -1. */
+pid_t jc_jail_clone(struct jc_jail_args *args);
+
+#endif

@@ -1,0 +1,93 @@
+// Resolving host paths without trusting symlinks: every link met on the way is recorded, so
+// the jail can recreate the same chain (sonames, /lib -> usr/lib) while binds only ever use
+// canonical, symlink-free sources. Pure: reads only through HostFacts.
+import { JailctlError } from '../errors.js';
+import type { FileInfo, HostFacts } from './host.js';
+
+export interface SymlinkHop {
+  /** canonical path of the link itself (its parent directories hold no links) */
+  path: string;
+  /** the link's content, verbatim */
+  target: string;
+}
+
+export interface ResolvedHostPath {
+  /** canonical path: no component is a symlink */
+  real: string;
+  info: FileInfo;
+  /** the links followed, in order */
+  links: SymlinkHop[];
+}
+
+const MAX_LINKS = 40;
+
+/** Lexically normalized absolute path (//, ., .. collapsed; .. at / stays at /). */
+export function normalizePath(path: string): string {
+  const out: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') out.pop();
+    else out.push(part);
+  }
+  return '/' + out.join('/');
+}
+
+export function joinPath(dir: string, name: string): string {
+  return normalizePath(`${dir}/${name}`);
+}
+
+export function dirname(path: string): string {
+  const norm = normalizePath(path);
+  const i = norm.lastIndexOf('/');
+  return i <= 0 ? '/' : norm.slice(0, i);
+}
+
+/** Every ancestor of a path, outermost first, excluding "/" and the path itself. */
+export function ancestors(path: string): string[] {
+  const parts = normalizePath(path).split('/').filter(Boolean);
+  return parts.slice(0, -1).map((_, i) => '/' + parts.slice(0, i + 1).join('/'));
+}
+
+/** True if `path` equals `dir` or lies below it. */
+export function isWithin(path: string, dir: string): boolean {
+  return dir === '/' || path === dir || path.startsWith(dir + '/');
+}
+
+/**
+ * Follows `path` component by component like the kernel would, recording each symlink.
+ * Returns undefined if some component does not exist; throws on loops.
+ */
+export function resolveHostPath(host: HostFacts, path: string): ResolvedHostPath | undefined {
+  if (!path.startsWith('/')) throw new JailctlError('PATH_UNSAFE', `${path}: not an absolute path`);
+  const links: SymlinkHop[] = [];
+  const pending = normalizePath(path).split('/').filter(Boolean);
+  let current = '/';
+  let info: FileInfo | undefined = host.lstat('/');
+  while (pending.length > 0) {
+    const name = pending.shift()!;
+    if (name === '..') {
+      current = dirname(current);
+      info = host.lstat(current);
+      continue;
+    }
+    const candidate = current === '/' ? `/${name}` : `${current}/${name}`;
+    info = host.lstat(candidate);
+    if (info === undefined) return undefined;
+    if (info.kind !== 'symlink') {
+      current = candidate;
+      continue;
+    }
+    const target = host.readlink(candidate);
+    if (target === undefined) return undefined;
+    if (links.length >= MAX_LINKS) {
+      throw new JailctlError('PATH_UNSAFE', `${path}: too many levels of symbolic links`);
+    }
+    links.push({ path: candidate, target });
+    // ".." must apply to the directory the link sits in, so keep it in the pending list
+    const rest = target.split('/').filter((p) => p !== '' && p !== '.');
+    pending.unshift(...rest);
+    if (target.startsWith('/')) current = '/';
+  }
+  if (info === undefined) return undefined;
+  return { real: current, info, links };
+}

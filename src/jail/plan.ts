@@ -1,0 +1,74 @@
+// The launch plan: everything `jailctl run` will do to build the jail and start the service,
+// as plain data. Pure planners produce it (src/jail/build-plan.ts), `--dry-run` prints it, and
+// src/native encodes it for the C launcher, which performs the steps in order and decides nothing.
+
+/** Who performs a step: the launcher before/after the jail, pid 1 of the jail, or the service. */
+export type Phase = 'config' | 'parent' | 'jail' | 'service' | 'cleanup';
+
+export type NamespaceName = 'mount' | 'pid' | 'uts' | 'ipc' | 'net' | 'user' | 'cgroup';
+
+interface StepBase {
+  phase: Phase;
+  /** what the step does, in words; the failure line quotes it */
+  describe: string;
+  /** what to do if it fails */
+  hint?: string;
+  /** a missing target (ENOENT) skips the step instead of failing the jail */
+  optional?: boolean;
+}
+
+/** Mount flags by their kernel names (MS_BIND, MS_RDONLY ...); see src/native/ops.ts. */
+export type MountFlag =
+  | 'MS_RDONLY' | 'MS_NOSUID' | 'MS_NODEV' | 'MS_NOEXEC' | 'MS_REMOUNT' | 'MS_BIND'
+  | 'MS_REC' | 'MS_PRIVATE' | 'MS_SLAVE' | 'MS_STRICTATIME' | 'MS_RELATIME' | 'MS_NOATIME';
+
+export type PlanStep = StepBase & (
+  | { op: 'clone'; namespaces: NamespaceName[] }
+  | { op: 'forward-signals'; signals: string[] }
+  | { op: 'write-child-file'; file: 'uid_map' | 'gid_map' | 'setgroups'; content: string }
+  | { op: 'mkdir'; path: string; mode: number }
+  | { op: 'write-file'; path: string; content: string }
+  | { op: 'attach-cgroup'; procsFile: string }
+  | { op: 'rmdir'; path: string }
+  | { op: 'mount'; source: string; target: string; fstype: string; flags: MountFlag[]; data: string; procDir: string }
+  | { op: 'bind'; source: string; target: string; recursive: boolean; procDir: string }
+  | { op: 'remount'; target: string; flags: MountFlag[]; procDir: string }
+  | { op: 'mkfile'; path: string; mode: number }
+  | { op: 'symlink'; target: string; path: string }
+  | { op: 'pivot-root'; newRoot: string; putOld: string }
+  | { op: 'umount'; target: string; detach: boolean }
+  | { op: 'chdir'; path: string }
+  | { op: 'sethostname'; hostname: string }
+  | { op: 'loopback-up'; interface: string }
+  | { op: 'unshare'; namespaces: NamespaceName[] }
+  | { op: 'fork-service' }
+  | { op: 'rlimit'; resource: string; number: number; soft: bigint; hard: bigint }
+  | { op: 'setgroups'; gids: number[] }
+  | { op: 'setresgid'; gid: number }
+  | { op: 'keepcaps'; on: boolean }
+  | { op: 'setresuid'; uid: number }
+  | { op: 'caps'; bounding: bigint; effective: bigint; permitted: bigint; inheritable: bigint; ambient: bigint; securebits: number | null }
+  | { op: 'no-new-privs' }
+  | { op: 'setsid' }
+  | { op: 'close-fds' }
+  | { op: 'seccomp'; filter: Uint8Array; flags: number; profile: string }
+  | { op: 'execve'; path: string; argv: string[]; env: string[]; exitIfMissing: number; exitIfDenied: number }
+);
+
+export type StepOp = PlanStep['op'];
+
+/** A fully prepared jail launch. */
+export interface LaunchPlan {
+  name: string;
+  namespaces: NamespaceName[];
+  /** summary for humans and `service status`; the steps are authoritative */
+  summary: {
+    command: string[];
+    mounts: number;
+    user: { uid: number; gid: number; groups: number[] };
+    capabilities: string[];
+    seccomp: string | null;
+    cgroup: string[];
+  };
+  steps: PlanStep[];
+}

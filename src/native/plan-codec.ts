@@ -1,0 +1,118 @@
+// Encodes a LaunchPlan into the flat binary form native/plan.c reads: per step an op code,
+// phase, flags, integers and strings. Pure; host byte order, since the host runs the plan.
+import { JailctlError } from '../errors.js';
+import { hostSignalNumber, os } from './os-signals.js';
+import type { LaunchPlan, PlanStep } from '../jail/plan.js';
+import { MNT_DETACH, OPF_OPTIONAL, OP_CODES, PHASE_CODES, PLAN_MAGIC, mountFlags, namespaceFlags } from './ops.js';
+
+type Operand = { ints: bigint[]; strs: (string | Uint8Array)[] };
+
+function operands(step: PlanStep): Operand {
+  const n = (v: number | bigint): bigint => BigInt(v);
+  switch (step.op) {
+    case 'clone': return { ints: [n(namespaceFlags(step.namespaces))], strs: [] };
+    case 'forward-signals': return { ints: step.signals.map((s) => n(signalNumber(s))), strs: [] };
+    case 'write-child-file': return { ints: [], strs: [step.file, step.content] };
+    case 'mkdir': return { ints: [n(step.mode)], strs: [step.path] };
+    case 'write-file': return { ints: [], strs: [step.path, step.content] };
+    case 'attach-cgroup': return { ints: [], strs: [step.procsFile] };
+    case 'rmdir': return { ints: [], strs: [step.path] };
+    case 'mount': return { ints: [n(mountFlags(step.flags))], strs: [step.source, step.target, step.fstype, step.data, step.procDir] };
+    case 'bind': return { ints: [step.recursive ? 1n : 0n], strs: [step.source, step.target, step.procDir] };
+    case 'remount': return { ints: [n(mountFlags(step.flags))], strs: [step.target, step.procDir] };
+    case 'mkfile': return { ints: [n(step.mode)], strs: [step.path] };
+    case 'symlink': return { ints: [], strs: [step.target, step.path] };
+    case 'pivot-root': return { ints: [], strs: [step.newRoot, step.putOld] };
+    case 'umount': return { ints: [step.detach ? n(MNT_DETACH) : 0n], strs: [step.target] };
+    case 'chdir': return { ints: [], strs: [step.path] };
+    case 'sethostname': return { ints: [], strs: [step.hostname] };
+    case 'loopback-up': return { ints: [], strs: [step.interface] };
+    case 'unshare': return { ints: [n(namespaceFlags(step.namespaces))], strs: [] };
+    case 'fork-service': return { ints: [], strs: [] };
+    case 'rlimit': return { ints: [n(step.number), step.soft, step.hard], strs: [] };
+    case 'setgroups': return { ints: step.gids.map(n), strs: [] };
+    case 'setresgid': return { ints: [n(step.gid)], strs: [] };
+    case 'keepcaps': return { ints: [step.on ? 1n : 0n], strs: [] };
+    case 'setresuid': return { ints: [n(step.uid)], strs: [] };
+    case 'caps': return {
+      ints: [step.bounding, step.effective, step.permitted, step.inheritable, step.ambient, n(step.securebits ?? -1)],
+      strs: [],
+    };
+    case 'no-new-privs': return { ints: [], strs: [] };
+    case 'setsid': return { ints: [], strs: [] };
+    case 'close-fds': return { ints: [], strs: [] };
+    case 'seccomp': return { ints: [n(step.flags)], strs: [step.filter] };
+    case 'execve': return {
+      ints: [n(step.argv.length), n(step.env.length), n(step.exitIfMissing), n(step.exitIfDenied)],
+      strs: [step.path, ...step.argv, ...step.env],
+    };
+  }
+}
+
+function signalNumber(name: string): number {
+  const number = hostSignalNumber(name);
+  if (number === undefined) throw new JailctlError('JAIL_INVALID', `unknown signal ${name}`);
+  return number;
+}
+
+class Writer {
+  private chunks: Uint8Array[] = [];
+  private readonly encoder = new TextEncoder();
+
+  u32(value: number): void {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, value, HOST_LE);
+    this.chunks.push(b);
+  }
+
+  i64(value: bigint): void {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigInt64(0, BigInt.asIntN(64, value), HOST_LE);
+    this.chunks.push(b);
+  }
+
+  str(value: string | Uint8Array): void {
+    const bytes = typeof value === 'string' ? this.encoder.encode(value) : value;
+    if (typeof value === 'string' && bytes.includes(0)) throw new JailctlError('JAIL_INVALID', `a launch plan string contains a NUL byte: ${JSON.stringify(value)}`);
+    this.u32(bytes.length);
+    this.chunks.push(bytes, new Uint8Array(1));
+  }
+
+  raw(bytes: Uint8Array): void {
+    this.chunks.push(bytes);
+  }
+
+  bytes(): Uint8Array {
+    const total = this.chunks.reduce((sum, c) => sum + c.length, 0);
+    const out = new Uint8Array(total);
+    let offset = 0;
+    for (const c of this.chunks) {
+      out.set(c, offset);
+      offset += c.length;
+    }
+    return out;
+  }
+}
+
+const HOST_LE = os.endianness() === 'LE';
+
+/** The plan as native/plan.c expects it. */
+export function encodeLaunchPlan(plan: LaunchPlan): Uint8Array {
+  const w = new Writer();
+  w.raw(new TextEncoder().encode(PLAN_MAGIC));
+  w.str(plan.name);
+  w.u32(plan.steps.length);
+  for (const step of plan.steps) {
+    const { ints, strs } = operands(step);
+    w.u32(OP_CODES[step.op]);
+    w.u32(PHASE_CODES[step.phase]);
+    w.u32(step.optional === true ? OPF_OPTIONAL : 0);
+    w.u32(ints.length);
+    w.u32(strs.length);
+    for (const i of ints) w.i64(i);
+    w.str(step.describe);
+    w.str(step.hint ?? '');
+    for (const s of strs) w.str(s);
+  }
+  return w.bytes();
+}
