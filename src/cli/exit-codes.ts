@@ -1,0 +1,10 @@
+// Exit codes, following env(1) and chroot(1): the service's own status passes through.
+
+/** jailctl failed before the command ran: usage, spec, profile, jail setup. */
+export const EXIT_JAILCTL_FAILED = 125;
+/** the command exists but could not be executed (execve EACCES/ENOEXEC) */
+export const EXIT_CANNOT_EXECUTE = 126;
+/** the command was not found */
+export const EXIT_NOT_FOUND = 127;
+/** `profile check` found problems */
+export const EXIT_CHECK_FAILED = 1;

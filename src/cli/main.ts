@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// jailctl's entry point: commander wiring only. Every command's errors end here as one line
+// (plus a hint) and exit status 125, never a stack trace.
+import { Command, CommanderError } from 'commander';
+import { registerRun } from './commands/run.js';
+import { EXIT_JAILCTL_FAILED } from './exit-codes.js';
+import { fail } from './output.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('jailctl')
+    .description('Linux service jailer and seccomp orchestrator')
+    .version('0.1.0')
+    .enablePositionalOptions()
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text.startsWith('error:') ? `jailctl: ${text.slice(7)}` : text) });
+  registerRun(program);
+  return program;
+}
+
+function main(argv: string[]): void {
+  const program = buildProgram();
+  try {
+    program.parse(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander already printed the message; help and version are not errors
+      process.exit(err.exitCode === 0 ? 0 : EXIT_JAILCTL_FAILED);
+    }
+    fail(err);
+  }
+}
+
+main(process.argv);

@@ -1,0 +1,176 @@
+// JailSpec + host facts -> LaunchPlan. Pure: the host is read only through HostFacts, and the
+// seccomp program arrives compiled. The step order is the contract with native/: see the
+// comments at each stage for why it is what it is.
+import { JailctlError } from '../errors.js';
+import { capabilityList, EMPTY_CAPS, parseCapabilities, SECBIT, type CapSets } from './caps.js';
+import { buildCgroupPlan } from './cgroups.js';
+import { resolveElfDeps } from './elf-deps.js';
+import type { HostFacts } from './host.js';
+import { resolveHostPath } from './host-paths.js';
+import { resolveIdentity, type Identity } from './ids.js';
+import { buildJailTree, type BindRequest } from './jail-tree.js';
+import { buildMountSteps } from './mounts.js';
+import type { LaunchPlan, NamespaceName, PlanStep } from './plan.js';
+import { rlimitNumber } from './rlimits.js';
+import type { JailSpec } from './spec.js';
+
+export interface PlanInputs {
+  /** pid the launcher will have (Node's own pid: the launcher replaces it by execve) */
+  launcherPid: number;
+  /** host PATH for finding a bare command name */
+  hostPath: string;
+  /** the compiled seccomp program, when the spec has one */
+  seccomp?: { filter: Uint8Array; profile: string };
+}
+
+/** Root inside a user namespace is this uid/gid outside; 65536 ids are mapped from here. */
+export const USERNS_ID_BASE = 100000;
+export const USERNS_ID_COUNT = 65536;
+export const FORWARDED_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGQUIT'];
+const PROC_MASKS = ['/proc/kcore', '/proc/sysrq-trigger', '/proc/timer_list', '/proc/sched_debug'];
+const STAGING_CANDIDATES = ['/tmp', '/mnt', '/run', '/var'];
+
+export function buildLaunchPlan(spec: JailSpec, host: HostFacts, inputs: PlanInputs): LaunchPlan {
+  const executable = resolveCommand(host, spec.command[0]!, inputs.hostPath);
+  const identity = resolveIdentity(spec.user, spec.group, host.readText('/etc/passwd') ?? '', host.readText('/etc/group') ?? '');
+  if (spec.userns) checkUsernsIds(identity);
+  const caps = readCaps(host, spec.capsFile);
+  if (spec.seccompFile !== undefined && inputs.seccomp === undefined) {
+    throw new JailctlError('NOT_SUPPORTED', `--seccomp ${spec.seccompFile}: no compiled filter was supplied`);
+  }
+  const namespaces: NamespaceName[] = ['mount', 'pid', 'uts', 'ipc'];
+  if (spec.netns) namespaces.push('net');
+  if (spec.userns) namespaces.push('user');
+  const tree = buildJailTree(host, bindRequests(spec, host, executable));
+  const cgroup = buildCgroupPlan(host, limitsOf(spec), spec.name, inputs.launcherPid);
+  const steps: PlanStep[] = [
+    { phase: 'config', op: 'clone', namespaces, describe: `create namespaces (${namespaces.join(', ')})`, hint: 'jailctl run needs root (CAP_SYS_ADMIN) and a kernel with these namespaces' },
+    { phase: 'config', op: 'forward-signals', signals: FORWARDED_SIGNALS, describe: 'forward signals to the service' },
+    ...(spec.userns ? idMapSteps() : []),
+    // cgroup first: the jail's pid 1 is attached before it runs anything, so every process is limited
+    ...(cgroup?.steps ?? []),
+    ...buildMountSteps(tree, {
+      stagingDir: stagingDir(host), tmpfs: spec.tmpfs, proc: spec.proc, sys: spec.sys, dev: spec.dev,
+      userns: spec.userns, netns: spec.netns, procMasks: PROC_MASKS,
+    }),
+    { phase: 'jail', op: 'sethostname', hostname: spec.hostname, describe: `set hostname ${spec.hostname}` },
+    ...(spec.netns ? [{ phase: 'jail', op: 'loopback-up', interface: 'lo', describe: 'bring up lo in the new network namespace' } as PlanStep] : []),
+    // after the cgroup attach, so the new cgroup namespace is rooted at the jail's own cgroup
+    ...(spec.cgroupns ? [{ phase: 'jail', op: 'unshare', namespaces: ['cgroup'], describe: 'create a cgroup namespace' } as PlanStep] : []),
+    { phase: 'jail', op: 'fork-service', describe: 'fork the service from the jail reaper' },
+    ...serviceSteps(spec, host, executable, identity, caps, inputs),
+  ];
+  return {
+    name: spec.name,
+    namespaces: spec.cgroupns ? [...namespaces, 'cgroup'] : namespaces,
+    summary: {
+      command: spec.command,
+      mounts: tree.filter((e) => e.kind === 'bind').length,
+      user: { uid: identity.uid, gid: identity.gid, groups: identity.groups },
+      capabilities: capabilityList(caps.bounding | caps.permitted | caps.ambient),
+      seccomp: inputs.seccomp?.profile ?? null,
+      cgroup: cgroup?.dirs ?? [],
+    },
+    steps,
+  };
+}
+
+/** Finds the executable like execvp(3) would, on the host. */
+export function resolveCommand(host: HostFacts, command: string, hostPath: string): string {
+  const candidates = command.includes('/') ? [command] : hostPath.split(':').filter((d) => d.startsWith('/')).map((d) => `${d}/${command}`);
+  for (const candidate of candidates) {
+    const resolved = resolveHostPath(host, candidate);
+    if (resolved !== undefined && resolved.info.kind === 'file' && (resolved.info.mode & 0o111) !== 0) return candidate;
+  }
+  const where = command.includes('/') ? command : `${command} (searched ${hostPath})`;
+  throw new JailctlError('PATH_MISSING', `command not found: ${where}`, { path: command, hint: 'give the full path of an executable file' });
+}
+
+function bindRequests(spec: JailSpec, host: HostFacts, executable: string): BindRequest[] {
+  const requests: BindRequest[] = [{ source: executable, writable: false, reason: 'the command', origin: 'command' }];
+  if (spec.autoLibs) {
+    const deps = resolveElfDeps(host, executable);
+    for (const dep of deps.files) requests.push({ source: dep.path, writable: false, reason: dep.reason, origin: 'ELF dependency' });
+    // glibc's loader finds multiarch directories only through its cache
+    if (deps.files.length > 0 && host.lstat('/etc/ld.so.cache') !== undefined) {
+      requests.push({ source: '/etc/ld.so.cache', writable: false, reason: 'glibc loader cache', origin: 'ELF dependency' });
+    }
+  }
+  if (spec.user !== undefined) {
+    for (const file of ['/etc/passwd', '/etc/group']) {
+      if (host.lstat(file) !== undefined) requests.push({ source: file, writable: false, reason: 'user database for --user', origin: '--user' });
+    }
+  }
+  for (const bind of spec.binds) {
+    const request: BindRequest = { source: bind.source, writable: bind.writable, reason: `${bind.origin} ${bind.source}`, origin: bind.origin };
+    if (bind.dest !== undefined) request.dest = bind.dest;
+    requests.push(request);
+  }
+  return requests;
+}
+
+function readCaps(host: HostFacts, file: string | undefined): CapSets {
+  if (file === undefined) return EMPTY_CAPS;
+  const text = host.readText(file);
+  if (text === undefined) throw new JailctlError('CAPS_INVALID', `--caps ${file}: cannot read the file`, { path: file });
+  return parseCapabilities(text, file);
+}
+
+function checkUsernsIds(identity: Identity): void {
+  const outside = [identity.uid, identity.gid, ...identity.groups].find((id) => id >= USERNS_ID_COUNT);
+  if (outside !== undefined) {
+    throw new JailctlError('JAIL_INVALID', `--userns maps ids 0-${USERNS_ID_COUNT - 1} only, but the service would run with id ${outside}`, { hint: 'choose a user and group below 65536' });
+  }
+}
+
+function idMapSteps(): PlanStep[] {
+  const map = `0 ${USERNS_ID_BASE} ${USERNS_ID_COUNT}\n`;
+  return [
+    { phase: 'parent', op: 'write-child-file', file: 'uid_map', content: map, describe: `map uids 0-${USERNS_ID_COUNT - 1} to ${USERNS_ID_BASE}+ outside` },
+    { phase: 'parent', op: 'write-child-file', file: 'gid_map', content: map, describe: `map gids 0-${USERNS_ID_COUNT - 1} to ${USERNS_ID_BASE}+ outside` },
+  ];
+}
+
+function limitsOf(spec: JailSpec): { memory?: bigint; pids?: number; cpuWeight?: number } {
+  const limits: { memory?: bigint; pids?: number; cpuWeight?: number } = {};
+  if (spec.memory !== undefined) limits.memory = spec.memory;
+  if (spec.pids !== undefined) limits.pids = spec.pids;
+  if (spec.cpuWeight !== undefined) limits.cpuWeight = spec.cpuWeight;
+  return limits;
+}
+
+function stagingDir(host: HostFacts): string {
+  const dir = STAGING_CANDIDATES.find((d) => host.lstat(d)?.kind === 'dir');
+  if (dir === undefined) throw new JailctlError('NOT_SUPPORTED', `no directory to stage the jail root on (tried ${STAGING_CANDIDATES.join(', ')})`);
+  return dir;
+}
+
+/** In the service process: limits, ids, capabilities, no_new_privs, session, fds, seccomp, exec. */
+function serviceSteps(spec: JailSpec, host: HostFacts, executable: string, id: Identity, caps: CapSets, inputs: PlanInputs): PlanStep[] {
+  const S = 'service' as const;
+  const steps: PlanStep[] = spec.rlimits.map(({ name, value }) => ({
+    phase: S, op: 'rlimit', resource: name, number: rlimitNumber(name, host.arch, `--rlimit ${name}`), soft: value.soft, hard: value.hard, describe: `set rlimit ${name}`,
+  }));
+  steps.push(
+    { phase: S, op: 'setgroups', gids: id.groups, describe: `set supplementary groups ${id.groups.join(',')}` },
+    { phase: S, op: 'setresgid', gid: id.gid, describe: `switch to gid ${id.gid}` },
+  );
+  // dropping the bounding set needs CAP_SETPCAP, which a non-root uid keeps only with KEEPCAPS
+  if (id.uid !== 0) steps.push({ phase: S, op: 'keepcaps', on: true, describe: 'keep capabilities across the uid switch' });
+  steps.push({ phase: S, op: 'setresuid', uid: id.uid, describe: `switch to uid ${id.uid}${id.user ? ` (${id.user})` : ''}` });
+  const nothingKept = caps.bounding === 0n && caps.ambient === 0n;
+  steps.push(
+    { ...caps, phase: S, op: 'caps', securebits: nothingKept ? SECBIT.NOROOT | SECBIT.NOROOT_LOCKED : null, describe: nothingKept ? 'drop every capability' : `keep capabilities ${capabilityList(caps.bounding | caps.permitted).join(',')}` },
+    { phase: S, op: 'no-new-privs', describe: 'set no_new_privs' },
+    { phase: S, op: 'setsid', describe: 'start a new session (no controlling terminal)' },
+    { phase: S, op: 'chdir', path: spec.cwd, describe: `change directory to ${spec.cwd}`, hint: 'the working directory must exist inside the jail (bind it or pass --cwd)' },
+    { phase: S, op: 'close-fds', describe: 'close every descriptor but 0, 1 and 2 at exec' },
+  );
+  if (inputs.seccomp !== undefined) {
+    steps.push({ phase: S, op: 'seccomp', filter: inputs.seccomp.filter, flags: 0, profile: inputs.seccomp.profile, describe: `load seccomp filter ${inputs.seccomp.profile}`, hint: 'check the profile with `jailctl profile check`' });
+  }
+  const env = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
+  steps.push({ phase: S, op: 'execve', path: executable, argv: spec.command, env, exitIfMissing: 127, exitIfDenied: 126, describe: `execute ${executable}` });
+  return steps;
+}
+

@@ -1,0 +1,53 @@
+// `jailctl run`, end to end (edge): read the spec, gather host facts, build the plan, then
+// either print it (--dry-run) or become the launcher. Never starts anything unjailed.
+import { JailctlError } from '../errors.js';
+import { execLaunchPlan } from '../native/index.js';
+import { buildLaunchPlan, type PlanInputs } from './build-plan.js';
+import { createHostFs } from './host-fs.js';
+import type { LaunchPlan } from './plan.js';
+import { compileSeccompForRun } from './seccomp-input.js';
+import { mergeRawSpecs, normalizeJailSpec, type RawJailSpec } from './spec.js';
+import { readJailSpecFile } from './spec-file.js';
+
+export interface RunContext {
+  raw: RawJailSpec;
+  specFile?: string;
+  dryRun: boolean;
+  cwd: string;
+}
+
+/** Builds the plan for a run context (everything but the launch). */
+export function planRun(context: RunContext): LaunchPlan {
+  const fromFile = context.specFile === undefined ? {} : readJailSpecFile(context.specFile);
+  const spec = normalizeJailSpec(mergeRawSpecs(fromFile, context.raw), context.cwd);
+  const host = createHostFs();
+  const inputs: PlanInputs = { launcherPid: process.pid, hostPath: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin' };
+  if (spec.seccompFile !== undefined) inputs.seccomp = compileSeccompForRun(spec.seccompFile, host.arch);
+  return buildLaunchPlan(spec, host, inputs);
+}
+
+/** Prints the plan (dry run) and returns, or replaces this process with the jail's launcher. */
+export function runJail(context: RunContext, print: (plan: LaunchPlan) => void = defaultPrint): void {
+  const plan = planRun(context);
+  if (context.dryRun) {
+    print(plan);
+    return;
+  }
+  if (process.geteuid?.() !== 0) {
+    throw new JailctlError('NOT_SUPPORTED', 'jailctl run needs root: namespaces, mounts and pivot_root need CAP_SYS_ADMIN', {
+      hint: 'run it as root (sudo jailctl run ...), or use --dry-run to see the plan',
+    });
+  }
+  execLaunchPlan(plan);
+}
+
+function defaultPrint(plan: LaunchPlan): void {
+  process.stdout.write(`${JSON.stringify(plan, planReplacer, 2)}\n`);
+}
+
+/** bigints as strings, filters as their size and hex. */
+export function planReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Uint8Array) return { bytes: value.length, hex: Buffer.from(value).toString('hex') };
+  return value;
+}

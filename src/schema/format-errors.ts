@@ -1,0 +1,38 @@
+// ajv errors -> one line per problem: file, JSON path, bad value, what is accepted. Pure.
+import type { ErrorObject } from 'ajv';
+
+function valueAt(data: unknown, pointer: string): unknown {
+  let node: unknown = data;
+  for (const raw of pointer.split('/').slice(1)) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}
+
+function show(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** One message per ajv error, e.g. `spec.json: /ro/0: must be string (got 1)`. */
+export function formatSchemaErrors(file: string, data: unknown, errors: readonly ErrorObject[]): string[] {
+  return errors.map((e) => {
+    const at = e.instancePath === '' ? '(top level)' : e.instancePath;
+    if (e.keyword === 'additionalProperties') {
+      const extra = (e.params as { additionalProperty: string }).additionalProperty;
+      return `${file}: ${at}: unknown key "${extra}"`;
+    }
+    if (e.keyword === 'enum') {
+      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
+      return `${file}: ${at}: ${show(valueAt(data, e.instancePath))} is not one of ${allowed.map(show).join(', ')}`;
+    }
+    if (e.keyword === 'propertyNames') {
+      const name = (e.params as { propertyName: string }).propertyName;
+      return `${file}: ${at}: key ${show(name)} is not allowed`;
+    }
+    const got = e.instancePath === '' ? '' : ` (got ${show(valueAt(data, e.instancePath))})`;
+    return `${file}: ${at}: ${e.message ?? 'is invalid'}${got}`;
+  });
+}
