@@ -13,6 +13,8 @@ export type JailctlErrorCode =
   | 'ELF_MALFORMED'
   | 'ELF_DEP_MISSING'
   | 'PATH_MISSING'
+  | 'COMMAND_NOT_FOUND'
+  | 'COMMAND_NOT_EXECUTABLE'
   | 'PATH_UNSAFE'
   | 'CAPS_INVALID'
   | 'USER_UNKNOWN'

@@ -8,3 +8,11 @@ export const EXIT_CANNOT_EXECUTE = 126;
 export const EXIT_NOT_FOUND = 127;
 /** `profile check` found problems */
 export const EXIT_CHECK_FAILED = 1;
+
+/** The exit status for an error that stopped jailctl before the command ran. */
+export function exitCodeFor(err: unknown): number {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'COMMAND_NOT_FOUND') return EXIT_NOT_FOUND;
+  if (code === 'COMMAND_NOT_EXECUTABLE') return EXIT_CANNOT_EXECUTE;
+  return EXIT_JAILCTL_FAILED;
+}

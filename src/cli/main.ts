@@ -3,7 +3,7 @@
 // (plus a hint) and exit status 125, never a stack trace.
 import { Command, CommanderError } from 'commander';
 import { registerRun } from './commands/run.js';
-import { EXIT_JAILCTL_FAILED } from './exit-codes.js';
+import { EXIT_JAILCTL_FAILED, exitCodeFor } from './exit-codes.js';
 import { fail } from './output.js';
 
 export function buildProgram(): Command {
@@ -29,7 +29,7 @@ function main(argv: string[]): void {
       // commander already printed the message; help and version are not errors
       process.exit(err.exitCode === 0 ? 0 : EXIT_JAILCTL_FAILED);
     }
-    fail(err);
+    fail(err, exitCodeFor(err));
   }
 }
 

@@ -78,12 +78,18 @@ export function buildLaunchPlan(spec: JailSpec, host: HostFacts, inputs: PlanInp
 /** Finds the executable like execvp(3) would, on the host. */
 export function resolveCommand(host: HostFacts, command: string, hostPath: string): string {
   const candidates = command.includes('/') ? [command] : hostPath.split(':').filter((d) => d.startsWith('/')).map((d) => `${d}/${command}`);
+  let notExecutable: string | undefined;
   for (const candidate of candidates) {
     const resolved = resolveHostPath(host, candidate);
-    if (resolved !== undefined && resolved.info.kind === 'file' && (resolved.info.mode & 0o111) !== 0) return candidate;
+    if (resolved === undefined || resolved.info.kind === 'dir') continue;
+    if (resolved.info.kind === 'file' && (resolved.info.mode & 0o111) !== 0) return candidate;
+    notExecutable ??= candidate;
+  }
+  if (notExecutable !== undefined) {
+    throw new JailctlError('COMMAND_NOT_EXECUTABLE', `${notExecutable}: not an executable file`, { path: notExecutable, hint: 'chmod +x it, or run it through its interpreter' });
   }
   const where = command.includes('/') ? command : `${command} (searched ${hostPath})`;
-  throw new JailctlError('PATH_MISSING', `command not found: ${where}`, { path: command, hint: 'give the full path of an executable file' });
+  throw new JailctlError('COMMAND_NOT_FOUND', `command not found: ${where}`, { path: command, hint: 'give the full path of an executable file' });
 }
 
 function bindRequests(spec: JailSpec, host: HostFacts, executable: string): BindRequest[] {
