@@ -6,7 +6,7 @@ import { capabilityList, EMPTY_CAPS, parseCapabilities, SECBIT, type CapSets } f
 import { buildCgroupPlan } from './cgroups.js';
 import { resolveElfDeps } from './elf-deps.js';
 import type { HostFacts } from './host.js';
-import { resolveHostPath } from './host-paths.js';
+import { joinPath, resolveHostPath } from './host-paths.js';
 import { resolveIdentity, type Identity } from './ids.js';
 import { buildJailTree, type BindRequest } from './jail-tree.js';
 import { buildMountSteps } from './mounts.js';
@@ -19,6 +19,8 @@ export interface PlanInputs {
   launcherPid: number;
   /** host PATH for finding a bare command name */
   hostPath: string;
+  /** host working directory, for a relative command path */
+  hostCwd?: string;
   /** the compiled seccomp program, when the spec has one */
   seccomp?: { filter: Uint8Array; profile: string };
 }
@@ -31,7 +33,7 @@ const PROC_MASKS = ['/proc/kcore', '/proc/sysrq-trigger', '/proc/timer_list', '/
 const STAGING_CANDIDATES = ['/tmp', '/mnt', '/run', '/var'];
 
 export function buildLaunchPlan(spec: JailSpec, host: HostFacts, inputs: PlanInputs): LaunchPlan {
-  const executable = resolveCommand(host, spec.command[0]!, inputs.hostPath);
+  const executable = resolveCommand(host, spec.command[0]!, inputs.hostPath, inputs.hostCwd ?? '/');
   const identity = resolveIdentity(spec.user, spec.group, host.readText('/etc/passwd') ?? '', host.readText('/etc/group') ?? '');
   if (spec.userns) checkUsernsIds(identity);
   const caps = readCaps(host, spec.capsFile);
@@ -76,8 +78,8 @@ export function buildLaunchPlan(spec: JailSpec, host: HostFacts, inputs: PlanInp
 }
 
 /** Finds the executable like execvp(3) would, on the host. */
-export function resolveCommand(host: HostFacts, command: string, hostPath: string): string {
-  const candidates = command.includes('/') ? [command] : hostPath.split(':').filter((d) => d.startsWith('/')).map((d) => `${d}/${command}`);
+export function resolveCommand(host: HostFacts, command: string, hostPath: string, hostCwd = '/'): string {
+  const candidates = command.startsWith('/') ? [command] : command.includes('/') ? [joinPath(hostCwd, command)] : hostPath.split(':').filter((d) => d.startsWith('/')).map((d) => `${d}/${command}`);
   let notExecutable: string | undefined;
   for (const candidate of candidates) {
     const resolved = resolveHostPath(host, candidate);

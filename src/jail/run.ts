@@ -21,7 +21,7 @@ export function planRun(context: RunContext): LaunchPlan {
   const fromFile = context.specFile === undefined ? {} : readJailSpecFile(context.specFile);
   const spec = normalizeJailSpec(mergeRawSpecs(fromFile, context.raw), context.cwd);
   const host = createHostFs();
-  const inputs: PlanInputs = { launcherPid: process.pid, hostPath: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin' };
+  const inputs: PlanInputs = { launcherPid: process.pid, hostPath: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin', hostCwd: context.cwd };
   if (spec.seccompFile !== undefined) inputs.seccomp = compileSeccompForRun(spec.seccompFile, host.arch);
   return buildLaunchPlan(spec, host, inputs);
 }
