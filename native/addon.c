@@ -2,6 +2,7 @@
  * the native launcher (Node 20 has no execve), handing it the encoded plan in a memfd. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <node_api.h>
 #include <stdio.h>
 #include <string.h>
@@ -55,6 +56,11 @@ static napi_value exec_launcher(napi_env env, napi_callback_info info) {
   int fd = memfd_create("jailctl-plan", 0); /* no CLOEXEC: the launcher inherits it */
   if (fd < 0) return throw_errno(env, "memfd_create", errno);
   if (write_all(fd, data, length) < 0) { int e = errno; close(fd); return throw_errno(env, "write plan", e); }
+  /* Node marks every descriptor close-on-exec at start-up; stdio must reach the launcher */
+  for (int std = 0; std < 3; std++) {
+    int flags = fcntl(std, F_GETFD);
+    if (flags >= 0) fcntl(std, F_SETFD, flags & ~FD_CLOEXEC);
+  }
   char fd_arg[16];
   snprintf(fd_arg, sizeof fd_arg, "%d", fd);
   char *const args[] = {"jailctl-launch", fd_arg, NULL};

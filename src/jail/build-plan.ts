@@ -51,6 +51,7 @@ export function buildLaunchPlan(spec: JailSpec, host: HostFacts, inputs: PlanInp
     ...(spec.userns ? idMapSteps() : []),
     // cgroup first: the jail's pid 1 is attached before it runs anything, so every process is limited
     ...(cgroup?.steps ?? []),
+    ...(spec.userns ? becomeNamespaceRoot() : []),
     ...buildMountSteps(tree, {
       stagingDir: stagingDir(host), tmpfs: spec.tmpfs, proc: spec.proc, sys: spec.sys, dev: spec.dev,
       userns: spec.userns, netns: spec.netns, procMasks: PROC_MASKS,
@@ -136,6 +137,16 @@ function idMapSteps(): PlanStep[] {
   return [
     { phase: 'parent', op: 'write-child-file', file: 'uid_map', content: map, describe: `map uids 0-${USERNS_ID_COUNT - 1} to ${USERNS_ID_BASE}+ outside` },
     { phase: 'parent', op: 'write-child-file', file: 'gid_map', content: map, describe: `map gids 0-${USERNS_ID_COUNT - 1} to ${USERNS_ID_BASE}+ outside` },
+  ];
+}
+
+/** The clone()d child keeps its outside ids, which the new map leaves unmapped; it becomes root
+ * of its user namespace (uid 100000 outside) before touching any file. */
+function becomeNamespaceRoot(): PlanStep[] {
+  return [
+    { phase: 'jail', op: 'setgroups', gids: [], describe: 'drop supplementary groups in the user namespace' },
+    { phase: 'jail', op: 'setresgid', gid: 0, describe: 'become gid 0 of the user namespace' },
+    { phase: 'jail', op: 'setresuid', uid: 0, describe: 'become uid 0 of the user namespace' },
   ];
 }
 

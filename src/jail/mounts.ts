@@ -136,7 +136,7 @@ function procSteps(masks: readonly string[]): PlanStep[] {
 function sysSteps(bindHost: boolean): PlanStep[] {
   const sys = inJail('/sys');
   const mount: PlanStep = bindHost
-    ? { phase: J, op: 'bind', source: `${OLD_ROOT}/sys`, target: sys, recursive: false, procDir: OLD_PROC, describe: "bind the host's /sys (a user namespace cannot mount sysfs without its own network namespace)" }
+    ? { phase: J, op: 'bind', source: `${OLD_ROOT}/sys`, target: sys, recursive: true, procDir: OLD_PROC, describe: "bind the host's /sys (a user namespace cannot mount sysfs without its own network namespace)" }
     : { phase: J, op: 'mount', source: 'sysfs', target: sys, fstype: 'sysfs', flags: ['MS_RDONLY', 'MS_NOSUID', 'MS_NODEV', 'MS_NOEXEC'], data: '', procDir: OLD_PROC, describe: 'mount /sys read-only' };
   return [
     { phase: J, op: 'mkdir', path: sys, mode: 0o555, describe: 'create /sys' },

@@ -122,11 +122,11 @@ t.test('--memory stops a memory hog', async (t) => {
 
 t.test('--pids stops a fork bomb', async (t) => {
   const bomb = 'i=0; while [ $i -lt 40 ]; do sleep 2 & i=$((i+1)); done; echo all-forked';
-  const limited = sh(bomb, '--pids', '10', '--ro', '/bin/sleep');
+  const limited = sh(bomb, '--dev', '--pids', '10', '--ro', '/bin/sleep');
   t.not(limited.code, 0);
   t.notMatch(limited.stdout, /all-forked/);
   t.match(limited.stderr, /fork|Resource temporarily unavailable/i);
-  const unlimited = sh(bomb.replace('sleep 2', 'sleep 0.1'), '--ro', '/bin/sleep');
+  const unlimited = sh(bomb.replace('sleep 2', 'sleep 0.1'), '--dev', '--ro', '/bin/sleep');
   t.equal(unlimited.code, 0, unlimited.stderr);
   t.match(unlimited.stdout, /all-forked/);
 });
