@@ -13,6 +13,7 @@
 #include "fail.h"
 #include "jail.h"
 #include "ops.h"
+#include "resident.h"
 
 #define STACK_SIZE (256 * 1024)
 
@@ -81,6 +82,7 @@ static _Noreturn void reaper_main(struct jc_jail_args *args) {
   for (int i = 0; i < args->nsignals; i++) sigaction(args->signals[i], &fwd, NULL);
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   sigprocmask(SIG_SETMASK, &args->saved_mask, NULL);
+  jc_trim_resident();
   for (;;) {
     int status;
     pid_t pid = waitpid(-1, &status, 0);

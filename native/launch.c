@@ -17,6 +17,7 @@
 #include "fail.h"
 #include "jail.h"
 #include "ops.h"
+#include "resident.h"
 
 static pid_t g_child;
 
@@ -93,6 +94,7 @@ static int supervise(const struct jc_plan *plan, struct jc_jail_args *args, pid_
   fwd.sa_flags = SA_RESTART;
   for (int i = 0; i < args->nsignals; i++) sigaction(args->signals[i], &fwd, NULL);
   sigprocmask(SIG_SETMASK, &args->saved_mask, NULL);
+  jc_trim_resident();
   int status = 0, service_status = 0;
   reap(child, &status);
   ssize_t n;
