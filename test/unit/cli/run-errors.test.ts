@@ -2,7 +2,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { jailctl } from '../../helpers/jailctl.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'jailctl-cli-'));
@@ -12,7 +12,7 @@ const file = (name: string, text: string) => {
   return path;
 };
 
-function expectOneLineError(t: Tap.Test, args: string[], pattern: RegExp, code = 125) {
+function expectOneLineError(t: Test, args: string[], pattern: RegExp, code = 125) {
   const r = jailctl(args);
   t.equal(r.code, code, `exit ${code}: ${r.stderr}`);
   t.equal(r.stdout, '', 'nothing on stdout');
@@ -21,9 +21,6 @@ function expectOneLineError(t: Tap.Test, args: string[], pattern: RegExp, code =
   t.match(lines[0], pattern);
   t.notMatch(r.stderr, /\n\s+at /, 'no stack trace');
 }
-
-type Tap = typeof t;
-declare namespace Tap { type Test = Parameters<Parameters<typeof t.test>[1]>[0] }
 
 t.test('unknown option', async (t) => expectOneLineError(t, ['run', '--bogus', '--', '/bin/true'], /^jailctl: unknown option '--bogus'/));
 t.test('missing bind source', async (t) => expectOneLineError(t, ['run', '--no-auto-libs', '--ro', '/does/not/exist', '--', '/bin/true'], /^jailctl: --ro \/does\/not\/exist: no such file or directory on the host$/));

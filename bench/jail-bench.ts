@@ -1,0 +1,87 @@
+// `jailctl run` against peers, measured in the same run: start-up time of /bin/true in a full
+// jail versus bwrap, unshare(1), a plain exec and `node -e 0`; and the resident memory the
+// jail's supervision costs beside a jailed `sleep`.
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ensurePackage, have, timeCommand, type Row } from './table.js';
+
+const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const RUNS = 15;
+const FULL_JAIL = ['--proc', '--dev', '--netns', '--tmpfs', '/tmp'];
+
+function bwrapArgs(): string[] {
+  // the binds jailctl makes by itself for /bin/true, done by hand: /usr and the merged-/usr links
+  return ['bwrap', '--unshare-all', '--die-with-parent', '--new-session', '--ro-bind', '/usr', '/usr',
+    '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64', '--symlink', 'usr/bin', '/bin',
+    '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--cap-drop', 'ALL', '/bin/true'];
+}
+
+export function runStartupBench(): Row[] {
+  const rows: Row[] = [];
+  const plain = timeCommand(['/bin/true'], RUNS);
+  const node = timeCommand([process.execPath, '-e', '0'], RUNS);
+  const jail = timeCommand([process.execPath, CLI, 'run', ...FULL_JAIL, '--', '/bin/true'], RUNS);
+  const unshare = timeCommand(['unshare', '--mount', '--pid', '--uts', '--ipc', '--net', '--fork', '--mount-proc', '/bin/true'], RUNS);
+  const hasBwrap = ensurePackage('bwrap', 'bubblewrap');
+  const bwrap = hasBwrap ? timeCommand(bwrapArgs(), RUNS) : undefined;
+  const ms = (v: number) => `${v.toFixed(2)} ms`;
+  rows.push({ bench: 'startup /bin/true', subject: 'plain exec', value: ms(plain.median) });
+  rows.push({ bench: 'startup /bin/true', subject: 'node -e 0', value: ms(node.median) });
+  rows.push({ bench: 'startup /bin/true', subject: 'unshare(1) mnt,pid,uts,ipc,net', value: ms(unshare.median), note: unshare.ok ? '' : 'failed' });
+  if (bwrap) rows.push({ bench: 'startup /bin/true', subject: 'bwrap --unshare-all', value: ms(bwrap.median), note: bwrap.ok ? '' : `failed: ${bwrap.stderr.trim()}` });
+  rows.push({ bench: 'startup /bin/true', subject: `jailctl run ${FULL_JAIL.join(' ')}`, value: ms(jail.median), note: jail.ok ? '' : `failed: ${jail.stderr.trim()}` });
+  const setup = jail.median - node.median;
+  rows.push({
+    bench: 'startup /bin/true',
+    subject: 'jailctl setup beyond node start',
+    value: ms(setup),
+    note: bwrap ? `${(setup / bwrap.median).toFixed(2)}x bwrap's whole run (target <= 1.00x)` : 'bwrap unavailable',
+  });
+  return rows;
+}
+
+function rssAndPss(pid: number): { rss: number; pss: number } {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? 0);
+  return { rss: field('Rss'), pss: field('Pss') };
+}
+
+function descendants(root: number): number[] {
+  const out = spawnSync('ps', ['-e', '-o', 'pid=,ppid=,comm='], { encoding: 'utf8' }).stdout;
+  const procs = out.trim().split('\n').map((l) => l.trim().split(/\s+/)).map(([pid, ppid, comm]) => ({ pid: Number(pid), ppid: Number(ppid), comm: comm! }));
+  const result: number[] = [];
+  const walk = (pid: number) => {
+    for (const p of procs.filter((q) => q.ppid === pid)) {
+      result.push(p.pid);
+      walk(p.pid);
+    }
+  };
+  walk(root);
+  return result;
+}
+
+/** Memory of everything in the chain except the service (`sleep`). */
+async function supervisionMemory(argv: string[]): Promise<{ rss: number; pss: number; processes: number } | undefined> {
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 700));
+  const comm = (pid: number) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  const chain = [child.pid!, ...descendants(child.pid!)].filter((pid) => comm(pid) !== 'sleep');
+  const total = chain.map(rssAndPss).reduce((a, b) => ({ rss: a.rss + b.rss, pss: a.pss + b.pss }), { rss: 0, pss: 0 });
+  child.kill('SIGTERM');
+  await new Promise((r) => child.on('exit', r));
+  return { ...total, processes: chain.length };
+}
+
+export async function runMemoryBench(): Promise<Row[]> {
+  const rows: Row[] = [];
+  const jail = await supervisionMemory([process.execPath, CLI, 'run', ...FULL_JAIL, '--', '/bin/sleep', '5']);
+  if (jail) rows.push({ bench: 'resident beside sleep', subject: 'jailctl (launcher + pid-1 reaper)', value: `${jail.rss} kB RSS, ${jail.pss} kB PSS`, note: `${jail.processes} processes; target <= 1024 kB` });
+  if (have('bwrap')) {
+    const args = bwrapArgs();
+    args[args.length - 1] = '/bin/sleep';
+    const bw = await supervisionMemory([...args, '5']);
+    if (bw) rows.push({ bench: 'resident beside sleep', subject: 'bwrap', value: `${bw.rss} kB RSS, ${bw.pss} kB PSS`, note: `${bw.processes} processes` });
+  }
+  return rows;
+}

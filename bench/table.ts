@@ -1,0 +1,49 @@
+// Benchmark plumbing: timing commands in the same run, medians, and a plain-text table.
+import { spawnSync } from 'node:child_process';
+
+export interface Row {
+  bench: string;
+  subject: string;
+  value: string;
+  note?: string;
+}
+
+/** Median wall time in ms of `runs` executions of argv (after one warm-up run). */
+export function timeCommand(argv: string[], runs: number): { median: number; ok: boolean; stderr: string } {
+  const times: number[] = [];
+  let ok = true;
+  let stderr = '';
+  for (let i = 0; i <= runs; i++) {
+    const start = process.hrtime.bigint();
+    const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if (r.status !== 0) {
+      ok = false;
+      stderr = r.stderr;
+    }
+    if (i > 0) times.push(ms);
+  }
+  times.sort((a, b) => a - b);
+  return { median: times[Math.floor(times.length / 2)]!, ok, stderr };
+}
+
+export function printTable(rows: readonly Row[]): void {
+  const headers = ['bench', 'subject', 'value', 'note'];
+  const cells = rows.map((r) => [r.bench, r.subject, r.value, r.note ?? '']);
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) => `| ${c.map((x, i) => x.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(line(headers));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const c of cells) console.log(line(c));
+}
+
+export function have(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** Installs a Debian package if its command is missing (benchmarks compare against peers). */
+export function ensurePackage(command: string, pkg: string): boolean {
+  if (have(command)) return true;
+  spawnSync('sh', ['-c', `apt-get install -y -qq ${pkg} >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq ${pkg}) >/dev/null 2>&1`], { stdio: 'ignore' });
+  return have(command);
+}
