@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ensurePackage, have, timeCommand, type Row } from './table.js';
 
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../dist/jailctl.mjs', import.meta.url));
 const RUNS = 15;
 const FULL_JAIL = ['--proc', '--dev', '--netns', '--tmpfs', '/tmp'];
 

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // jailctl's entry point: commander wiring only. Every command's errors end here as one line
 // (plus a hint) and exit status 125, never a stack trace.
 import { Command, CommanderError } from 'commander';

@@ -8,11 +8,20 @@ import { fileURLToPath } from 'node:url';
 import { JailctlError } from '../errors.js';
 import type { NativeAddon } from './types.js';
 
-const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The folder holding binding.gyp: dist/ and build/ are beside it (works bundled or not). */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'binding.gyp'))) {
+    const parent = dirname(dir);
+    if (parent === dir) return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+    dir = parent;
+  }
+  return dir;
+}
 
 function candidateDirs(): string[] {
   const fromEnv = process.env['JAILCTL_NATIVE_DIR'];
-  return [...(fromEnv ? [fromEnv] : []), join(PACKAGE_ROOT, 'build', 'Release'), join(PACKAGE_ROOT, 'build', 'Debug')];
+  return [...(fromEnv ? [fromEnv] : []), join(packageRoot(), 'build', 'Release'), join(packageRoot(), 'build', 'Debug')];
 }
 
 function findBuilt(file: string): string {

@@ -1,8 +1,8 @@
-// Runs the built CLI (dist/cli/main.js) as a child process and collects its output.
+// Runs the built CLI (dist/jailctl.mjs) as a child process and collects its output.
 import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const CLI = fileURLToPath(new URL('../../../dist/cli/main.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../../dist/jailctl.mjs', import.meta.url));
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface Result {

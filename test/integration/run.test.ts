@@ -44,7 +44,7 @@ t.test('--rw and --tmpfs are writable, --ro is not', async (t) => {
 
 t.test('no descriptor leaks into the jail', async (t) => {
   // fd 3 is open in jailctl (a pipe from this test); the service must not have it
-  const r = spawnSync(process.execPath, [new URL('../../../dist/cli/main.js', import.meta.url).pathname, 'run', '--proc', '--', '/bin/ls', '/proc/self/fd'], {
+  const r = spawnSync(process.execPath, [new URL('../../../dist/jailctl.mjs', import.meta.url).pathname, 'run', '--proc', '--', '/bin/ls', '/proc/self/fd'], {
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'], encoding: 'utf8', timeout: 20_000,
   });
   t.equal(r.status, 0, r.stderr);
