@@ -1,0 +1,76 @@
+// The encoded plan as the C launcher reads it: layout checks here, and the real launcher fed
+// good and bad plans (it must refuse anything malformed before doing anything).
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import type { LaunchPlan } from '../../../src/jail/plan.js';
+import { encodeLaunchPlan } from '../../../src/native/plan-codec.js';
+
+const LAUNCHER = fileURLToPath(new URL('../../../../build/Release/jailctl-launch', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'jailctl-codec-'));
+
+const plan: LaunchPlan = {
+  name: 'probe',
+  namespaces: [],
+  summary: { command: ['/bin/true'], mounts: 0, user: { uid: 0, gid: 0, groups: [] }, capabilities: [], seccomp: null, cgroup: [] },
+  steps: [
+    { phase: 'config', op: 'clone', namespaces: ['mount'], describe: 'clone' },
+    { phase: 'jail', op: 'chdir', path: '/nonexistent-dir-for-codec-test', describe: 'enter the missing directory', hint: 'it does not exist' },
+    { phase: 'jail', op: 'fork-service', describe: 'fork' },
+    { phase: 'service', op: 'execve', path: '/bin/true', argv: ['true'], env: [], exitIfMissing: 127, exitIfDenied: 126, describe: 'exec' },
+  ],
+};
+
+t.test('layout: magic, name, count, then ops', async (t) => {
+  const bytes = encodeLaunchPlan(plan);
+  t.equal(new TextDecoder().decode(bytes.subarray(0, 8)), 'JCPLAN01');
+  const view = new DataView(bytes.buffer, bytes.byteOffset);
+  const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  t.equal(view.getUint32(8, le), 5, 'name length');
+  t.equal(new TextDecoder().decode(bytes.subarray(12, 17)), 'probe');
+  t.equal(bytes[17], 0, 'NUL-terminated');
+  t.equal(view.getUint32(18, le), 4, 'step count');
+  t.equal(view.getUint32(22, le), 1, 'first op code: clone');
+});
+
+t.test('a string with a NUL byte is refused', async (t) => {
+  const bad: LaunchPlan = { ...plan, steps: [{ phase: 'jail', op: 'chdir', path: 'a\0b', describe: 'x' }] };
+  t.throws(() => encodeLaunchPlan(bad), { code: 'JAIL_INVALID', message: /NUL byte/ });
+});
+
+function runLauncher(bytes: Uint8Array) {
+  const file = join(dir, `plan-${Math.random()}`);
+  writeFileSync(file, bytes);
+  const fd = openSync(file, 'r');
+  try {
+    return spawnSync(LAUNCHER, ['3'], { stdio: ['ignore', 'pipe', 'pipe', fd], encoding: 'utf8', timeout: 10_000 });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+t.test('the launcher refuses malformed plans', { skip: existsSync(LAUNCHER) ? false : 'launcher not built' }, async (t) => {
+  const good = encodeLaunchPlan(plan);
+  const cases: [string, Uint8Array, RegExp][] = [
+    ['bad magic', new TextEncoder().encode('NOTAPLAN'), /launch plan: bad magic/],
+    ['truncated', good.subarray(0, good.length - 3), /launch plan: malformed operation/],
+    ['trailing bytes', new Uint8Array([...good, 1, 2]), /launch plan: trailing bytes/],
+  ];
+  for (const [name, bytes, message] of cases) {
+    const r = runLauncher(bytes);
+    t.equal(r.status, 125, name);
+    t.match(r.stderr, message, name);
+  }
+  const usage = spawnSync(LAUNCHER, [], { encoding: 'utf8' });
+  t.equal(usage.status, 125);
+  t.match(usage.stderr, /run by jailctl, not by hand/);
+});
+
+t.test('a failing step is reported with its words, syscall and errno, and exits 125', { skip: existsSync(LAUNCHER) && process.geteuid?.() === 0 ? false : 'needs root and the launcher' }, async (t) => {
+  const r = runLauncher(encodeLaunchPlan(plan));
+  t.equal(r.status, 125);
+  t.equal(r.stderr, 'jailctl: probe: enter the missing directory: chdir(2): ENOENT (No such file or directory)\nhint: it does not exist\n');
+});
