@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -27,6 +28,7 @@ int jc_jail_prepare(const struct jc_plan *plan, struct jc_jail_args *args) {
   memset(args, 0, sizeof *args);
   args->plan = plan;
   args->clone_op = -1;
+  args->trace_fd = -1;
   for (uint32_t i = 0; i < plan->nops; i++) {
     const struct jc_op *op = &plan->ops[i];
     if (op->code == JC_OP_CLONE_FLAGS && op->nints == 1) {
@@ -34,6 +36,15 @@ int jc_jail_prepare(const struct jc_plan *plan, struct jc_jail_args *args) {
       args->clone_op = (int)i;
     } else if (op->code == JC_OP_FORWARD_SIGNALS) {
       for (uint32_t s = 0; s < op->nints && args->nsignals < 32; s++) args->signals[args->nsignals++] = (int)op->ints[s];
+    } else if (op->code == JC_OP_TRACE && op->nints >= 1 && (op->nints - 1) % 5 == 0) {
+      args->trace_fd = (int)op->ints[0];
+      args->ncaptures = (int)((op->nints - 1) / 5);
+      args->captures = calloc((size_t)args->ncaptures + 1, sizeof *args->captures);
+      if (!args->captures) return -1;
+      for (int c = 0; c < args->ncaptures; c++) {
+        const int64_t *v = &op->ints[1 + 5 * c];
+        args->captures[c] = (struct jc_capture){(uint32_t)v[0], (int32_t)v[1], (int32_t)v[2], (int32_t)v[3], (int32_t)v[4]};
+      }
     }
   }
   if (pipe2(args->sync_pipe, O_CLOEXEC) < 0 || pipe2(args->error_pipe, O_CLOEXEC) < 0 ||
@@ -83,6 +94,12 @@ static _Noreturn void reaper_main(struct jc_jail_args *args) {
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   sigprocmask(SIG_SETMASK, &args->saved_mask, NULL);
   jc_trim_resident();
+  if (args->trace_fd >= 0) {
+    int status = jc_trace_loop(g_service, args->trace_fd, args->captures, args->ncaptures);
+    ssize_t n;
+    do n = write(args->status_pipe[1], &status, sizeof status); while (n < 0 && errno == EINTR);
+    _exit(0);
+  }
   for (;;) {
     int status;
     pid_t pid = waitpid(-1, &status, 0);
@@ -102,6 +119,8 @@ static int jail_main(void *arg) {
   char go;
   /* If the launcher dies, the jail dies: pid 1's death kills the whole pid namespace */
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  /* without a pid namespace (trace outside a jail), orphans must still come to us */
+  prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   close(args->sync_pipe[1]);
   close(args->error_pipe[0]);
   close(args->status_pipe[0]);

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/types.h>
 #include "plan.h"
+#include "trace.h"
 
 struct jc_jail_args {
   const struct jc_plan *plan;
@@ -17,6 +18,9 @@ struct jc_jail_args {
   int error_pipe[2];       /* child -> parent: a struct jc_fail, or EOF when execve succeeded */
   int status_pipe[2];      /* pid 1 -> parent: the service's raw wait status */
   sigset_t saved_mask;
+  int trace_fd;            /* >= 0: pid 1 traces the service and reports here */
+  struct jc_capture *captures;
+  int ncaptures;
 };
 
 /* Reads the config ops, makes the pipes and blocks the forwarded signals. */

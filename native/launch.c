@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,20 +24,38 @@ static void forward_to_child(int sig) {
   if (g_child > 0) kill(g_child, sig);
 }
 
+/* The plan arrives in a memfd (jailctl run) or a pipe (jailctl trace, which stays to read
+ * the trace): read it all. */
 static int read_plan(int fd, unsigned char **out, size_t *len) {
-  struct stat st;
-  if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size > (64 << 20)) return -1;
-  unsigned char *buf = malloc((size_t)st.st_size);
+  size_t cap = 1 << 16, got = 0;
+  unsigned char *buf = malloc(cap);
   if (!buf) return -1;
-  size_t got = 0;
-  while (got < (size_t)st.st_size) {
-    ssize_t n = pread(fd, buf + got, (size_t)st.st_size - got, (off_t)got);
-    if (n <= 0) { if (n < 0 && errno == EINTR) continue; free(buf); return -1; }
+  for (;;) {
+    if (got == cap) {
+      if (cap >= (64u << 20)) { free(buf); errno = EFBIG; return -1; }
+      unsigned char *bigger = realloc(buf, cap *= 2);
+      if (!bigger) { free(buf); return -1; }
+      buf = bigger;
+    }
+    ssize_t n = read(fd, buf + got, cap - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) { free(buf); return -1; }
+    if (n == 0) break;
     got += (size_t)n;
   }
   *out = buf;
   *len = got;
   return 0;
+}
+
+/* Closes every inherited descriptor above stderr except the trace fd the plan names. */
+static void close_inherited(const struct jc_plan *plan) {
+  int keep = -1;
+  for (uint32_t i = 0; i < plan->nops; i++)
+    if (plan->ops[i].code == JC_OP_TRACE && plan->ops[i].nints >= 1) keep = (int)plan->ops[i].ints[0];
+  if (keep < 3) { syscall(SYS_close_range, 3U, ~0U, 0U); return; }
+  if (keep > 3) syscall(SYS_close_range, 3U, (unsigned)keep - 1, 0U);
+  syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0U);
 }
 
 /* Node leaves SIGPIPE ignored and may leave stdio non-blocking; neither may reach the service. */
@@ -113,7 +130,7 @@ int main(int argc, char **argv) {
   if (read_plan(plan_fd, &buf, &len) < 0) { fprintf(stderr, "jailctl: cannot read launch plan from fd %d: %s\n", plan_fd, strerror(errno)); return 125; }
   close(plan_fd);
   if (jc_plan_parse(buf, len, &plan, &err) < 0) { fprintf(stderr, "jailctl: launch plan: %s\n", err); return 125; }
-  syscall(SYS_close_range, 3U, ~0U, 0U); /* nothing of Node's may reach the jail */
+  close_inherited(&plan); /* nothing of Node's may reach the jail */
   reset_inherited_state();
 
   struct jc_jail_args args;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <grp.h>
 #include "ops.h"
+#include "trace.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -352,6 +353,10 @@ static int run_op(const struct jc_op *op, struct jc_ctx *ctx, struct jc_fail *fa
   case JC_OP_CLOSE_FDS: return op_close_fds(fail);
   case JC_OP_SECCOMP: return op_seccomp(op, fail);
   case JC_OP_EXECVE: return op_execve(op, fail);
+  case JC_OP_TRACE_ME:
+    if (jc_trace_me() < 0) FAIL(JC_SYS_PTRACE);
+    return 0;
+  case JC_OP_TRACE:
   case JC_OP_CLONE_FLAGS:
   case JC_OP_FORWARD_SIGNALS:
   case JC_OP_FORK_SERVICE:

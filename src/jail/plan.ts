@@ -53,7 +53,19 @@ export type PlanStep = StepBase & (
   | { op: 'close-fds' }
   | { op: 'seccomp'; filter: Uint8Array; flags: number; profile: string }
   | { op: 'execve'; path: string; argv: string[]; env: string[]; exitIfMissing: number; exitIfDenied: number }
+  | { op: 'trace'; fd: number; captures: TraceCapture[] }
+  | { op: 'trace-me' }
 );
+
+/** An argument the tracer reports for (arch, nr): a path string, an integer, or a buffer whose
+ * length is argument `auxArg`; for paths `auxArg` is the dirfd argument (or -1). */
+export interface TraceCapture {
+  auditArch: number;
+  nr: number;
+  kind: 'path' | 'value' | 'bytes';
+  arg: number;
+  auxArg: number;
+}
 
 export type StepOp = PlanStep['op'];
 

@@ -38,7 +38,11 @@ export const OP_CODES: Record<StepOp, number> = {
   'close-fds': 28,
   'seccomp': 29,
   'execve': 30,
+  'trace': 31,
+  'trace-me': 32,
 };
+
+export const CAPTURE_KINDS = { path: 1, value: 2, bytes: 3 } as const;
 
 export const OPF_OPTIONAL = 1;
 

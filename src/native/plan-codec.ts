@@ -3,7 +3,7 @@
 import { JailctlError } from '../errors.js';
 import { hostSignalNumber, os } from './os-signals.js';
 import type { LaunchPlan, PlanStep } from '../jail/plan.js';
-import { MNT_DETACH, OPF_OPTIONAL, OP_CODES, PHASE_CODES, PLAN_MAGIC, mountFlags, namespaceFlags } from './ops.js';
+import { CAPTURE_KINDS, MNT_DETACH, OPF_OPTIONAL, OP_CODES, PHASE_CODES, PLAN_MAGIC, mountFlags, namespaceFlags } from './ops.js';
 
 type Operand = { ints: bigint[]; strs: (string | Uint8Array)[] };
 
@@ -46,6 +46,11 @@ function operands(step: PlanStep): Operand {
       ints: [n(step.argv.length), n(step.env.length), n(step.exitIfMissing), n(step.exitIfDenied)],
       strs: [step.path, ...step.argv, ...step.env],
     };
+    case 'trace': return {
+      ints: [n(step.fd), ...step.captures.flatMap((c) => [n(c.auditArch), n(c.nr), n(CAPTURE_KINDS[c.kind]), n(c.arg), n(c.auxArg)])],
+      strs: [],
+    };
+    case 'trace-me': return { ints: [], strs: [] };
   }
 }
 

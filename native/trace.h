@@ -1,0 +1,49 @@
+/* The ptrace loop: pid 1 of the jail traces the service and everything it forks, counting
+ * syscalls per (arch, number) and reporting the arguments the plan asked for. */
+#ifndef JC_TRACE_H
+#define JC_TRACE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include "plan.h"
+
+/* Records written to the trace fd (host endian), each followed by `len` bytes of data. */
+enum jc_trace_record {
+  JC_TREC_COUNT = 1,  /* arch, nr, value = how many calls */
+  JC_TREC_PATH = 2,   /* a path argument: pid, arch, nr, ret, value = dirfd arg, data = path */
+  JC_TREC_VALUE = 3,  /* an integer argument: pid, arch, nr, ret, value */
+  JC_TREC_BYTES = 4,  /* a buffer argument (sockaddr): pid, arch, nr, ret, data */
+  JC_TREC_EXIT = 5,   /* the service ended: pid, value = wait status */
+  JC_TREC_SPAWN = 6,  /* a new traced process or thread: pid, value = parent pid */
+};
+
+struct jc_trace_header {
+  uint32_t type;
+  uint32_t pid;
+  uint32_t arch;
+  int32_t nr;
+  int64_t ret;
+  int64_t value;
+  uint32_t len;
+  uint32_t pad;
+};
+
+/* What to capture, from the plan's TRACE_CAPTURE op: for (arch, nr) read argument
+ * `arg` as kind 1 = path string, 2 = integer, 3 = buffer of length argument `len_arg`;
+ * `dir_arg` (or -1) names a dirfd argument reported with paths. */
+struct jc_capture {
+  uint32_t arch;
+  int32_t nr;
+  int32_t kind;
+  int32_t arg;
+  int32_t aux_arg;
+};
+
+/* Tracer side of the service's fork: configure, then loop until every traced process is gone.
+ * Returns the service's wait status. */
+int jc_trace_loop(pid_t service, int trace_fd, const struct jc_capture *captures, int ncaptures);
+
+/* In the service, before its last steps: become traceable and wait for the tracer. */
+int jc_trace_me(void);
+
+#endif
