@@ -36,14 +36,14 @@ int jc_jail_prepare(const struct jc_plan *plan, struct jc_jail_args *args) {
       args->clone_op = (int)i;
     } else if (op->code == JC_OP_FORWARD_SIGNALS) {
       for (uint32_t s = 0; s < op->nints && args->nsignals < 32; s++) args->signals[args->nsignals++] = (int)op->ints[s];
-    } else if (op->code == JC_OP_TRACE && op->nints >= 1 && (op->nints - 1) % 5 == 0) {
+    } else if (op->code == JC_OP_TRACE && op->nints >= 1 && (op->nints - 1) % 6 == 0) {
       args->trace_fd = (int)op->ints[0];
-      args->ncaptures = (int)((op->nints - 1) / 5);
+      args->ncaptures = (int)((op->nints - 1) / 6);
       args->captures = calloc((size_t)args->ncaptures + 1, sizeof *args->captures);
       if (!args->captures) return -1;
       for (int c = 0; c < args->ncaptures; c++) {
-        const int64_t *v = &op->ints[1 + 5 * c];
-        args->captures[c] = (struct jc_capture){(uint32_t)v[0], (int32_t)v[1], (int32_t)v[2], (int32_t)v[3], (int32_t)v[4]};
+        const int64_t *v = &op->ints[1 + 6 * c];
+        args->captures[c] = (struct jc_capture){(uint32_t)v[0], (int32_t)v[1], (int32_t)v[2], (int32_t)v[3], (int32_t)v[4], (int32_t)v[5]};
       }
     }
   }

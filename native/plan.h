@@ -48,7 +48,7 @@ enum jc_op_code {
   JC_OP_CLOSE_FDS,
   JC_OP_SECCOMP,            /* ints: flags; strs: filter (struct sock_filter array) */
   JC_OP_EXECVE,             /* ints: argc, envc, exit if ENOENT, exit if EACCES; strs: path, argv, envp */
-  JC_OP_TRACE,              /* ints: trace fd, then (arch, nr, kind, arg, aux arg) per capture */
+  JC_OP_TRACE,              /* ints: trace fd, then (arch, nr, kind, arg, aux arg, flags arg) per capture */
   JC_OP_TRACE_ME,           /* the service stops for pid 1, its tracer */
   JC_OP_MAX
 };

@@ -17,14 +17,14 @@
 #define MAX_PATH 4096
 
 struct count { uint32_t arch; int32_t nr; uint64_t n; };
-struct pending { pid_t pid; const struct jc_capture *cap; int64_t value; uint32_t len; char data[MAX_PATH]; };
+struct pending { pid_t pid; const struct jc_capture *cap; int64_t value, flags; uint32_t len; char data[MAX_PATH]; };
 
 static struct count counts[MAX_COUNTS];
 static struct pending *pending; /* per traced task waiting for its syscall-exit stop */
 static pid_t seen[MAX_PENDING];
 
-static void emit(int fd, uint32_t type, pid_t pid, uint32_t arch, int32_t nr, int64_t ret, int64_t value, const void *data, uint32_t len) {
-  struct jc_trace_header h = {type, (uint32_t)pid, arch, nr, ret, value, len, 0};
+static void emit(int fd, uint32_t type, pid_t pid, uint32_t arch, int32_t nr, int64_t ret, int64_t value, int64_t flags, const void *data, uint32_t len) {
+  struct jc_trace_header h = {type, (uint32_t)pid, arch, nr, ret, value, flags, len, 0};
   struct iovec iov[2] = {{&h, sizeof h}, {(void *)data, len}};
   ssize_t n;
   do n = writev(fd, iov, len ? 2 : 1); while (n < 0 && errno == EINTR);
@@ -93,6 +93,7 @@ static int on_seccomp_stop(pid_t pid, const struct jc_capture *caps, int ncaps) 
   p->cap = cap;
   p->len = 0;
   p->value = cap->aux_arg >= 0 && cap->aux_arg < 6 ? (int64_t)info.seccomp.args[cap->aux_arg] : -1;
+  p->flags = cap->flags_arg >= 0 && cap->flags_arg < 6 ? (int64_t)info.seccomp.args[cap->flags_arg] : -1;
   uint64_t arg = cap->arg >= 0 && cap->arg < 6 ? info.seccomp.args[cap->arg] : 0;
   if (cap->kind == 1) {
     int len = read_string(pid, arg, p->data, sizeof p->data);
@@ -114,7 +115,7 @@ static void on_syscall_exit(pid_t pid, int fd) {
   if (!p || !p->cap) return;
   int64_t ret = ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, &info) > 0 && info.op == PTRACE_SYSCALL_INFO_EXIT ? info.exit.rval : -ENOSYS;
   uint32_t type = p->cap->kind == 1 ? JC_TREC_PATH : p->cap->kind == 2 ? JC_TREC_VALUE : JC_TREC_BYTES;
-  emit(fd, type, pid, p->cap->arch, p->cap->nr, ret, p->value, p->data, p->len);
+  emit(fd, type, pid, p->cap->arch, p->cap->nr, ret, p->value, p->flags, p->data, p->len);
   p->cap = NULL;
 }
 
@@ -125,7 +126,7 @@ int jc_trace_me(void) {
 
 static void flush_counts(int fd) {
   for (int i = 0; i < MAX_COUNTS; i++)
-    if (counts[i].n) emit(fd, JC_TREC_COUNT, 0, counts[i].arch, counts[i].nr, 0, (int64_t)counts[i].n, NULL, 0);
+    if (counts[i].n) emit(fd, JC_TREC_COUNT, 0, counts[i].arch, counts[i].nr, 0, (int64_t)counts[i].n, -1, NULL, 0);
 }
 
 int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncaps) {
@@ -138,7 +139,7 @@ int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncap
     pid_t pid = waitpid(-1, &status, __WALL);
     if (pid < 0) { if (errno == EINTR) continue; break; } /* ECHILD: the whole tree is gone */
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
-      if (pid == service) { service_status = status; emit(fd, JC_TREC_EXIT, pid, 0, 0, 0, status, NULL, 0); }
+      if (pid == service) { service_status = status; emit(fd, JC_TREC_EXIT, pid, 0, 0, 0, status, -1, NULL, 0); }
       forget(pid);
       continue;
     }
@@ -153,7 +154,7 @@ int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncap
     } else if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE) {
       unsigned long child = 0;
       ptrace(PTRACE_GETEVENTMSG, pid, 0, &child);
-      emit(fd, JC_TREC_SPAWN, (pid_t)child, 0, 0, 0, pid, NULL, 0);
+      emit(fd, JC_TREC_SPAWN, (pid_t)child, 0, 0, 0, pid, -1, NULL, 0);
     } else if (event == 0 && sig == SIGSTOP && first_stop(pid)) {
       /* a new child's attach stop: swallow it */
     } else if (event == 0) {

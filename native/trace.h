@@ -24,19 +24,21 @@ struct jc_trace_header {
   int32_t nr;
   int64_t ret;
   int64_t value;
+  int64_t flags;  /* PATH: the flags argument the capture names, or -1 */
   uint32_t len;
   uint32_t pad;
 };
 
-/* What to capture, from the plan's TRACE_CAPTURE op: for (arch, nr) read argument
- * `arg` as kind 1 = path string, 2 = integer, 3 = buffer of length argument `len_arg`;
- * `dir_arg` (or -1) names a dirfd argument reported with paths. */
+/* What to capture, from the plan's TRACE op: for (arch, nr) read argument `arg` as kind
+ * 1 = path string, 2 = integer, 3 = buffer whose length is argument `aux_arg`; for paths
+ * `aux_arg` names the dirfd argument and `flags_arg` the open flags/mode (or -1). */
 struct jc_capture {
   uint32_t arch;
   int32_t nr;
   int32_t kind;
   int32_t arg;
   int32_t aux_arg;
+  int32_t flags_arg;
 };
 
 /* Tracer side of the service's fork: configure, then loop until every traced process is gone.

@@ -58,13 +58,15 @@ export type PlanStep = StepBase & (
 );
 
 /** An argument the tracer reports for (arch, nr): a path string, an integer, or a buffer whose
- * length is argument `auxArg`; for paths `auxArg` is the dirfd argument (or -1). */
+ * length is argument `auxArg`; for paths `auxArg` is the dirfd argument and `flagsArg` the
+ * open flags or mode argument (-1 for none). */
 export interface TraceCapture {
   auditArch: number;
   nr: number;
   kind: 'path' | 'value' | 'bytes';
   arg: number;
   auxArg: number;
+  flagsArg: number;
 }
 
 export type StepOp = PlanStep['op'];

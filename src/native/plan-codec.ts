@@ -47,7 +47,7 @@ function operands(step: PlanStep): Operand {
       strs: [step.path, ...step.argv, ...step.env],
     };
     case 'trace': return {
-      ints: [n(step.fd), ...step.captures.flatMap((c) => [n(c.auditArch), n(c.nr), n(CAPTURE_KINDS[c.kind]), n(c.arg), n(c.auxArg)])],
+      ints: [n(step.fd), ...step.captures.flatMap((c) => [n(c.auditArch), n(c.nr), n(CAPTURE_KINDS[c.kind]), n(c.arg), n(c.auxArg), n(c.flagsArg)])],
       strs: [],
     };
     case 'trace-me': return { ints: [], strs: [] };

@@ -1,0 +1,43 @@
+// Running a launch plan while Node stays (jailctl trace): the launcher is spawned as a child,
+// gets the plan on fd 3 and writes trace records to fd 4, which we decode as they arrive.
+import { spawn } from 'node:child_process';
+import { endianness } from 'node:os';
+import type { Readable, Writable } from 'node:stream';
+import { JailctlError } from '../errors.js';
+import type { LaunchPlan } from '../jail/plan.js';
+import { TraceRecordDecoder, type TraceRecord } from '../trace/records.js';
+import { launcherPath } from './binding.js';
+import { encodeLaunchPlan } from './plan-codec.js';
+
+/** The launcher's descriptor for trace records (see the 'trace' plan step). */
+export const TRACE_FD = 4;
+
+export interface SpawnedJail {
+  pid: number;
+  /** resolves with the launcher's exit status (the service's, or 125 when the jail failed) */
+  exit: Promise<{ code: number; signal: NodeJS.Signals | null }>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+/** Starts the launcher as our child; `onRecord` receives every trace record. */
+export function spawnLaunchPlan(plan: LaunchPlan, onRecord: (record: TraceRecord) => void): SpawnedJail {
+  const child = spawn(launcherPath(), ['3'], { stdio: ['inherit', 'inherit', 'inherit', 'pipe', 'pipe'] });
+  if (child.pid === undefined) throw new JailctlError('JAIL_SETUP_FAILED', 'cannot start the launcher');
+  const planPipe = child.stdio[3] as Writable;
+  const tracePipe = child.stdio[TRACE_FD] as Readable;
+  planPipe.on('error', () => undefined); // the launcher reports plan problems itself
+  planPipe.end(Buffer.from(encodeLaunchPlan(plan)));
+  const decoder = new TraceRecordDecoder(endianness() === 'LE');
+  tracePipe.on('data', (chunk: Buffer) => {
+    for (const record of decoder.push(chunk)) onRecord(record);
+  });
+  const traceClosed = new Promise<void>((resolve) => tracePipe.on('close', resolve));
+  const exited = new Promise<{ code: number; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code: code ?? 128 + (signal ? 15 : 0), signal })),
+  );
+  return {
+    pid: child.pid,
+    exit: Promise.all([exited, traceClosed]).then(([status]) => status),
+    kill: (signal) => child.kill(signal),
+  };
+}
