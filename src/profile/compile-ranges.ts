@@ -44,11 +44,16 @@ export function buildSectionRanges(ctx: RangeContext, abis: readonly ArchInfo[])
   return mergeAdjacent(ranges);
 }
 
-/** Which ABI owns which numbers: x32 calls carry __X32_SYSCALL_BIT under AUDIT_ARCH_X86_64. */
+/**
+ * Which ABI owns which numbers: x32 calls carry __X32_SYSCALL_BIT under AUDIT_ARCH_X86_64.
+ * nr -1 stays with x86_64 (as in libseccomp): a tracer skipping a syscall sets it, and the kernel
+ * runs seccomp after the ptrace entry stop, so killing it would kill traced processes.
+ */
 function domains(abis: readonly ArchInfo[]): [number, number, ArchInfo | undefined][] {
   const byName = (name: string) => abis.find((a) => a.name === name);
   if (!byName('x86_64') && !byName('x32')) return [[0, U32_MAX, abis[0]]];
-  return [[0, X32_SYSCALL_BIT - 1, byName('x86_64')], [X32_SYSCALL_BIT, U32_MAX, byName('x32')]];
+  const x86_64 = byName('x86_64');
+  return [[0, X32_SYSCALL_BIT - 1, x86_64], [X32_SYSCALL_BIT, U32_MAX - 1, byName('x32')], [U32_MAX, U32_MAX, x86_64 ?? byName('x32')]];
 }
 
 function abiRanges(ctx: RangeContext, abi: ArchInfo, lo: number, hi: number): NumberRange[] {
