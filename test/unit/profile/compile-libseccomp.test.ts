@@ -5,7 +5,8 @@ import t from 'tap';
 import { ARCHES, syscallTable, X32_SYSCALL_BIT, type ArchName } from '../../../src/profile/arch.js';
 import { compileFilter } from '../../../src/profile/compile.js';
 import type { SeccompProfile } from '../../../src/profile/model.js';
-import { argRules, denyList, errnoAllowList, killAllowList } from '../../fixtures/seccomp/profiles.js';
+import { ALLOW, KILL_PROCESS, argRules, cond, denyList, errno, errnoAllowList, killAllowList, profileOf, rule } from '../../fixtures/seccomp/profiles.js';
+import { runFilter } from '../../helpers/bpf-run.js';
 import { compileWithLibseccomp, hasLibseccomp } from '../../helpers/libseccomp.js';
 import { compareFilters, probesFor, type Probe } from '../../helpers/libseccomp-compare.js';
 
@@ -65,10 +66,30 @@ t.test('above the table an ERRNO default becomes ENOSYS, other defaults stay', a
     const killFilter = compileFilter(killAllowList(), arch);
     const audit = ARCHES[arch].auditArch;
     const enosys = ARCHES[arch].errnoFamily === 'mips' ? 89 : 38;
-    const { runFilter } = await import('../../helpers/bpf-run.js');
     const run = (f: typeof errnoFilter, nr: number) => runFilter(f.instructions, { nr, arch: audit }, ARCHES[arch].endian).action;
     t.equal(run(errnoFilter, table.newAbove + 1), `ERRNO(${enosys})`, `${arch}: first number above the table`);
     t.equal(run(errnoFilter, table.newAbove), 'ERRNO(1)', `${arch}: the newest known syscall keeps the default`);
     t.equal(run(killFilter, table.newAbove + 1), 'KILL_PROCESS', `${arch}: kill default unchanged`);
   }
+});
+
+t.test('documented divergences from libseccomp 2.5.4', async (t) => {
+  const HI = 1n << 32n;
+  const cases: { name: string; arch: ArchName; profile: SeccompProfile; nr: number; args: bigint[]; ours: string; theirs: string }[] = [
+    { name: 'libseccomp reuses a loaded low word as the high word (64-bit LT then GE on one argument)', arch: 'x86_64',
+      profile: profileOf(errno(1), [rule('fcntl', ALLOW, cond(1, 'LT', 5n)), rule('fcntl', errno(22), cond(1, 'GE', HI + 7n))]),
+      nr: 72, args: [0n, 5n], ours: 'ERRNO(1)', theirs: 'ERRNO(22)' },
+    { name: 'an unconditional rule after a conditional one is the "else" for us; libseccomp drops the conditional rule', arch: 'x86_64',
+      profile: profileOf(KILL_PROCESS, [rule('socket', ALLOW, cond(0, 'EQ', 2n)), rule('socket', errno(97))]),
+      nr: 41, args: [2n], ours: 'ALLOW', theirs: 'ERRNO(97)' },
+    { name: 'overlapping rules on different arguments: profile order for us, argument order for libseccomp', arch: 'aarch64',
+      profile: profileOf(KILL_PROCESS, [rule('ioctl', ALLOW, cond(0, 'EQ', 1n)), rule('ioctl', errno(3), cond(1, 'EQ', 5n))]),
+      nr: 29, args: [1n, 5n], ours: 'ALLOW', theirs: 'ERRNO(3)' },
+  ];
+  const theirs = compileWithLibseccomp(cases.map((c) => ({ profile: c.profile, arch: c.arch })));
+  cases.forEach((c, i) => {
+    const probe = { nr: c.nr, arch: ARCHES[c.arch].auditArch, args: c.args };
+    t.equal(runFilter(compileFilter(c.profile, c.arch).instructions, probe).action, c.ours, `${c.name}: ours`);
+    t.equal(runFilter(theirs[i]!.insns, probe).action, c.theirs, `${c.name}: libseccomp`);
+  });
 });
