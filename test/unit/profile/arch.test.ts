@@ -1,9 +1,12 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import {
   ARCHES, ARCH_NAMES, X32_SYSCALL_BIT, archFromNode, kernelGroupOf, resolveArch, resolveSyscall, syscallName, syscallTable,
 } from '../../../src/profile/arch.js';
 import { ERRNO_TABLES, errnoName, resolveErrno } from '../../../src/profile/errno.js';
 import { SYSCALL_TABLES } from '../../../src/profile/syscalls/index.js';
+import { hasLibseccomp } from '../../helpers/libseccomp.js';
 
 t.test('resolveArch() takes our names, SCMP_ARCH_* names and Node names', async (t) => {
   t.equal(resolveArch('x86_64').auditArch, 0xc000003e);
@@ -77,4 +80,10 @@ t.test('errno tables per family', async (t) => {
     const names = Object.keys(ERRNO_TABLES[family]);
     t.ok(names.length >= 133, `${family}: ${names.length} names`);
   }
+});
+
+t.test('the committed syscall tables are what scripts/gen-syscalls.mjs generates', { skip: hasLibseccomp ? false : 'needs python3-seccomp' }, async (t) => {
+  const script = fileURLToPath(new URL('../../../../scripts/gen-syscalls.mjs', import.meta.url));
+  const r = spawnSync(process.execPath, [script, '--check'], { encoding: 'utf8' });
+  t.equal(r.status, 0, r.stderr);
 });
