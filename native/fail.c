@@ -29,7 +29,7 @@ static const char *errno_name(int err) {
   return buf;
 }
 
-void jc_report_fail(const struct jc_plan *plan, const struct jc_fail *fail) {
+int jc_format_fail(const struct jc_plan *plan, const struct jc_fail *fail, char *buf, size_t size) {
   const char *describe = "launch plan", *hint = "";
   const char *sys = "";
   if (fail->op_index >= 0 && (uint32_t)fail->op_index < plan->nops) {
@@ -37,9 +37,15 @@ void jc_report_fail(const struct jc_plan *plan, const struct jc_fail *fail) {
     hint = plan->ops[fail->op_index].hint;
   }
   if (fail->sys > 0 && fail->sys < JC_SYS_MAX) sys = sys_names[fail->sys];
-  fprintf(stderr, "jailctl: %s: %s: %s(2): %s (%s)\n", plan->name, describe, sys,
-          errno_name(fail->err), strerror(fail->err));
-  if (hint[0]) fprintf(stderr, "hint: %s\n", hint);
+  int n = snprintf(buf, size, "jailctl: %s: %s: %s(2): %s (%s)\n%s%s%s", plan->name, describe, sys,
+                   errno_name(fail->err), strerror(fail->err), hint[0] ? "hint: " : "", hint, hint[0] ? "\n" : "");
+  return n < 0 ? 0 : (size_t)n >= size ? (int)size - 1 : n;
+}
+
+void jc_report_fail(const struct jc_plan *plan, const struct jc_fail *fail) {
+  char line[2048];
+  int n = jc_format_fail(plan, fail, line, sizeof line);
+  fwrite(line, 1, (size_t)n, stderr);
 }
 
 int jc_fail_exit_code(const struct jc_plan *plan, const struct jc_fail *fail) {

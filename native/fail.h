@@ -4,6 +4,7 @@
 #ifndef JC_FAIL_H
 #define JC_FAIL_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "plan.h"
 
@@ -25,6 +26,9 @@ struct jc_fail {
 
 /* Prints "jailctl: <name>: <describe>: <syscall>(2): <ENAME> (<text>)" and the hint. */
 void jc_report_fail(const struct jc_plan *plan, const struct jc_fail *fail);
+
+/* The same text into buf (one or two lines, NUL-terminated); returns its length. */
+int jc_format_fail(const struct jc_plan *plan, const struct jc_fail *fail, char *buf, size_t size);
 
 /* Exit status for a failure: the execve op may ask for 126/127 (like env(1)); else 125. */
 int jc_fail_exit_code(const struct jc_plan *plan, const struct jc_fail *fail);

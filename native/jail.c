@@ -24,11 +24,13 @@ static void forward_to_service(int sig) {
   if (g_service > 0) kill(g_service, sig);
 }
 
-int jc_jail_prepare(const struct jc_plan *plan, struct jc_jail_args *args) {
+int jc_jail_configure(const struct jc_plan *plan, struct jc_jail_args *args) {
   memset(args, 0, sizeof *args);
   args->plan = plan;
   args->clone_op = -1;
   args->trace_fd = -1;
+  args->ready_fd = -1;
+  args->out_pipe[0] = args->out_pipe[1] = args->err_pipe[0] = args->err_pipe[1] = -1;
   for (uint32_t i = 0; i < plan->nops; i++) {
     const struct jc_op *op = &plan->ops[i];
     if (op->code == JC_OP_CLONE_FLAGS && op->nints == 1) {
@@ -36,6 +38,8 @@ int jc_jail_prepare(const struct jc_plan *plan, struct jc_jail_args *args) {
       args->clone_op = (int)i;
     } else if (op->code == JC_OP_FORWARD_SIGNALS) {
       for (uint32_t s = 0; s < op->nints && args->nsignals < 32; s++) args->signals[args->nsignals++] = (int)op->ints[s];
+    } else if (op->code == JC_OP_SUPERVISE && op->nints >= 6) {
+      args->ready_fd = (int)op->ints[5];
     } else if (op->code == JC_OP_TRACE && op->nints >= 1 && (op->nints - 1) % 6 == 0) {
       args->trace_fd = (int)op->ints[0];
       args->ncaptures = (int)((op->nints - 1) / 6);
@@ -47,14 +51,30 @@ int jc_jail_prepare(const struct jc_plan *plan, struct jc_jail_args *args) {
       }
     }
   }
-  if (pipe2(args->sync_pipe, O_CLOEXEC) < 0 || pipe2(args->error_pipe, O_CLOEXEC) < 0 ||
-      pipe2(args->status_pipe, O_CLOEXEC) < 0)
-    return -1;
   /* Signals that arrive before the handlers are in place stay pending instead of killing us */
   sigset_t block;
   sigemptyset(&block);
   for (int i = 0; i < args->nsignals; i++) sigaddset(&block, args->signals[i]);
   return sigprocmask(SIG_BLOCK, &block, &args->saved_mask);
+}
+
+int jc_jail_pipes(struct jc_jail_args *args, int capture_output) {
+  if (pipe2(args->sync_pipe, O_CLOEXEC) < 0 || pipe2(args->error_pipe, O_CLOEXEC) < 0 ||
+      pipe2(args->status_pipe, O_CLOEXEC) < 0)
+    return -1;
+  if (capture_output && (pipe2(args->out_pipe, O_CLOEXEC) < 0 || pipe2(args->err_pipe, O_CLOEXEC) < 0)) return -1;
+  return 0;
+}
+
+/* A supervised jail writes to the launcher's log pipes instead of the launcher's stdio. */
+static void redirect_output(struct jc_jail_args *args) {
+  if (args->out_pipe[1] < 0) return;
+  dup2(args->out_pipe[1], STDOUT_FILENO);
+  dup2(args->err_pipe[1], STDERR_FILENO);
+  close(args->out_pipe[0]);
+  close(args->out_pipe[1]);
+  close(args->err_pipe[0]);
+  close(args->err_pipe[1]);
 }
 
 static void report(int fd, const struct jc_fail *fail) {
@@ -121,11 +141,13 @@ static int jail_main(void *arg) {
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   /* without a pid namespace (trace outside a jail), orphans must still come to us */
   prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  if (args->ready_fd >= 0) close(args->ready_fd);
   close(args->sync_pipe[1]);
   close(args->error_pipe[0]);
   close(args->status_pipe[0]);
   if (read(args->sync_pipe[0], &go, 1) != 1) _exit(125);
   close(args->sync_pipe[0]);
+  redirect_output(args);
   uint32_t fork_op;
   int rc = run_phase_from(args->plan, 0, JC_PHASE_JAIL, &fail, &fork_op);
   if (rc < 0) { report(args->error_pipe[1], &fail); _exit(125); }

@@ -18,13 +18,19 @@ struct jc_jail_args {
   int error_pipe[2];       /* child -> parent: a struct jc_fail, or EOF when execve succeeded */
   int status_pipe[2];      /* pid 1 -> parent: the service's raw wait status */
   sigset_t saved_mask;
+  int out_pipe[2];         /* supervised services: the jail's stdout and stderr go to the */
+  int err_pipe[2];         /* launcher, which logs them; -1 when stdio is inherited */
   int trace_fd;            /* >= 0: pid 1 traces the service and reports here */
+  int ready_fd;            /* the supervisor's "started" pipe: never held open by the jail */
   struct jc_capture *captures;
   int ncaptures;
 };
 
-/* Reads the config ops, makes the pipes and blocks the forwarded signals. */
-int jc_jail_prepare(const struct jc_plan *plan, struct jc_jail_args *args);
+/* Reads the config ops once, and blocks the forwarded signals. */
+int jc_jail_configure(const struct jc_plan *plan, struct jc_jail_args *args);
+
+/* Makes the pipes for one start of the jail (a supervised service is started again and again). */
+int jc_jail_pipes(struct jc_jail_args *args, int capture_output);
 
 /* clone()s pid 1 of the jail; returns its pid (in our namespace) or -1. */
 pid_t jc_jail_clone(struct jc_jail_args *args);

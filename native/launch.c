@@ -17,6 +17,8 @@
 #include "jail.h"
 #include "ops.h"
 #include "resident.h"
+#include "service.h"
+#include "start.h"
 
 static pid_t g_child;
 
@@ -48,14 +50,21 @@ static int read_plan(int fd, unsigned char **out, size_t *len) {
   return 0;
 }
 
-/* Closes every inherited descriptor above stderr except the trace fd the plan names. */
+/* Closes every inherited descriptor above stderr except those the plan names: the trace fd and
+ * a supervised service's ready fd. */
 static void close_inherited(const struct jc_plan *plan) {
-  int keep = -1;
-  for (uint32_t i = 0; i < plan->nops; i++)
-    if (plan->ops[i].code == JC_OP_TRACE && plan->ops[i].nints >= 1) keep = (int)plan->ops[i].ints[0];
-  if (keep < 3) { syscall(SYS_close_range, 3U, ~0U, 0U); return; }
-  if (keep > 3) syscall(SYS_close_range, 3U, (unsigned)keep - 1, 0U);
-  syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0U);
+  int keep[2] = {-1, -1};
+  const struct jc_op *trace = jc_find_op(plan, JC_OP_TRACE), *service = jc_find_op(plan, JC_OP_SUPERVISE);
+  if (trace && trace->nints >= 1) keep[0] = (int)trace->ints[0];
+  if (service && service->nints >= 6) keep[1] = (int)service->ints[5];
+  if (keep[0] > keep[1]) { int t = keep[0]; keep[0] = keep[1]; keep[1] = t; }
+  unsigned from = 3;
+  for (int i = 0; i < 2; i++) {
+    if (keep[i] < (int)from) continue;
+    if (keep[i] > (int)from) syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0U);
+    from = (unsigned)keep[i] + 1;
+  }
+  syscall(SYS_close_range, from, ~0U, 0U);
 }
 
 /* Node leaves SIGPIPE ignored and may leave stdio non-blocking; neither may reach the service. */
@@ -70,41 +79,14 @@ static void reset_inherited_state(void) {
   }
 }
 
-static void run_cleanup(const struct jc_plan *plan) {
-  struct jc_ctx ctx = {0};
-  struct jc_fail fail;
-  for (uint32_t i = 0; i < plan->nops; i++)
-    if (plan->ops[i].phase == JC_PHASE_CLEANUP && jc_run_op(plan, i, &ctx, &fail) < 0)
-      jc_report_fail(plan, &fail);
-}
-
-static int status_to_exit(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return 125;
-}
-
-static void reap(pid_t pid, int *status) {
-  while (waitpid(pid, status, 0) < 0 && errno == EINTR) {}
-}
-
-/* Parent-side steps (id maps, cgroup) run while the child waits on the sync pipe. */
-static int run_parent_phase(const struct jc_plan *plan, pid_t child, struct jc_fail *fail) {
-  struct jc_ctx ctx = {child};
-  for (uint32_t i = 0; i < plan->nops; i++)
-    if (plan->ops[i].phase == JC_PHASE_PARENT && jc_run_op(plan, i, &ctx, fail) < 0) return -1;
-  return 0;
-}
-
-static int fail_and_exit(const struct jc_plan *plan, pid_t child, const struct jc_fail *fail) {
-  int status;
-  if (child > 0) { kill(child, SIGKILL); reap(child, &status); }
+static int fail_and_exit(const struct jc_plan *plan, const struct jc_fail *fail) {
   jc_report_fail(plan, fail);
-  run_cleanup(plan);
+  jc_run_cleanup(plan);
   return jc_fail_exit_code(plan, fail);
 }
 
-static int supervise(const struct jc_plan *plan, struct jc_jail_args *args, pid_t child) {
+/* `jailctl run`: forward signals to pid 1 until it reports the service's status. */
+static int supervise_once(const struct jc_plan *plan, struct jc_jail_args *args, pid_t child) {
   struct sigaction fwd;
   memset(&fwd, 0, sizeof fwd);
   fwd.sa_handler = forward_to_child;
@@ -113,11 +95,11 @@ static int supervise(const struct jc_plan *plan, struct jc_jail_args *args, pid_
   sigprocmask(SIG_SETMASK, &args->saved_mask, NULL);
   jc_trim_resident();
   int status = 0, service_status = 0;
-  reap(child, &status);
+  jc_reap(child, &status);
   ssize_t n;
   do n = read(args->status_pipe[0], &service_status, sizeof service_status); while (n < 0 && errno == EINTR);
-  run_cleanup(plan);
-  return n == sizeof service_status ? status_to_exit(service_status) : status_to_exit(status);
+  jc_run_cleanup(plan);
+  return n == sizeof service_status ? jc_status_to_exit(service_status) : jc_status_to_exit(status);
 }
 
 int main(int argc, char **argv) {
@@ -134,20 +116,12 @@ int main(int argc, char **argv) {
   reset_inherited_state();
 
   struct jc_jail_args args;
-  struct jc_fail fail = {-1, JC_SYS_NONE, 0};
-  if (jc_jail_prepare(&plan, &args) < 0) { fail.sys = JC_SYS_CLONE; fail.err = errno; return fail_and_exit(&plan, 0, &fail); }
-  pid_t child = jc_jail_clone(&args);
-  if (child < 0) { fail.op_index = args.clone_op; fail.sys = JC_SYS_CLONE; fail.err = errno; return fail_and_exit(&plan, 0, &fail); }
+  struct jc_fail fail = {-1, JC_SYS_CLONE, 0};
+  if (jc_jail_configure(&plan, &args) < 0) { fail.err = errno; return fail_and_exit(&plan, &fail); }
+  const struct jc_op *service = jc_find_op(&plan, JC_OP_SUPERVISE);
+  if (service) return jc_service_main(&plan, &args, service);
+  pid_t child = jc_start_jail(&plan, &args, 0, &fail);
+  if (child < 0) return fail_and_exit(&plan, &fail);
   g_child = child;
-  close(args.sync_pipe[0]);
-  close(args.error_pipe[1]);
-  close(args.status_pipe[1]);
-  if (run_parent_phase(&plan, child, &fail) < 0) return fail_and_exit(&plan, child, &fail);
-  if (write(args.sync_pipe[1], "R", 1) != 1) { fail.sys = JC_SYS_WRITE; fail.err = errno; return fail_and_exit(&plan, child, &fail); }
-  close(args.sync_pipe[1]);
-  ssize_t n;
-  do n = read(args.error_pipe[0], &fail, sizeof fail); while (n < 0 && errno == EINTR);
-  if (n == sizeof fail) return fail_and_exit(&plan, child, &fail);
-  close(args.error_pipe[0]);
-  return supervise(&plan, &args, child);
+  return supervise_once(&plan, &args, child);
 }

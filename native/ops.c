@@ -357,6 +357,7 @@ static int run_op(const struct jc_op *op, struct jc_ctx *ctx, struct jc_fail *fa
     if (jc_trace_me() < 0) FAIL(JC_SYS_PTRACE);
     return 0;
   case JC_OP_TRACE:
+  case JC_OP_SUPERVISE:
   case JC_OP_CLONE_FLAGS:
   case JC_OP_FORWARD_SIGNALS:
   case JC_OP_FORK_SERVICE:

@@ -72,3 +72,9 @@ int jc_plan_parse(const unsigned char *buf, size_t len, struct jc_plan *plan, co
   if (r.pos != len) return -1;
   return 0;
 }
+
+const struct jc_op *jc_find_op(const struct jc_plan *plan, uint32_t code) {
+  for (uint32_t i = 0; i < plan->nops; i++)
+    if (plan->ops[i].code == code) return &plan->ops[i];
+  return NULL;
+}

@@ -50,6 +50,8 @@ enum jc_op_code {
   JC_OP_EXECVE,             /* ints: argc, envc, exit if ENOENT, exit if EACCES; strs: path, argv, envp */
   JC_OP_TRACE,              /* ints: trace fd, then (arch, nr, kind, arg, aux arg, flags arg) per capture */
   JC_OP_TRACE_ME,           /* the service stops for pid 1, its tracer */
+  JC_OP_SUPERVISE,          /* ints: respawn, threshold ms, timeout ms, retry, term timeout ms, ready fd;
+                               strs: state file, log file, syslog ident */
   JC_OP_MAX
 };
 
@@ -74,6 +76,9 @@ struct jc_plan {
   struct jc_op *ops;
   const char *name;
 };
+
+/* The first op with this code, or NULL. */
+const struct jc_op *jc_find_op(const struct jc_plan *plan, uint32_t code);
 
 /* Parses the encoded plan in buf (which must outlive the plan). Returns 0 or -1 with a static message. */
 int jc_plan_parse(const unsigned char *buf, size_t len, struct jc_plan *plan, const char **err);

@@ -55,7 +55,29 @@ export type PlanStep = StepBase & (
   | { op: 'execve'; path: string; argv: string[]; env: string[]; exitIfMissing: number; exitIfDenied: number }
   | { op: 'trace'; fd: number; captures: TraceCapture[] }
   | { op: 'trace-me' }
+  | ({ op: 'supervise' } & SupervisePolicy)
 );
+
+/** How the launcher keeps a service running (procd's respawn, term_timeout, stdout/stderr). */
+export interface SupervisePolicy {
+  respawn: boolean;
+  /** a run shorter than this counts as a crash */
+  thresholdMs: number;
+  /** delay before a respawn */
+  timeoutMs: number;
+  /** crashes in a row before giving up; 0 = never give up */
+  retry: number;
+  /** SIGTERM, then SIGKILL after this long */
+  termTimeoutMs: number;
+  /** the launcher's descriptor to report "started" (or the failure) on, -1 for none */
+  readyFd: number;
+  /** key=value state file rewritten atomically on every change ("" for none) */
+  stateFile: string;
+  /** the service's stdout and stderr appended here ("" for none) */
+  logFile: string;
+  /** syslog ident for stdout (info) and stderr (err) lines over /dev/log ("" for none) */
+  syslogIdent: string;
+}
 
 /** An argument the tracer reports for (arch, nr): a path string, an integer, or a buffer whose
  * length is argument `auxArg`; for paths `auxArg` is the dirfd argument and `flagsArg` the

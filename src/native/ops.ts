@@ -40,6 +40,7 @@ export const OP_CODES: Record<StepOp, number> = {
   'execve': 30,
   'trace': 31,
   'trace-me': 32,
+  'supervise': 33,
 };
 
 export const CAPTURE_KINDS = { path: 1, value: 2, bytes: 3 } as const;
