@@ -39,11 +39,12 @@ const arch = (
 
 // AUDIT_ARCH_* = EM_* | __AUDIT_ARCH_64BIT (0x80000000) | __AUDIT_ARCH_LE (0x40000000)
 // | __AUDIT_ARCH_CONVENTION_MIPS64_N32 (0x20000000), include/uapi/linux/audit.h.
-// x32 compares 64-bit argument words: it passes full 64-bit registers (libseccomp uses 32).
+// x32 and n32 are 32-bit ABIs in 64-bit registers: long and pointers are 32 bits, and the high
+// word of an int argument is not defined, so (like libseccomp) only the low word is compared.
 export const ARCHES: Readonly<Record<ArchName, ArchInfo>> = {
   x86_64: arch('x86_64', 'X86_64', 0xc000003e, 'little', 64, 'generic', 'x86_64', 'x86'),
   i386: arch('i386', 'X86', 0x40000003, 'little', 32, 'generic', 'i386', 'x86'),
-  x32: arch('x32', 'X32', 0xc000003e, 'little', 64, 'generic', 'x32', 'x86'),
+  x32: arch('x32', 'X32', 0xc000003e, 'little', 32, 'generic', 'x32', 'x86'),
   aarch64: arch('aarch64', 'AARCH64', 0xc00000b7, 'little', 64, 'generic', 'aarch64', 'arm'),
   arm: arch('arm', 'ARM', 0x40000028, 'little', 32, 'generic', 'arm', 'arm'),
   mips: arch('mips', 'MIPS', 0x00000008, 'big', 32, 'mips', 'mips', 'mips-be'),

@@ -11,7 +11,8 @@ type ArgsLeaf = Extract<Leaf, { kind: 'args' }>;
 const ALL_ONES = 0xffffffff;
 
 /** Emit `entry:` followed by the block; every path ends in a `ret` inside the block. */
-export function emitArgBlock(leaf: ArgsLeaf, entry: string, abi: ArchInfo, prefix: string): AsmItem[] {
+export function emitArgBlock(leaf: ArgsLeaf, entry: string, prefix: string): AsmItem[] {
+  const abi = leaf.abi;
   const w = new BlockWriter(prefix, abi);
   const ret = (value: number) => `${prefix}ret${value}`;
   w.items.push(label(entry));

@@ -14,7 +14,8 @@ export interface ResolvedRule {
 
 export type Leaf =
   | { kind: 'ret'; key: string; value: number }
-  | { kind: 'args'; key: string; rules: ResolvedRule[]; fallback: number };
+  /** `abi` decides how arguments are read (word size, byte order) */
+  | { kind: 'args'; key: string; rules: ResolvedRule[]; fallback: number; abi: ArchInfo };
 
 export interface NumberRange {
   lo: number;
@@ -63,7 +64,7 @@ function abiRanges(ctx: RangeContext, abi: ArchInfo, lo: number, hi: number): Nu
   const enosys = resolveErrno(abi.errnoFamily, 'ENOSYS') ?? 38;
   const newer = ctx.enosysForNewer && ctx.profile.defaultAction.kind === 'ERRNO' ? (SECCOMP_RET.ERRNO | enosys) >>> 0 : fallback;
   const points = new Map<number, Leaf>();
-  for (const [nr, rules] of rulesByNumber(ctx, abi)) points.set(nr, decide(rules, fallback));
+  for (const [nr, rules] of rulesByNumber(ctx, abi)) points.set(nr, decide(rules, fallback, abi));
   if (newer !== fallback) {
     for (const nr of Object.values(table.syscalls)) if (nr > table.newAbove && !points.has(nr)) points.set(nr, retLeaf(fallback));
   }
@@ -111,7 +112,7 @@ function rulesByNumber(ctx: RangeContext, abi: ArchInfo): Map<number, ResolvedRu
  * First matching rule wins. An unconditional rule ends the list (later rules are unreachable),
  * and trailing rules whose action equals what follows them change nothing.
  */
-function decide(rules: ResolvedRule[], fallbackDefault: number): Leaf {
+function decide(rules: ResolvedRule[], fallbackDefault: number, abi: ArchInfo): Leaf {
   const checked: ResolvedRule[] = [];
   let fallback = fallbackDefault;
   for (const rule of rules) {
@@ -120,8 +121,8 @@ function decide(rules: ResolvedRule[], fallbackDefault: number): Leaf {
   }
   while (checked.length > 0 && checked[checked.length - 1]!.action === fallback) checked.pop();
   if (checked.length === 0) return retLeaf(fallback);
-  const key = `args:${fallback}:${checked.map((r) => `${r.action}/${r.conds.map(condKey).join('&')}`).join('|')}`;
-  return { kind: 'args', key, rules: checked, fallback };
+  const key = `args:${abi.bits}:${fallback}:${checked.map((r) => `${r.action}/${r.conds.map(condKey).join('&')}`).join('|')}`;
+  return { kind: 'args', key, rules: checked, fallback, abi };
 }
 
 const condKey = (c: Required<ArgCond>) => `${c.index}${c.op}${c.value}:${c.valueTwo}`;

@@ -123,7 +123,7 @@ function emitSection(ctx: RangeContext, section: Section, name: string): AsmItem
     if (leaf.kind === 'ret') items.push(label(labelOf.get(leaf.key)!), insn(BPF.RET | BPF.K, leaf.value));
   }
   leaves.forEach((leaf, i) => {
-    if (leaf.kind === 'args') items.push(...emitArgBlock(leaf, labelOf.get(leaf.key)!, section.abis[0]!, `${name}.b${i}.`));
+    if (leaf.kind === 'args') items.push(...emitArgBlock(leaf, labelOf.get(leaf.key)!, `${name}.b${i}.`));
   });
   return items;
 }

@@ -5,7 +5,7 @@ import t from 'tap';
 import { ARCHES, syscallTable, X32_SYSCALL_BIT, type ArchName } from '../../../src/profile/arch.js';
 import { compileFilter } from '../../../src/profile/compile.js';
 import type { SeccompProfile } from '../../../src/profile/model.js';
-import { ALLOW, KILL_PROCESS, argRules, cond, denyList, errno, errnoAllowList, killAllowList, profileOf, rule } from '../../fixtures/seccomp/profiles.js';
+import { ALLOW, KILL_PROCESS, argRules, argRules32, cond, denyList, errno, errnoAllowList, killAllowList, profileOf, rule } from '../../fixtures/seccomp/profiles.js';
 import { runFilter } from '../../helpers/bpf-run.js';
 import { compileWithLibseccomp, hasLibseccomp } from '../../helpers/libseccomp.js';
 import { compareFilters, probesFor, type Probe } from '../../helpers/libseccomp-compare.js';
@@ -22,6 +22,7 @@ const PROFILES: Record<string, () => SeccompProfile> = {
   'deny-list, allow default': () => denyList(),
   'deny-list with i386 and x32 sections': () => denyList(['i386', 'x32']),
   'argument rules, every op and action': argRules,
+  'argument rules with i386 and x32 sections (32-bit compares)': () => ({ ...argRules32(), architectures: ['i386', 'x32'] }),
 };
 
 /** Numbers above the table get ENOSYS from us when the default is ERRNO; libseccomp keeps the default. */
@@ -38,6 +39,7 @@ function probes(profile: SeccompProfile, arch: ArchName): Probe[] {
   const nrs = [...range(0, 480), ...OUT_OF_RANGE, ...(arch === 'x86_64' ? X32_SAMPLE : [])];
   const out = probesFor(profile, arch, nrs);
   if (arch === 'x86_64' && profile.architectures.includes('i386')) out.push(...probesFor(profile, 'i386', [...range(0, 480), ...OUT_OF_RANGE]));
+  if (arch === 'x86_64' && profile.architectures.includes('x32')) out.push(...probesFor(profile, 'x32', Object.values(syscallTable('x32').syscalls)));
   // A foreign ABI: the bad-arch action on both sides.
   out.push({ nr: 0, arch: ARCHES.arm.auditArch, args: [] }, { nr: 0, arch: ARCHES.i386.auditArch, args: [] });
   return out;
@@ -85,6 +87,12 @@ t.test('documented divergences from libseccomp 2.5.4', async (t) => {
     { name: 'overlapping rules on different arguments: profile order for us, argument order for libseccomp', arch: 'aarch64',
       profile: profileOf(KILL_PROCESS, [rule('ioctl', ALLOW, cond(0, 'EQ', 1n)), rule('ioctl', errno(3), cond(1, 'EQ', 5n))]),
       nr: 29, args: [1n, 5n], ours: 'ALLOW', theirs: 'ERRNO(3)' },
+    { name: 'on 32-bit ABIs libseccomp truncates 64-bit values; we compare them zero-extended (never equal)', arch: 'arm',
+      profile: profileOf(errno(1), [rule('ioctl', ALLOW, cond(1, 'EQ', (1n << 32n) + 0x5413n))]),
+      nr: 54, args: [0n, 0x5413n], ours: 'ERRNO(1)', theirs: 'ALLOW' },
+    { name: 'libseccomp also matches socketcall(SYS_SOCKET) for "socket" on i386; we match the direct syscall only', arch: 'i386',
+      profile: profileOf(errno(1), [rule('socket', ALLOW)]),
+      nr: 102, args: [1n], ours: 'ERRNO(1)', theirs: 'ALLOW' },
   ];
   const theirs = compileWithLibseccomp(cases.map((c) => ({ profile: c.profile, arch: c.arch })));
   cases.forEach((c, i) => {

@@ -4,7 +4,7 @@ import { BPF, SECCOMP_DATA } from '../../../src/profile/bpf.js';
 import { compileFilter } from '../../../src/profile/compile.js';
 import type { SeccompProfile } from '../../../src/profile/model.js';
 import {
-  ALLOW, KILL_PROCESS, argRules, cond, denyList, errno, errnoAllowList, killAllowList, profileOf, rule,
+  ALLOW, KILL_PROCESS, argRules, argRules32, cond, denyList, errno, errnoAllowList, killAllowList, profileOf, rule,
 } from '../../fixtures/seccomp/profiles.js';
 import { runFilter } from '../../helpers/bpf-run.js';
 import { argVectors } from '../../helpers/libseccomp-compare.js';
@@ -29,7 +29,7 @@ function mismatches(profile: SeccompProfile, arch: ArchName, audit = ARCHES[arch
 t.test('compileFilter() follows the profile semantics on every arch', async (t) => {
   for (const arch of ARCH_NAMES) {
     for (const [name, profile] of [['kill allow-list', killAllowList()], ['errno allow-list', errnoAllowList()],
-      ['deny-list', denyList()], ['argument rules', argRules()]] as const) {
+      ['deny-list', denyList()], ['argument rules', argRules()], ['32-bit argument rules', argRules32()]] as const) {
       t.same(mismatches(profile, arch), [], `${arch}: ${name}`);
     }
   }
