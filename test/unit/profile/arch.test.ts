@@ -1,3 +1,5 @@
+// Arch table, Node arch mapping, generated syscall tables (offsets, x32 bit, kernel additions)
+// and errno families; the tables must match what scripts/gen-syscalls.mjs generates.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';

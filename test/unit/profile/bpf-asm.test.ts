@@ -1,3 +1,5 @@
+// The label assembler: jumps resolved, jumps to the next instruction dropped, BPF_JA trampolines
+// past 255 instructions, and a 300+ rule profile that needs them.
 import t from 'tap';
 import { ARCHES } from '../../../src/profile/arch.js';
 import { BPF, type Insn } from '../../../src/profile/bpf.js';

@@ -1,3 +1,5 @@
+// struct sock_filter encoding in both byte orders, argument word offsets, return values, and the
+// disassembler checked against listings in test/fixtures/seccomp/*.disasm.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';

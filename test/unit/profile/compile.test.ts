@@ -1,3 +1,5 @@
+// compileFilter() against the plain-semantics oracle on every arch, plus rule order, byte order,
+// 32-bit ABIs, x32/i386 on x86_64, the compile report, errno names, errors and the size limit.
 import t from 'tap';
 import { ARCHES, ARCH_NAMES, resolveSyscall, syscallTable, type ArchName } from '../../../src/profile/arch.js';
 import { BPF, SECCOMP_DATA } from '../../../src/profile/bpf.js';
