@@ -55,7 +55,7 @@ static napi_value exec_launcher(napi_env env, napi_callback_info info) {
   CHECK(napi_get_typedarray_info(env, argv[1], &type, &length, &data, &buffer, &offset));
   int fd = memfd_create("jailctl-plan", 0); /* no CLOEXEC: the launcher inherits it */
   if (fd < 0) return throw_errno(env, "memfd_create", errno);
-  if (write_all(fd, data, length) < 0) { int e = errno; close(fd); return throw_errno(env, "write plan", e); }
+  if (write_all(fd, data, length) < 0 || lseek(fd, 0, SEEK_SET) < 0) { int e = errno; close(fd); return throw_errno(env, "write plan", e); }
   /* Node marks every descriptor close-on-exec at start-up; stdio must reach the launcher */
   for (int std = 0; std < 3; std++) {
     int flags = fcntl(std, F_GETFD);
