@@ -30,9 +30,24 @@ export const SERVER_MIX: SyscallStats = {
   nanosleep: 5, poll: 5, statx: 5, pwrite64: 5, getrandom: 3, sendmmsg: 3, shutdown: 3, timerfd_settime: 3,
 };
 
+/** What the same calls are named where the old ones are missing (arm64 and riscv have no epoll_wait). */
+const NEWER_NAMES: Readonly<Record<string, string>> = {
+  epoll_wait: 'epoll_pwait', poll: 'ppoll', select: 'pselect6', open: 'openat', stat: 'newfstatat', fstat: 'newfstatat',
+};
+
+/** The mix with each name as `arch` spells it. */
+export function mixFor(arch: ArchName, mix: SyscallStats = SERVER_MIX): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, count] of Object.entries(mix)) {
+    const spelled = resolveSyscall(arch, name) !== undefined ? name : NEWER_NAMES[name];
+    if (spelled !== undefined && resolveSyscall(arch, spelled) !== undefined) out[spelled] = (out[spelled] ?? 0) + count;
+  }
+  return out;
+}
+
 /** 350 allowed syscalls: the server's, most frequent first, then the rest of the table by number. */
 export function bigAllowList(arch: ArchName, size = 350): SeccompProfile {
-  const names = [...new Set([...Object.keys(SERVER_MIX), ...SERVER_SYSCALLS])].filter((n) => resolveSyscall(arch, n) !== undefined);
+  const names = [...new Set([...Object.keys(mixFor(arch)), ...SERVER_SYSCALLS])].filter((n) => resolveSyscall(arch, n) !== undefined);
   const rest = Object.entries(syscallTable(arch).syscalls).sort((a, b) => a[1] - b[1]).map(([n]) => n);
   for (const n of rest) if (names.length < size && !names.includes(n)) names.push(n);
   return profileOf(KILL_PROCESS, allowAll(names.slice(0, size)));
@@ -73,10 +88,10 @@ function timeCompile(profile: SeccompProfile, arch: ArchName, runs = 30): number
 function filtersFor(profile: SeccompProfile, arch: ArchName): [string, Insn[]][] {
   const out: [string, Insn[]][] = [
     ['jailctl (profile order)', compileFilter(profile, arch).instructions],
-    ['jailctl (with call counts)', compileFilter(profile, arch, { stats: SERVER_MIX }).instructions],
+    ['jailctl (with call counts)', compileFilter(profile, arch, { stats: mixFor(arch) }).instructions],
   ];
   if (!hasLibseccomp) return out;
-  const priorities = Object.fromEntries(Object.entries(SERVER_MIX).map(([n, c]) => [n, Math.min(255, c)]));
+  const priorities = Object.fromEntries(Object.entries(mixFor(arch)).map(([n, c]) => [n, Math.min(255, c)]));
   const [plain, tree, prio] = compileWithLibseccomp([
     { profile, arch }, { profile, arch, optimize: 2 }, { profile, arch, optimize: 2, priorities },
   ]);
@@ -100,9 +115,10 @@ function dispatchRows(what: string, profile: SeccompProfile, arch: ArchName): Ro
   const rows: Row[] = [];
   const filters = filtersFor(profile, arch);
   const tree = filters.find(([name]) => name === 'libseccomp 2.5.4 binary tree')?.[1];
-  const treeCost = tree ? expectedInsns(tree, arch, SERVER_MIX) : undefined;
+  const mix = mixFor(arch);
+  const treeCost = tree ? expectedInsns(tree, arch, mix) : undefined;
   for (const [subject, insns] of filters) {
-    const cost = expectedInsns(insns, arch, SERVER_MIX);
+    const cost = expectedInsns(insns, arch, mix);
     const ratio = treeCost ? `, ${(cost / treeCost).toFixed(2)}x libseccomp tree` : '';
     rows.push({ benchmark: `BPF insns per syscall, server mix (${what})`, subject, value: round(cost), unit: 'insns', note: `${insns.length}-insn program${ratio}` });
     rows.push({ benchmark: `allowed syscalls the kernel action cache proves (${what})`, subject, value: round(100 * cachedShare(insns, profile, arch)), unit: '%' });
