@@ -63,19 +63,6 @@ function balancedTree(weights: readonly number[], i: number, j: number): Dispatc
   return { split, left: balancedTree(weights, i, split - 1), right: balancedTree(weights, split, j) };
 }
 
-/** Expected comparisons: sum(weight * depth) / sum(weight). */
-export function expectedDepth(tree: DispatchTree, weights: readonly number[]): number {
-  let total = 0;
-  let weighted = 0;
-  const walk = (t: DispatchTree, depth: number): void => {
-    if ('leaf' in t) { total += weights[t.leaf]!; weighted += weights[t.leaf]! * depth; return; }
-    walk(t.left, depth + 1);
-    walk(t.right, depth + 1);
-  };
-  walk(tree, 0);
-  return total === 0 ? 0 : weighted / total;
-}
-
 /**
  * Emit the tree in preorder with A holding the syscall number; leaves jump to `leafLabel(i)`.
  * `lows[i]` is the first number of range i.
