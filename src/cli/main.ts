@@ -1,6 +1,7 @@
 // jailctl's entry point: commander wiring only. Every command's errors end here as one line
 // (plus a hint) and exit status 125, never a stack trace.
 import { Command, CommanderError } from 'commander';
+import { registerProfile } from './commands/profile.js';
 import { registerRun } from './commands/run.js';
 import { EXIT_JAILCTL_FAILED, exitCodeFor } from './exit-codes.js';
 import { fail } from './output.js';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text.startsWith('error:') ? `jailctl: ${text.slice(7)}` : text) });
   registerRun(program);
+  registerProfile(program);
   return program;
 }
 

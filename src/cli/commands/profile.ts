@@ -1,0 +1,88 @@
+// `jailctl profile check|compile|disasm|merge|diff|explain`: flags -> src/profile/actions.ts.
+import { Command, Option } from 'commander';
+import { JailctlError } from '../../errors.js';
+import { createProfileIo } from '../../io/profile-io.js';
+import {
+  checkProfileFiles, compileProfileFile, diffProfileFiles, disassembleFile, explainProfileFile, mergeProfileFiles,
+  type BpfFormat, type Output,
+} from '../../profile/actions.js';
+import { EXIT_CHECK_FAILED, EXIT_JAILCTL_FAILED } from '../exit-codes.js';
+import { fail } from '../output.js';
+
+interface ArchFlag { arch?: string }
+interface CompileFlags extends ArchFlag { output?: string; format: BpfFormat; stats?: string }
+interface ExplainFlags extends ArchFlag { stats?: string }
+
+const ARCH_HELP = 'target architecture (x86_64, aarch64, mipsel ...; default: the host)';
+
+function print(output: Output): void {
+  process.stdout.write(output.stdout);
+}
+
+export function registerProfile(program: Command): void {
+  const profile = program
+    .command('profile')
+    .description('check, compile and compare seccomp profiles (OCI runtime-spec or procd legacy JSON)');
+
+  profile
+    .command('check')
+    .description('validate profiles: one line per problem, exit 1 if any')
+    .argument('<files...>', 'profile files')
+    .option('--arch <arch>', ARCH_HELP)
+    .action((files: string[], flags: ArchFlag) => {
+      const report = checkProfileFiles(files, flags.arch, createProfileIo());
+      if (report.ok.length > 0) process.stdout.write(`${report.ok.join('\n')}\n`);
+      if (report.problems.length === 0) return;
+      // an unreadable file is a usage problem (125) rather than a finding about a profile (1)
+      const code = report.unreadable > 0 ? EXIT_JAILCTL_FAILED : EXIT_CHECK_FAILED;
+      fail(new JailctlError('PROFILE_INVALID', report.problems.join('\n')), code);
+    });
+
+  profile
+    .command('compile')
+    .description('compile a profile to a seccomp BPF program')
+    .argument('<file>', 'profile file')
+    .option('--arch <arch>', ARCH_HELP)
+    .option('-o, --output <file>', 'write here (atomically) instead of stdout')
+    .addOption(new Option('--format <format>', 'raw: struct sock_filter array in target byte order; hex; asm: listing').choices(['raw', 'hex', 'asm']).default('raw'))
+    .option('--stats <file>', 'syscall counts from `jailctl trace --stats`: frequent syscalls are decided first')
+    .action((file: string, flags: CompileFlags) => {
+      print(compileProfileFile({ file, format: flags.format, ...optional(flags, 'arch', 'stats'), ...(flags.output === undefined ? {} : { out: flags.output }) }, createProfileIo()));
+    });
+
+  profile
+    .command('disasm')
+    .description('list a compiled BPF program (raw struct sock_filter array)')
+    .argument('<file>', 'BPF file, as written by `profile compile --format raw`')
+    .option('--arch <arch>', 'the arch it was compiled for (byte order, names; default: the host)')
+    .action((file: string, flags: ArchFlag) => print(disassembleFile(file, flags.arch, createProfileIo())));
+
+  profile
+    .command('merge')
+    .description('merge profiles into one OCI profile allowing what any of them allows')
+    .argument('<files...>', 'profile files')
+    .requiredOption('-o, --output <file>', 'the merged profile (written atomically)')
+    .action((files: string[], flags: { output: string }) => print(mergeProfileFiles(files, flags.output, createProfileIo())));
+
+  profile
+    .command('diff')
+    .description('what changed between two profiles: default action, architectures, flags, per syscall')
+    .argument('<a>', 'the old profile')
+    .argument('<b>', 'the new profile')
+    .action((a: string, b: string) => print(diffProfileFiles(a, b, createProfileIo())));
+
+  profile
+    .command('explain')
+    .description('a readable table of a profile: syscall, action, conditions (and calls, with --stats)')
+    .argument('<file>', 'profile file')
+    .option('--arch <arch>', ARCH_HELP)
+    .option('--stats <file>', 'syscall counts from `jailctl trace --stats`')
+    .action((file: string, flags: ExplainFlags) => print(explainProfileFile({ file, ...optional(flags, 'arch', 'stats') }, createProfileIo())));
+}
+
+/** The given keys of `flags` that are set (exactOptionalPropertyTypes: no `undefined` values). */
+function optional<T extends object, K extends keyof T>(flags: T, ...keys: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (flags[key] !== undefined) out[key] = flags[key];
+  return out;
+}
