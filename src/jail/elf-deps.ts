@@ -52,7 +52,9 @@ class Resolver {
         throw new JailctlError('ELF_DEP_MISSING', `${path}: "#!" interpreter ${shebang.interpreter} is not an absolute path`, { path });
       }
       this.requireExists(shebang.interpreter, path, '#! interpreter');
-      if (this.add(shebang.interpreter, `#! interpreter of ${path}`)) this.visitProgram(shebang.interpreter, depth + 1);
+      this.add(shebang.interpreter, `#! interpreter of ${path}`);
+      // like the kernel, count the nesting even through a loop (ELOOP there, an error here)
+      this.visitProgram(shebang.interpreter, depth + 1);
       return;
     }
     if (!isElf(head)) return; // a data file or an unknown format: nothing to add
