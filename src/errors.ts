@@ -1,7 +1,9 @@
 // The one error type jailctl throws. Library code never prints or exits: it throws a JailctlError
 // and src/cli/output.ts turns it into one line (plus an optional hint) and an exit code.
 
+/** Codes are AREA_PROBLEM; the common ones are listed, each area may add its own. */
 export type JailctlErrorCode =
+  | `${Uppercase<string>}_${Uppercase<string>}`
   | 'USAGE'
   | 'SPEC_INVALID'
   | 'SPEC_UNREADABLE'

@@ -98,10 +98,12 @@ export function resolveCommand(host: HostFacts, command: string, hostPath: strin
 function bindRequests(spec: JailSpec, host: HostFacts, executable: string): BindRequest[] {
   const requests: BindRequest[] = [{ source: executable, writable: false, reason: 'the command', origin: 'command' }];
   if (spec.autoLibs) {
-    const deps = resolveElfDeps(host, executable);
-    for (const dep of deps.files) requests.push({ source: dep.path, writable: false, reason: dep.reason, origin: 'ELF dependency' });
+    // like ujail: the command and every executable file bound with --ro/--rw bring their libraries
+    const programs = [executable, ...spec.binds.filter((b) => isExecutableFile(host, b.source)).map((b) => b.source)];
+    const deps = programs.flatMap((program) => resolveElfDeps(host, program).files);
+    for (const dep of deps) requests.push({ source: dep.path, writable: false, reason: dep.reason, origin: 'ELF dependency' });
     // glibc's loader finds multiarch directories only through its cache
-    if (deps.files.length > 0 && host.lstat('/etc/ld.so.cache') !== undefined) {
+    if (deps.length > 0 && host.lstat('/etc/ld.so.cache') !== undefined) {
       requests.push({ source: '/etc/ld.so.cache', writable: false, reason: 'glibc loader cache', origin: 'ELF dependency' });
     }
   }
@@ -116,6 +118,11 @@ function bindRequests(spec: JailSpec, host: HostFacts, executable: string): Bind
     requests.push(request);
   }
   return requests;
+}
+
+function isExecutableFile(host: HostFacts, path: string): boolean {
+  const resolved = resolveHostPath(host, path);
+  return resolved !== undefined && resolved.info.kind === 'file' && (resolved.info.mode & 0o111) !== 0;
 }
 
 function readCaps(host: HostFacts, file: string | undefined): CapSets {
