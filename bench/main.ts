@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark, peers measured in the same run, printed as one table.
 import { runMemoryBench, runStartupBench } from './jail-bench.js';
+import { runSeccompBench } from './seccomp-bench.js';
 import { printTable, type Row } from './table.js';
 
 async function main(): Promise<void> {
@@ -8,6 +9,9 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const rows: Row[] = [...runStartupBench(), ...(await runMemoryBench())];
+  for (const r of await runSeccompBench()) {
+    rows.push({ bench: r.benchmark, subject: r.subject, value: `${r.value} ${r.unit}`, ...(r.note ? { note: r.note } : {}) });
+  }
   printTable(rows);
 }
 
