@@ -15,7 +15,8 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  banner: { js: '#!/usr/bin/env node' },
+  // CommonJS dependencies (commander) call require() for Node built-ins: give the bundle one
+  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __jailctlRequire } from 'node:module';\nconst require = __jailctlRequire(import.meta.url);" },
   logLevel: 'warning',
   legalComments: 'none',
 });
