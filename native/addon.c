@@ -9,6 +9,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "packet.h"
+
 #define CHECK(call) do { if ((call) != napi_ok) { napi_throw_error(env, "NATIVE_FAILED", #call " failed"); return NULL; } } while (0)
 
 static napi_value throw_errno(napi_env env, const char *what, int err) {
@@ -71,6 +73,40 @@ static napi_value exec_launcher(napi_env env, napi_callback_info info) {
   return throw_errno(env, path, e);
 }
 
+/* openPacketSocket(ifname: string, ethertype: number, recvTimeoutMs: number)
+ *   -> {fd, ifindex, mac: Buffer}; throws an Error whose code is the errno name. */
+static napi_value open_packet_socket(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char ifname[64];
+  size_t len;
+  uint32_t ethertype, timeout_ms;
+  if (argc != 3 || napi_get_value_string_utf8(env, argv[0], ifname, sizeof ifname, &len) != napi_ok || len == 0) {
+    napi_throw_type_error(env, "EINVAL", "expected ifname to be a non-empty string");
+    return NULL;
+  }
+  if (napi_get_value_uint32(env, argv[1], &ethertype) != napi_ok || ethertype > 0xffff ||
+      napi_get_value_uint32(env, argv[2], &timeout_ms) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "expected ethertype and recvTimeoutMs to be numbers");
+    return NULL;
+  }
+  struct jc_packet_socket ps;
+  const char *call = "";
+  int rc = jc_packet_open(ifname, (uint16_t)ethertype, (int)timeout_ms, &ps, &call);
+  if (rc < 0) return throw_errno(env, call, -rc);
+  napi_value result, fd, ifindex, mac;
+  void *mac_data;
+  CHECK(napi_create_object(env, &result));
+  CHECK(napi_create_int32(env, ps.fd, &fd));
+  CHECK(napi_create_int32(env, ps.ifindex, &ifindex));
+  CHECK(napi_create_buffer_copy(env, 6, ps.mac, &mac_data, &mac));
+  CHECK(napi_set_named_property(env, result, "fd", fd));
+  CHECK(napi_set_named_property(env, result, "ifindex", ifindex));
+  CHECK(napi_set_named_property(env, result, "mac", mac));
+  return result;
+}
+
 static napi_value version(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value v;
@@ -81,8 +117,9 @@ static napi_value version(napi_env env, napi_callback_info info) {
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_property_descriptor props[] = {
     {"execLauncher", NULL, exec_launcher, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"openPacketSocket", NULL, open_packet_socket, NULL, NULL, NULL, napi_enumerable, NULL},
     {"version", NULL, version, NULL, NULL, NULL, napi_enumerable, NULL},
   };
-  if (napi_define_properties(env, exports, 2, props) != napi_ok) return NULL;
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;
 }

@@ -38,6 +38,9 @@ int jc_jail_configure(const struct jc_plan *plan, struct jc_jail_args *args) {
       args->clone_op = (int)i;
     } else if (op->code == JC_OP_FORWARD_SIGNALS) {
       for (uint32_t s = 0; s < op->nints && args->nsignals < 32; s++) args->signals[args->nsignals++] = (int)op->ints[s];
+    } else if (op->code == JC_OP_DENIALS && op->nints == 2 * op->nstrs) {
+      args->name_denials = 1;
+      args->denials = (struct jc_denials){plan->name, (int)op->nstrs, op->ints, op->strs};
     } else if (op->code == JC_OP_SUPERVISE && op->nints >= 6) {
       args->ready_fd = (int)op->ints[5];
     } else if (op->code == JC_OP_TRACE && op->nints >= 1 && (op->nints - 1) % 6 == 0) {
@@ -114,8 +117,8 @@ static _Noreturn void reaper_main(struct jc_jail_args *args) {
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   sigprocmask(SIG_SETMASK, &args->saved_mask, NULL);
   jc_trim_resident();
-  if (args->trace_fd >= 0) {
-    int status = jc_trace_loop(g_service, args->trace_fd, args->captures, args->ncaptures);
+  if (args->trace_fd >= 0 || args->name_denials) {
+    int status = jc_trace_loop(g_service, args->trace_fd, args->captures, args->ncaptures, args->name_denials ? &args->denials : NULL);
     ssize_t n;
     do n = write(args->status_pipe[1], &status, sizeof status); while (n < 0 && errno == EINTR);
     _exit(0);

@@ -24,6 +24,8 @@ struct jc_jail_args {
   int ready_fd;            /* the supervisor's "started" pipe: never held open by the jail */
   struct jc_capture *captures;
   int ncaptures;
+  struct jc_denials denials; /* n > 0 or names set: pid 1 names refused syscalls */
+  int name_denials;
 };
 
 /* Reads the config ops once, and blocks the forwarded signals. */

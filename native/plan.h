@@ -50,6 +50,7 @@ enum jc_op_code {
   JC_OP_EXECVE,             /* ints: argc, envc, exit if ENOENT, exit if EACCES; strs: path, argv, envp */
   JC_OP_TRACE,              /* ints: trace fd, then (arch, nr, kind, arg, aux arg, flags arg) per capture */
   JC_OP_TRACE_ME,           /* the service stops for pid 1, its tracer */
+  JC_OP_DENIALS,            /* ints: (audit arch, nr) pairs; strs: their names: pid 1 names refused calls */
   JC_OP_SUPERVISE,          /* ints: respawn, threshold ms, timeout ms, retry, term timeout ms, ready fd;
                                strs: state file, log file, syslog ident */
   JC_OP_MAX

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
@@ -119,6 +120,70 @@ static void on_syscall_exit(pid_t pid, int fd) {
   p->cap = NULL;
 }
 
+/* The program a process runs, from AT_EXECFN on its stack right after execve (no /proc needed
+ * inside the jail). */
+static void remember_exe(pid_t pid, char *out, size_t size) {
+  struct __ptrace_syscall_info info;
+  out[0] = 0;
+  if (ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, &info) <= 0) return;
+  int wide = (info.arch & 0x80000000u) != 0; /* __AUDIT_ARCH_64BIT */
+  size_t word = wide ? 8 : 4;
+  uint64_t sp = info.stack_pointer, buf[64];
+  struct iovec local = {buf, sizeof buf}, remote = {(void *)(uintptr_t)sp, sizeof buf};
+  if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t)sizeof buf) return;
+  const unsigned char *bytes = (const unsigned char *)buf;
+  uint64_t vals[128];
+  size_t count = sizeof buf / word;
+  for (size_t i = 0; i < count; i++) {
+    if (wide) memcpy(&vals[i], bytes + i * 8, 8);
+    else { uint32_t v; memcpy(&v, bytes + i * 4, 4); vals[i] = v; }
+  }
+  size_t i = 1 + vals[0] + 1;                 /* past argc, argv[], NULL */
+  while (i < count && vals[i] != 0) i++;      /* past envp[] */
+  for (i++; i + 1 < count && vals[i] != 0; i += 2)
+    if (vals[i] == 31 /* AT_EXECFN */) { read_string(pid, vals[i + 1], out, size); return; }
+}
+
+struct exe_slot { pid_t pid; char path[256]; };
+static struct exe_slot *exes;
+
+static struct exe_slot *exe_of(pid_t pid, int create) {
+  for (int i = 0; i < MAX_PENDING; i++) if (exes[i].pid == pid) return &exes[i];
+  if (!create) return NULL;
+  for (int i = 0; i < MAX_PENDING; i++) if (exes[i].pid == 0) { exes[i].pid = pid; return &exes[i]; }
+  return NULL;
+}
+
+static const char *denial_name(const struct jc_denials *d, uint32_t arch, int32_t nr) {
+  for (int i = 0; i < d->n; i++) if ((uint32_t)d->pairs[2 * i] == arch && d->pairs[2 * i + 1] == nr) return d->names[i];
+  return NULL;
+}
+
+static pid_t killed_tgid[64];
+
+/* A refused syscall: say which, then kill the process (the profile's kill action). */
+static void on_denial(pid_t pid, const struct jc_denials *d) {
+  struct __ptrace_syscall_info info;
+  unsigned long data = 0;
+  ptrace(PTRACE_GETEVENTMSG, pid, 0, &data);
+  if (ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, &info) <= 0) info.seccomp.nr = (uint64_t)-1;
+  const char *name = denial_name(d, info.arch, (int32_t)info.seccomp.nr);
+  pid_t tgid = pid;
+  struct exe_slot *exe = exe_of(pid, 0);
+  char line[768];
+  int n = name ? snprintf(line, sizeof line, "jailctl: %s: seccomp refused %s in pid %d (%s); killing it\n", d->jail, name, (int)pid, exe && exe->path[0] ? exe->path : "?")
+               : snprintf(line, sizeof line, "jailctl: %s: seccomp refused syscall %lld (audit arch 0x%x) in pid %d (%s); killing it\n", d->jail, (long long)info.seccomp.nr, info.arch, (int)pid, exe && exe->path[0] ? exe->path : "?");
+  if (write(STDERR_FILENO, line, (size_t)n) < 0) { /* nowhere else to say it */ }
+  for (int i = 0; i < 64; i++) if (killed_tgid[i] == 0) { killed_tgid[i] = tgid; break; }
+  kill(tgid, SIGKILL);
+  (void)data;
+}
+
+static int was_killed_for_denial(pid_t pid) {
+  for (int i = 0; i < 64; i++) if (killed_tgid[i] == pid) return 1;
+  return 0;
+}
+
 int jc_trace_me(void) {
   if (ptrace(PTRACE_TRACEME, 0, 0, 0) < 0) return -1;
   return raise(SIGSTOP);
@@ -129,32 +194,46 @@ static void flush_counts(int fd) {
     if (counts[i].n) emit(fd, JC_TREC_COUNT, 0, counts[i].arch, counts[i].nr, 0, (int64_t)counts[i].n, -1, NULL, 0);
 }
 
-int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncaps) {
+int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncaps, const struct jc_denials *denials) {
   const long options = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
                        PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL;
   int service_status = 0, status;
   pending = calloc(MAX_PENDING, sizeof *pending);
-  if (!pending) return -1;
+  exes = denials ? calloc(MAX_PENDING, sizeof *exes) : NULL;
+  if (!pending || (denials && !exes)) return -1;
   for (;;) {
     pid_t pid = waitpid(-1, &status, __WALL);
     if (pid < 0) { if (errno == EINTR) continue; break; } /* ECHILD: the whole tree is gone */
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
-      if (pid == service) { service_status = status; emit(fd, JC_TREC_EXIT, pid, 0, 0, 0, status, -1, NULL, 0); }
+      if (pid == service) {
+        service_status = denials && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && was_killed_for_denial(pid) ? SIGSYS : status;
+        if (!denials) emit(fd, JC_TREC_EXIT, pid, 0, 0, 0, status, -1, NULL, 0);
+      }
       forget(pid);
+      if (exes) { struct exe_slot *e = exe_of(pid, 0); if (e) e->pid = 0; }
       continue;
     }
     if (!WIFSTOPPED(status)) continue;
     int sig = WSTOPSIG(status), event = status >> 16, resume = PTRACE_CONT, inject = 0;
     if (pid == service && first_stop(pid)) {
       ptrace(PTRACE_SETOPTIONS, pid, 0, options); /* the SIGSTOP jc_trace_me raised */
+    } else if (event == PTRACE_EVENT_SECCOMP && denials) {
+      on_denial(pid, denials);
     } else if (event == PTRACE_EVENT_SECCOMP) {
       resume = on_seccomp_stop(pid, caps, ncaps);
+    } else if (event == PTRACE_EVENT_EXEC && exes) {
+      struct exe_slot *e = exe_of(pid, 1);
+      if (e) remember_exe(pid, e->path, sizeof e->path);
     } else if (sig == (SIGTRAP | 0x80)) {
       on_syscall_exit(pid, fd);
     } else if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE) {
       unsigned long child = 0;
       ptrace(PTRACE_GETEVENTMSG, pid, 0, &child);
-      emit(fd, JC_TREC_SPAWN, (pid_t)child, 0, 0, 0, pid, -1, NULL, 0);
+      if (!denials) emit(fd, JC_TREC_SPAWN, (pid_t)child, 0, 0, 0, pid, -1, NULL, 0);
+      if (exes) { /* a child runs its parent's program until it execs */
+        struct exe_slot *from = exe_of(pid, 0), *to = exe_of((pid_t)child, 1);
+        if (from && to) memcpy(to->path, from->path, sizeof to->path);
+      }
     } else if (event == 0 && sig == SIGSTOP && first_stop(pid)) {
       /* a new child's attach stop: swallow it */
     } else if (event == 0) {
@@ -164,6 +243,6 @@ int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncap
     }
     ptrace(resume, pid, 0, inject);
   }
-  flush_counts(fd);
+  if (!denials) flush_counts(fd);
   return service_status;
 }

@@ -22,7 +22,7 @@ export interface PlanInputs {
   /** host working directory, for a relative command path */
   hostCwd?: string;
   /** the compiled seccomp program, when the spec has one */
-  seccomp?: { filter: Uint8Array; profile: string };
+  seccomp?: { filter: Uint8Array; profile: string; flags?: number; denials?: { auditArch: number; nr: number; name: string }[] };
 }
 
 /** Root inside a user namespace is this uid/gid outside; 65536 ids are mapped from here. */
@@ -48,6 +48,7 @@ export function buildLaunchPlan(spec: JailSpec, host: HostFacts, inputs: PlanInp
   const steps: PlanStep[] = [
     { phase: 'config', op: 'clone', namespaces, describe: `create namespaces (${namespaces.join(', ')})`, hint: 'jailctl run needs root (CAP_SYS_ADMIN) and a kernel with these namespaces' },
     { phase: 'config', op: 'forward-signals', signals: FORWARDED_SIGNALS, describe: 'forward signals to the service' },
+    ...(inputs.seccomp?.denials ? [{ phase: 'config', op: 'denials', names: inputs.seccomp.denials, describe: 'name refused syscalls' } as PlanStep] : []),
     ...(spec.userns ? idMapSteps() : []),
     // cgroup first: the jail's pid 1 is attached before it runs anything, so every process is limited
     ...(cgroup?.steps ?? []),
@@ -193,7 +194,9 @@ function serviceSteps(spec: JailSpec, host: HostFacts, executable: string, id: I
     { phase: S, op: 'close-fds', describe: 'close every descriptor but 0, 1 and 2 at exec' },
   );
   if (inputs.seccomp !== undefined) {
-    steps.push({ phase: S, op: 'seccomp', filter: inputs.seccomp.filter, flags: 0, profile: inputs.seccomp.profile, describe: `load seccomp filter ${inputs.seccomp.profile}`, hint: 'check the profile with `jailctl profile check`' });
+    // named denials: pid 1 traces the service, which stops only on a refused call
+    if (inputs.seccomp.denials !== undefined) steps.push({ phase: S, op: 'trace-me', describe: 'let the jail reaper name refused syscalls (ptrace PTRACE_TRACEME)' });
+    steps.push({ phase: S, op: 'seccomp', filter: inputs.seccomp.filter, flags: inputs.seccomp.flags ?? 0, profile: inputs.seccomp.profile, describe: `load seccomp filter ${inputs.seccomp.profile}`, hint: 'check the profile with `jailctl profile check`' });
   }
   const env = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
   steps.push({ phase: S, op: 'execve', path: executable, argv: spec.command, env, exitIfMissing: 127, exitIfDenied: 126, describe: `execute ${executable}` });

@@ -55,6 +55,7 @@ export type PlanStep = StepBase & (
   | { op: 'execve'; path: string; argv: string[]; env: string[]; exitIfMissing: number; exitIfDenied: number }
   | { op: 'trace'; fd: number; captures: TraceCapture[] }
   | { op: 'trace-me' }
+  | { op: 'denials'; names: { auditArch: number; nr: number; name: string }[] }
   | ({ op: 'supervise' } & SupervisePolicy)
 );
 

@@ -40,7 +40,8 @@ export const OP_CODES: Record<StepOp, number> = {
   'execve': 30,
   'trace': 31,
   'trace-me': 32,
-  'supervise': 33,
+  'denials': 33,
+  'supervise': 34,
 };
 
 export const CAPTURE_KINDS = { path: 1, value: 2, bytes: 3 } as const;

@@ -1,0 +1,36 @@
+// As root: a syscall the profile refuses is named in jailctl's log, not a bare SIGSYS.
+import t from 'tap';
+import { isRoot, jailctl } from '../helpers/jailctl.js';
+
+if (!isRoot) t.plan(0, 'needs root');
+
+const PROFILE = 'test/fixtures/seccomp-run/sh-basic.json';
+
+t.test('the service killed for a refused call: named, and exit 128+SIGSYS like the kernel kill', async (t) => {
+  const r = jailctl(['run', '--ro', '/bin/hostname', '--seccomp', PROFILE, '--', '/bin/sh', '-c', 'echo before; exec /bin/hostname other']);
+  t.equal(r.code, 159, r.stderr);
+  t.match(r.stdout, /before/);
+  t.match(r.stderr, /^jailctl: sh: seccomp refused sethostname in pid 2 \(\/bin\/hostname\); killing it$/m);
+});
+
+t.test('a child killed for a refused call is named with its own program', async (t) => {
+  const r = jailctl(['run', '--ro', '/bin/hostname', '--seccomp', PROFILE, '--', '/bin/sh', '-c', '/bin/hostname other; echo after=$?']);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /after=137/);
+  t.match(r.stderr, /seccomp refused sethostname in pid 3 \(\/bin\/hostname\); killing it/);
+});
+
+t.test('errno rules still answer with their errno, unlogged', async (t) => {
+  const r = jailctl(['run', '--ro', '/bin/mkdir', '--seccomp', PROFILE, '--', '/bin/sh', '-c', '/bin/mkdir /x; echo status=$?']);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /status=1/);
+  t.match(r.stderr, /Operation not permitted/);
+  t.notMatch(r.stderr, /seccomp refused/);
+});
+
+t.test('the filter is in place: Seccomp 2 for the service', async (t) => {
+  const r = jailctl(['run', '--proc', '--ro', '/bin/cat', '--seccomp', PROFILE, '--', '/bin/cat', '/proc/self/status']);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /^Seccomp:\s+2$/m);
+  t.match(r.stdout, /^NoNewPrivs:\s+1$/m);
+});
