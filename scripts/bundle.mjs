@@ -9,8 +9,12 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outfile = join(root, 'dist', 'jailctl.mjs');
 await build({
-  entryPoints: [join(root, 'src', 'cli', 'main.ts')],
-  outfile,
+  entryPoints: { jailctl: join(root, 'src', 'cli', 'main.ts') },
+  outdir: join(root, 'dist'),
+  outExtension: { '.js': '.mjs' },
+  // each command's heavy modules (profile tables, failsafe, trace) become chunks loaded on use
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',

@@ -1,7 +1,9 @@
 // jailctl's entry point: commander wiring only. Every command's errors end here as one line
-// (plus a hint) and exit status 125, never a stack trace.
+// (plus a hint) and exit status 125, never a stack trace. Command files load their heavy
+// modules with import() inside the action, so a command pays only for what it uses.
 import { Command, CommanderError } from 'commander';
 import { registerProfile } from './commands/profile.js';
+import { registerFailsafe } from './commands/failsafe.js';
 import { registerRun } from './commands/run.js';
 import { EXIT_JAILCTL_FAILED, exitCodeFor } from './exit-codes.js';
 import { fail } from './output.js';
@@ -17,14 +19,15 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text.startsWith('error:') ? `jailctl: ${text.slice(7)}` : text) });
   registerRun(program);
+  registerFailsafe(program);
   registerProfile(program);
   return program;
 }
 
-function main(argv: string[]): void {
+async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   try {
-    program.parse(argv);
+    await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
       // commander already printed the message; help and version are not errors
@@ -34,4 +37,4 @@ function main(argv: string[]): void {
   }
 }
 
-main(process.argv);
+await main(process.argv);

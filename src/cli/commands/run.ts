@@ -1,7 +1,7 @@
 // `jailctl run [options] -- COMMAND [ARGS...]`: flags -> RawJailSpec -> plan -> launcher.
 import { Command, Option } from 'commander';
 import { JailctlError } from '../../errors.js';
-import { runJail, type RunContext } from '../../jail/run.js';
+import type { RunContext } from '../../jail/run.js';
 import type { RawJailSpec } from '../../jail/spec.js';
 import { collect, parseInteger, parseKeyValue } from '../parse.js';
 
@@ -63,9 +63,10 @@ export function registerRun(program: Command): void {
     .option('--cwd <dir>', 'working directory inside the jail (default /)')
     .option('--spec <file>', 'JSON jail spec holding any of the above (profiles/schema/jail-spec.schema.json)')
     .option('--dry-run', 'print the launch plan as JSON and exit')
-    .action((command: string[], flags: RunFlags) => {
+    .action(async (command: string[], flags: RunFlags) => {
       const context: RunContext = { raw: toRawSpec(command, flags), dryRun: flags.dryRun === true, cwd: process.cwd() };
       if (flags.spec !== undefined) context.specFile = flags.spec;
+      const { runJail } = await import('../../jail/run.js');
       runJail(context);
     });
 }
