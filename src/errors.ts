@@ -25,7 +25,12 @@ export type JailctlErrorCode =
   | 'JAIL_SETUP_FAILED'
   | 'NATIVE_NOT_BUILT'
   | 'NOT_SUPPORTED'
-  | 'IO_FAILED';
+  | 'IO_FAILED'
+  | 'FAILSAFE_CONFIG_INVALID'
+  | 'FAILSAFE_KEY_MISSING'
+  | 'FAILSAFE_KEY_INVALID'
+  | 'FAILSAFE_KEY_EXISTS'
+  | 'FAILSAFE_IFACE_FAILED';
 
 export interface JailctlErrorDetails {
   hint?: string;
