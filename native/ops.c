@@ -70,56 +70,50 @@ static int open_parent(const char *path, char *buf, size_t size, const char **ba
   return open_no_symlinks(buf, 1);
 }
 
-static int op_mkdir(const struct jc_op *op, struct jc_fail *fail) {
+/* Runs `make(dirfd, name)` in the parent directory of path, opened without following links
+ * (an O_PATH fd serves as the dirfd of the *at() calls). */
+static int in_parent(const char *path, int (*make)(int, const char *, const struct jc_op *), const struct jc_op *op, int sys, struct jc_fail *fail) {
   char buf[PATH_MAX];
   const char *base;
-  int dir = open_parent(op->strs[0], buf, sizeof buf, &base);
+  int dir = open_parent(path, buf, sizeof buf, &base);
   if (dir < 0) FAIL(JC_SYS_OPENAT);
-  int rc = mkdirat(dir, base, (mode_t)op->ints[0]);
-  if (rc < 0 && errno == EEXIST) {
-    struct stat st;
-    rc = fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
-    if (rc < 0) errno = EEXIST;
-  }
+  int rc = make(dir, base, op);
   int saved = errno;
   close(dir);
   errno = saved;
-  if (rc < 0) FAIL(JC_SYS_MKDIR);
+  if (rc < 0) FAIL(sys);
   return 0;
+}
+
+static int make_file(int dir, const char *name, const struct jc_op *op) {
+  int fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)op->ints[0]);
+  return fd < 0 ? -1 : close(fd);
+}
+
+static int make_symlink(int dir, const char *name, const struct jc_op *op) {
+  return symlinkat(op->strs[0], dir, name);
+}
+
+/* An existing directory is fine: cgroup parents and shared mount points are made more than once. */
+static int make_dir(int dir, const char *name, const struct jc_op *op) {
+  struct stat st;
+  if (mkdirat(dir, name, (mode_t)op->ints[0]) == 0) return 0;
+  if (errno != EEXIST) return -1;
+  if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) return 0;
+  errno = EEXIST;
+  return -1;
+}
+
+static int op_mkdir(const struct jc_op *op, struct jc_fail *fail) {
+  return in_parent(op->strs[0], make_dir, op, JC_SYS_MKDIR, fail);
 }
 
 static int op_mkfile(const struct jc_op *op, struct jc_fail *fail) {
-  char buf[PATH_MAX];
-  const char *base;
-  int dir = open_parent(op->strs[0], buf, sizeof buf, &base);
-  if (dir < 0) FAIL(JC_SYS_OPENAT);
-  /* O_PATH parent fds cannot create files; reopen it as a real directory fd */
-  int real_dir = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  close(dir);
-  if (real_dir < 0) FAIL(JC_SYS_OPENAT);
-  int fd = openat(real_dir, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)op->ints[0]);
-  int saved = errno;
-  close(real_dir);
-  errno = saved;
-  if (fd < 0) FAIL(JC_SYS_OPENAT);
-  close(fd);
-  return 0;
+  return in_parent(op->strs[0], make_file, op, JC_SYS_OPENAT, fail);
 }
 
 static int op_symlink(const struct jc_op *op, struct jc_fail *fail) {
-  char buf[PATH_MAX];
-  const char *base;
-  int dir = open_parent(op->strs[1], buf, sizeof buf, &base);
-  if (dir < 0) FAIL(JC_SYS_OPENAT);
-  int real_dir = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  close(dir);
-  if (real_dir < 0) FAIL(JC_SYS_OPENAT);
-  int rc = symlinkat(op->strs[0], real_dir, base);
-  int saved = errno;
-  close(real_dir);
-  errno = saved;
-  if (rc < 0) FAIL(JC_SYS_SYMLINK);
-  return 0;
+  return in_parent(op->strs[1], make_symlink, op, JC_SYS_SYMLINK, fail);
 }
 
 static int op_mount(const struct jc_op *op, struct jc_fail *fail) {

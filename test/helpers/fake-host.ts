@@ -1,6 +1,9 @@
 // An in-memory HostFacts for planner tests: a tree of files, directories and symlinks.
 // Symlinks are resolved like the kernel does (relative to the link's directory, max 40 hops).
 import type { FileInfo, FileKind, HostFacts } from '../../src/jail/host.js';
+import { normalizePath as normalize } from '../../src/jail/host-paths.js';
+
+export { normalize };
 
 export type FakeNode =
   | { kind: 'file'; data: Uint8Array; mode?: number; uid?: number; gid?: number }
@@ -115,15 +118,4 @@ function infoOf(node: FakeNode): FileInfo {
   const uid = node.kind === 'file' ? (node.uid ?? 0) : 0;
   const gid = node.kind === 'file' ? (node.gid ?? 0) : 0;
   return { kind, mode, uid, gid, size };
-}
-
-/** Lexical normalization: collapse //, . and .. (.. at / stays at /). */
-export function normalize(path: string): string {
-  const out: string[] = [];
-  for (const part of path.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') out.pop();
-    else out.push(part);
-  }
-  return '/' + out.join('/');
 }
