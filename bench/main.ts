@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, peers measured in the same run, printed as one table.
 import { runMemoryBench, runStartupBench } from './jail-bench.js';
 import { runSeccompBench } from './seccomp-bench.js';
+import { runSyscallCostBench } from './syscall-cost.js';
 import { printTable, type Row } from './table.js';
 
 async function main(): Promise<void> {
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
   for (const r of await runSeccompBench()) {
     rows.push({ bench: r.benchmark, subject: r.subject, value: `${r.value} ${r.unit}`, ...(r.note ? { note: r.note } : {}) });
   }
+  rows.push(...runSyscallCostBench());
   printTable(rows);
 }
 
