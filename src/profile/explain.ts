@@ -41,7 +41,7 @@ function architecturesText(parsed: ParsedProfile, arch: ArchName): string {
   const compiled = group.filter((a) => a === arch || listed.includes(a));
   const skipped = listed.filter((a) => !group.includes(a));
   const parts = [`${compiled.join(', ')} (compiled; calls of any other ABI kill the process)`];
-  if (skipped.length > 0) parts.push(`${skipped.join(', ')} (listed, never seen by a ${arch} kernel)`);
+  if (skipped.length > 0) parts.push(`${skipped.join(', ')} (listed; a kernel for ${arch} never runs ${skipped.length === 1 ? 'it' : 'them'})`);
   if (parsed.ignoredArchitectures.length > 0) parts.push(`${parsed.ignoredArchitectures.join(', ')} (not supported by jailctl, ignored)`);
   return parts.join('; ');
 }

@@ -57,10 +57,10 @@ export function parseProfile(text: string, file: string, options: ParseOptions =
 export function parseProfileOrThrow(text: string, file: string, options: ParseOptions = {}): ParsedProfile {
   const { format, parsed, problems } = parseProfile(text, file, options);
   if (parsed === undefined || problems.length > 0) {
-    throw new JailctlError('PROFILE_INVALID', problems.join('\n'), {
-      path: file,
-      hint: `the format is in profiles/schema/seccomp-${format ?? 'oci'}.schema.json`,
-    });
+    const hint = parsed === undefined
+      ? `the format is in profiles/schema/seccomp-${format ?? 'oci'}.schema.json`
+      : `fix the profile; \`jailctl profile check ${file}\` lists the same problems, \`jailctl profile explain ${file}\` what each rule does`;
+    throw new JailctlError('PROFILE_INVALID', problems.join('\n'), { path: file, hint });
   }
   return parsed;
 }

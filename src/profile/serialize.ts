@@ -23,12 +23,11 @@ export function ociAction(action: Action): OciAction {
 }
 
 function ociArg(cond: ArgCond): OciArgOut {
-  const arg: OciArgOut = { index: cond.index, value: cond.value, op: `SCMP_CMP_${cond.op}` };
-  if (cond.op === 'MASKED_EQ') arg.valueTwo = cond.valueTwo ?? 0n;
-  return arg;
+  const op = `SCMP_CMP_${cond.op}`;
+  return cond.op === 'MASKED_EQ' ? { index: cond.index, value: cond.value, valueTwo: cond.valueTwo ?? 0n, op } : { index: cond.index, value: cond.value, op };
 }
 
-/** Entries in rule order; a rule joins an earlier entry only if no rule of its syscall follows it. */
+/** Entries in rule order; a rule joins the first entry like it that no rule of its syscall follows. */
 function groupRules(rules: readonly Rule[]): OciEntry[] {
   const entries: OciEntry[] = [];
   const keys: string[] = [];
@@ -36,8 +35,8 @@ function groupRules(rules: readonly Rule[]): OciEntry[] {
   for (const rule of rules) {
     const key = `${actionKey(rule.action)}|${condsKey(rule.args)}`;
     const last = lastEntryOf.get(rule.syscall) ?? -1;
-    const at = keys.lastIndexOf(key);
-    if (at >= 0 && at >= last) {
+    const at = keys.indexOf(key, Math.max(last, 0));
+    if (at >= 0) {
       if (!entries[at]!.names.includes(rule.syscall)) entries[at]!.names.push(rule.syscall);
       lastEntryOf.set(rule.syscall, at);
       continue;

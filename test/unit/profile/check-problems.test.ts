@@ -1,0 +1,155 @@
+// The semantic checks (src/profile/check.ts, formats.ts): each problem as the one line the user
+// sees, naming the file, the JSON path, the bad value and what is accepted.
+import t from 'tap';
+import { ARCH_NAMES, resolveSyscall, syscallTable } from '../../../src/profile/arch.js';
+import { parseProfile } from '../../../src/profile/parse.js';
+
+const ALLOW_EXEC = { names: ['execve', 'exit_group'], action: 'SCMP_ACT_ALLOW' };
+
+/** The problem lines of an OCI profile checked for `arch`. */
+function problems(obj: Record<string, unknown>, arch = 'x86_64'): string[] {
+  return parseProfile(JSON.stringify(obj), 'p.json', { arch }).problems;
+}
+const withRules = (...syscalls: unknown[]) => ({ defaultAction: 'SCMP_ACT_KILL_PROCESS', syscalls: [ALLOW_EXEC, ...syscalls] });
+
+t.test('a good profile has no problems', async (t) => {
+  t.same(problems(withRules({ names: ['read', 'write'], action: 'SCMP_ACT_ALLOW' })), []);
+});
+
+t.test('unknown syscall name: the nearest real name on the target', async (t) => {
+  t.same(problems(withRules({ names: ['read', 'opne'], action: 'SCMP_ACT_ALLOW' })), [
+    'p.json: /syscalls/1/names/1: "opne" is not a syscall on x86_64 or any other architecture (did you mean "open"?)',
+  ]);
+  t.same(problems(withRules({ names: ['xyzzyplugh'], action: 'SCMP_ACT_ALLOW' })), [
+    'p.json: /syscalls/1/names/0: "xyzzyplugh" is not a syscall on x86_64 or any other architecture: use the kernel name (such as "newfstatat" or "rt_sigaction")',
+  ]);
+  t.same(problems(withRules({ names: ['RT_SIGACTION'], action: 'SCMP_ACT_ALLOW' })).length, 1, 'names are case-sensitive');
+  t.match(problems(withRules({ names: ['RT_SIGACTION'], action: 'SCMP_ACT_ALLOW' }))[0], /did you mean "rt_sigaction"\?/);
+});
+
+t.test('a syscall of other arches only: named, with how to declare them', async (t) => {
+  t.same(problems(withRules({ names: ['fstat64'], action: 'SCMP_ACT_ALLOW' })), [
+    'p.json: /syscalls/1/names/0: "fstat64" is not a syscall on x86_64 (did you mean "fstat"?); it is one on i386, arm, mips, mipsel, powerpc: list those in "architectures" if the profile is meant for them too, or remove it',
+  ]);
+  t.match(problems(withRules({ names: ['open'], action: 'SCMP_ACT_ALLOW' }), 'aarch64'), [/"open" is not a syscall on aarch64 .*it is one on x86_64/]);
+  const shared = { ...withRules({ names: ['open', 'fstat64'], action: 'SCMP_ACT_ALLOW' }), architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_ARM'] };
+  for (const arch of ['x86_64', 'aarch64', 'mips']) t.same(problems(shared, arch), [], `listed arches make their names valid on ${arch}`);
+  const compat = { ...withRules({ names: ['fstat64'], action: 'SCMP_ACT_ALLOW' }), architectures: ['SCMP_ARCH_X86'] };
+  t.same(problems(compat, 'x86_64'), [], 'an i386 name is fine when the filter has an i386 section');
+});
+
+t.test('errnoRet on an action that returns no errno; defaultErrnoRet likewise', async (t) => {
+  t.same(problems(withRules({ names: ['read'], action: 'SCMP_ACT_ALLOW', errnoRet: 38 })), [
+    'p.json: /syscalls/1/errnoRet: 38 is not used by SCMP_ACT_ALLOW: only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take an errno; remove it or change the action',
+  ]);
+  t.same(problems({ ...withRules(), defaultErrnoRet: 1 }), [
+    'p.json: /defaultErrnoRet: 1 is not used by SCMP_ACT_KILL_PROCESS: only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take an errno; remove it or change the action',
+  ]);
+  t.same(problems(withRules({ names: ['read'], action: 'SCMP_ACT_ERRNO', errnoRet: 5000 })), [
+    'p.json: /syscalls/1/errnoRet: 5000 is not an errno: accepted 0-4095 (1 is EPERM, 38 ENOSYS on x86 and arm)',
+  ]);
+  t.same(problems(withRules({ names: ['read'], action: 'SCMP_ACT_TRACE', errnoRet: 70000 })), [
+    'p.json: /syscalls/1/errnoRet: 70000 does not fit the 16 bits a tracer receives: accepted 0-65535',
+  ]);
+});
+
+t.test('argument index above 5; valueTwo without MASKED_EQ; values beyond 64 bits', async (t) => {
+  t.same(problems(withRules({ names: ['socket'], action: 'SCMP_ACT_ALLOW', args: [{ index: 6, value: 1, op: 'SCMP_CMP_EQ' }] })), [
+    'p.json: /syscalls/1/args/0/index: 6 is not an argument index: accepted 0-5 (syscalls have six arguments, counted from 0)',
+  ]);
+  t.same(problems(withRules({ names: ['socket'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 1, valueTwo: 3, op: 'SCMP_CMP_GT' }] })), [
+    'p.json: /syscalls/1/args/0/valueTwo: 3 is only used by SCMP_CMP_MASKED_EQ, not SCMP_CMP_GT: remove it, or use SCMP_CMP_MASKED_EQ to test (arg & value) == valueTwo',
+  ]);
+  const text = '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_ERRNO","args":[{"index":0,"value":18446744073709551616,"op":"SCMP_CMP_EQ"}]}]}';
+  t.same(parseProfile(text, 'p.json', { arch: 'x86_64' }).problems, [
+    'p.json: /syscalls/0/args/0/value: 18446744073709551616 does not fit in 64 bits: accepted 0-18446744073709551615',
+  ]);
+});
+
+t.test('duplicate, contradictory and never-used rules', async (t) => {
+  t.same(problems(withRules({ names: ['read', 'write', 'read'], action: 'SCMP_ACT_ALLOW' })), [
+    'p.json: /syscalls/1/names/2: duplicate rule for "read" (ALLOW): /syscalls/1/names/0 says the same; remove one',
+  ]);
+  t.same(problems(withRules({ names: ['write'], action: 'SCMP_ACT_ALLOW' }, { names: ['write'], action: 'SCMP_ACT_ERRNO' })), [
+    'p.json: /syscalls/2/names/0: contradictory rules for "write": ERRNO(EPERM) here, ALLOW at /syscalls/1/names/0; the first one wins, remove the other',
+  ]);
+  const cond = [{ index: 0, value: 10, op: 'SCMP_CMP_EQ' }];
+  t.same(problems(withRules({ names: ['socket'], action: 'SCMP_ACT_ALLOW', args: cond }, { names: ['socket'], action: 'SCMP_ACT_KILL_PROCESS', args: cond })), [
+    'p.json: /syscalls/2/names/0: contradictory rules for "socket": KILL_PROCESS if arg0 == 10 here, ALLOW if arg0 == 10 at /syscalls/1/names/0; the first one wins, remove the other',
+  ]);
+  t.same(problems(withRules({ names: ['socket'], action: 'SCMP_ACT_ALLOW' }, { names: ['socket'], action: 'SCMP_ACT_ERRNO', args: cond })), [
+    'p.json: /syscalls/2/names/0: rule for "socket" (ERRNO(EPERM) if arg0 == 10) is never used: /syscalls/1/names/0 already decides every call (ALLOW); move it before that rule or remove it',
+  ]);
+  t.same(problems(withRules({ names: ['socket'], action: 'SCMP_ACT_ERRNO', args: cond }, { names: ['socket'], action: 'SCMP_ACT_ALLOW' })), [], 'a conditional rule before the unconditional one is the normal case');
+  t.same(problems(withRules({ names: ['socket'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 1, op: 'SCMP_CMP_EQ' }, { index: 1, value: 2, op: 'SCMP_CMP_EQ' }] },
+    { names: ['socket'], action: 'SCMP_ACT_ALLOW', args: [{ index: 1, value: 2, op: 'SCMP_CMP_EQ' }, { index: 0, value: 1, op: 'SCMP_CMP_EQ' }] })).length, 1,
+  'the same conditions in another order are a duplicate');
+});
+
+t.test('execve must be allowed: the filter is installed just before it', async (t) => {
+  t.same(problems({ defaultAction: 'SCMP_ACT_KILL_PROCESS', syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }] }), [
+    'p.json: /syscalls: execve is not allowed (it gets the default action SCMP_ACT_KILL_PROCESS): jailctl installs the filter just before execve, so the service could never start; add "execve" to an SCMP_ACT_ALLOW rule',
+  ]);
+  t.same(problems({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['execve'], action: 'SCMP_ACT_KILL' }] }), [
+    'p.json: /syscalls/0/names/0: execve gets SCMP_ACT_KILL here: jailctl installs the filter just before execve, so the service could never start; allow it (SCMP_ACT_ALLOW)',
+  ]);
+  t.same(problems({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['execve'], action: 'SCMP_ACT_ERRNO', args: [{ index: 2, value: 0, op: 'SCMP_CMP_NE' }] }] }), [
+    'p.json: /syscalls/0/names/0: execve can be refused by this rule (ERRNO(EPERM) if arg2 != 0): jailctl installs the filter just before execve, so the service could never start if its arguments (pointers) match; allow execve without conditions',
+  ]);
+  t.same(parseProfile(JSON.stringify({ whitelist: ['read'] }), 'l.json', { arch: 'mips' }).problems, [
+    'l.json: /whitelist: execve is not allowed (it gets the default action policy 0): jailctl installs the filter just before execve, so the service could never start; add "execve" to the whitelist',
+  ]);
+  t.same(problems({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] }), [], 'a deny-list allows execve by default');
+  t.same(problems({ defaultAction: 'SCMP_ACT_LOG' }), [], 'LOG lets it run');
+});
+
+t.test('SCMP_ACT_NOTIFY and listenerPath: jailctl has no listener', async (t) => {
+  t.same(problems({ defaultAction: 'SCMP_ACT_NOTIFY', syscalls: [ALLOW_EXEC] }), [
+    'p.json: /defaultAction: SCMP_ACT_NOTIFY as the default action: jailctl has no seccomp notify listener, so the call would fail with ENOSYS: use SCMP_ACT_ERRNO (errnoRet 38 is ENOSYS on x86 and arm)',
+  ]);
+  t.same(problems(withRules({ names: ['ioctl', 'fcntl'], action: 'SCMP_ACT_NOTIFY' })), [
+    'p.json: /syscalls/1/names/0: SCMP_ACT_NOTIFY: jailctl has no seccomp notify listener, so the call would fail with ENOSYS: use SCMP_ACT_ERRNO (errnoRet 38 is ENOSYS on x86 and arm)',
+    'p.json: /syscalls/1/names/1: SCMP_ACT_NOTIFY: jailctl has no seccomp notify listener, so the call would fail with ENOSYS: use SCMP_ACT_ERRNO (errnoRet 38 is ENOSYS on x86 and arm)',
+  ]);
+  t.same(problems({ ...withRules(), listenerPath: '/run/seccomp.sock', listenerMetadata: 'x' }), [
+    'p.json: /listenerPath: "/run/seccomp.sock": jailctl has no seccomp notify listener; remove listenerPath and listenerMetadata',
+  ]);
+});
+
+t.test('architectures: unknown names with a suggestion, OCI arches jailctl does not build ignored', async (t) => {
+  const [line] = problems({ ...withRules(), architectures: ['SCMP_ARCH_AMD64'] });
+  t.match(line, /^p\.json: \/architectures\/0: "SCMP_ARCH_AMD64" is not an architecture \(did you mean "SCMP_ARCH_X86_64"\?\): accepted SCMP_ARCH_X86_64, SCMP_ARCH_X86, .*SCMP_ARCH_PPC64LE, or another OCI name \(SCMP_ARCH_LOONGARCH64, .*: ignored\)$/);
+  t.match(problems({ ...withRules(), architectures: ['SCMP_ARCH_AARCH46'] }), [/did you mean "SCMP_ARCH_AARCH64"\?/]);
+  const r = parseProfile(JSON.stringify({ ...withRules(), architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_S390X'] }), 'p.json', { arch: 'x86_64' });
+  t.same(r.problems, []);
+  t.same(r.parsed!.ignoredArchitectures, ['SCMP_ARCH_S390X']);
+  t.same(r.parsed!.profile.architectures, ['x86_64']);
+});
+
+t.test('a program over the kernel\'s 4096 instructions: the compiler\'s message', async (t) => {
+  const names = Object.keys(syscallTable('x86_64').syscalls).filter((n) => n !== 'execve');
+  // distinct conditions per syscall, so no two argument blocks can be shared
+  const syscalls = [ALLOW_EXEC, ...names.flatMap((name, i) => [1, 2, 3, 4].map((k) => ({ names: [name], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: i * 10 + k, op: 'SCMP_CMP_EQ' }] })))];
+  const lines = problems({ defaultAction: 'SCMP_ACT_KILL_PROCESS', syscalls });
+  t.equal(lines.length, 1);
+  t.match(lines[0], /^p\.json: \(top level\): seccomp filter for x86_64 needs \d+ BPF instructions; the kernel accepts at most 4096 \(/);
+});
+
+t.test('every problem at once', async (t) => {
+  const lines = problems({
+    defaultAction: 'SCMP_ACT_NOTIFY',
+    architectures: ['SCMP_ARCH_NOPE'],
+    syscalls: [{ names: ['raed', 'read', 'read'], action: 'SCMP_ACT_ALLOW', errnoRet: 1, args: [{ index: 9, value: 0, op: 'SCMP_CMP_EQ' }] }],
+  });
+  t.equal(lines.length, 7, lines.join('\n'));
+  for (const pattern of [/architectures\/0/, /errnoRet/, /args\/0\/index/, /"raed"/, /duplicate rule for "read"/, /\/defaultAction: SCMP_ACT_NOTIFY/, /execve is not allowed/]) {
+    t.ok(lines.some((l) => pattern.test(l)), String(pattern));
+  }
+});
+
+t.test('the checks run for every supported arch', async (t) => {
+  for (const arch of ARCH_NAMES) {
+    const names = ['read', 'execve', 'exit_group'].filter((n) => resolveSyscall(arch, n) !== undefined);
+    t.same(problems({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names, action: 'SCMP_ACT_ALLOW' }] }, arch), [], arch);
+  }
+});
