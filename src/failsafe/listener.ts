@@ -3,13 +3,14 @@
 // nothing but the flag (and the key, only if the file has none). Never crashes on a packet and
 // never answers with more bytes than it received.
 import { spawn } from 'node:child_process';
+import { JailctlError } from '../errors.js';
 import { randomBytes } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { findLanAddresses, resolveListenerConfig, type ListenFlags, type ListenerConfig } from './config.js';
 import { prepareFlag, resolveFlagPath, setFlag } from './flag.js';
 import { failsafeSection, generateKey, keyFromConfig, readUciFile } from './keystore.js';
-import { AckStatus, Action, decodeRescueParam, deriveKeys, describeAction, type DerivedKeys } from './protocol.js';
+import { AckStatus, Action, decodeRescueParam, deriveKeys, describeAction, wipeKeys, type DerivedKeys } from './protocol.js';
 import { buildRescuePlan, type FirewallTools } from './rescue.js';
 import { findFirewallTools, startRescue, type RunningRescue } from './rescue-run.js';
 import { openRawEndpoint, openUdpEndpoint, type Endpoint, type Reply } from './transport.js';
@@ -35,24 +36,37 @@ interface Prepared {
   tools: FirewallTools;
 }
 
-/** Everything read from the system, once, before the first packet. */
+/**
+ * Everything read from the system, once, before the first packet. Settings are checked before
+ * anything is written; a key is created only in an existing file that has none (FAILSAFE.md: the
+ * listener makes it on first start), so a mistyped --config creates nothing.
+ */
 export function prepareListener(ctx: ListenContext): Prepared {
   const file = ctx.flags.config;
   let doc = readUciFile(file);
+  if (doc === undefined) {
+    throw new JailctlError('PATH_MISSING', `--config ${file}: no such file`, { path: file, hint: `create the key with \`jailctl failsafe keygen --config ${file}\`` });
+  }
+  const addresses = (ifaces: string[]) => findLanAddresses(ifaces, networkInterfaces());
+  const config = resolveListenerConfig(failsafeSection(doc), ctx.flags, addresses);
+  const flagPath = config.failsafeEnabled ? resolveFlagPath(config.flagPath) : undefined;
   if (failsafeSection(doc)?.options.get('key') === undefined) {
     const { devId } = generateKey(file, false);
     ctx.log(`failsafe: no key in ${file}; created one (dev_id ${devId.toString('hex')})`);
     doc = readUciFile(file);
   }
-  const addresses = (ifaces: string[]) => findLanAddresses(ifaces, networkInterfaces());
-  const config = resolveListenerConfig(failsafeSection(doc), ctx.flags, addresses);
   const k = keyFromConfig(doc, file);
   const keys = deriveKeys(k);
   k.fill(0);
   const prepared: Prepared = { config, keys, tools: config.rescue === undefined ? {} : findFirewallTools() };
-  if (config.failsafeEnabled) {
-    prepared.flagPath = resolveFlagPath(config.flagPath);
-    prepareFlag(prepared.flagPath);
+  if (flagPath !== undefined) {
+    try {
+      prepareFlag(flagPath);
+    } catch (err) {
+      wipeKeys(keys);
+      throw err;
+    }
+    prepared.flagPath = flagPath;
   }
   return prepared;
 }
