@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { registerProfile } from './commands/profile.js';
 import { registerFailsafe } from './commands/failsafe.js';
 import { registerRun } from './commands/run.js';
+import { registerService } from './commands/service.js';
 import { EXIT_JAILCTL_FAILED, exitCodeFor } from './exit-codes.js';
 import { fail } from './output.js';
 
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerFailsafe(program);
   registerProfile(program);
+  registerService(program);
   return program;
 }
 

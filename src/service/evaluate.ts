@@ -1,0 +1,164 @@
+// Running an init script through jailctl's rc.common + procd shim (edge): the real shell
+// evaluates the real script; we only read the JSON it leaves behind. Syntax errors, shim
+// errors and shell failures become one line naming the script (and the line the shell gives).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { JailctlError, isErrnoError } from '../errors.js';
+import { parseProcdService, type ProcdService } from './procd.js';
+import { buildUciShell, parseUci } from './uci.js';
+
+export interface EvaluateOptions {
+  script: string;
+  /** the service name (the script's file name) */
+  name: string;
+  /** UCI packages for config_load (default /etc/config) */
+  configDir: string;
+  action: 'dump' | 'stop';
+  timeoutMs?: number;
+}
+
+export interface Evaluated {
+  service: ProcdService;
+  /** what the script wrote on stderr (its own warnings, "command not found" ...) */
+  warnings: string[];
+}
+
+const SHELL = '/bin/sh';
+const SHIM_FILES = ['rc.common', 'procd.sh', 'functions.sh'];
+
+/** src/service/shim beside the package root (the folder holding package.json), bundled or not. */
+export function findShimDir(): string {
+  const fromEnv = process.env['JAILCTL_SHIM_DIR'];
+  if (fromEnv) return fromEnv;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'src', 'service', 'shim');
+    if (existsSync(join(candidate, 'rc.common'))) return candidate;
+    if (existsSync(join(dir, 'shim', 'rc.common'))) return join(dir, 'shim');
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  throw new JailctlError('NOT_SUPPORTED', `jailctl's procd shim (${SHIM_FILES.join(', ')}) is missing from the installation`, {
+    hint: 'reinstall jailctl, or point JAILCTL_SHIM_DIR at a folder holding src/service/shim',
+  });
+}
+
+/** Evaluates the script; throws JailctlError naming it on any problem. */
+export function evaluateInitScript(options: EvaluateOptions): Evaluated {
+  checkScript(options.script);
+  checkSyntax(options.script);
+  const work = mkdtempSync(join(tmpdir(), 'jailctl-eval-'));
+  try {
+    const warnings = writeUciPackages(options.configDir, join(work, 'uci'));
+    const out = join(work, 'service.json');
+    const result = runShim(options, work, out);
+    const shimError = readIfExists(`${out}.err`);
+    if (shimError !== undefined) throw scriptError(options.script, shimError.trim().split('\n')[0]!);
+    if (result.error !== undefined) throw new JailctlError('SPEC_INVALID', `init script ${options.script}: ${result.error}`, { hint: 'a script must not wait for anything while it is evaluated' });
+    const stderrLines = result.stderr.split('\n').filter((l) => l.trim() !== '');
+    if (result.status !== 0) throw shellFailure(options.script, stderrLines, result.status);
+    if (options.action === 'stop') return { service: { name: options.name, script: options.script, instances: {} }, warnings: [...warnings, ...stderrLines] };
+    const json = readIfExists(out);
+    if (json === undefined) {
+      throw new JailctlError('SPEC_INVALID', `init script ${options.script}: start_service did not return (the script exited early)`, { hint: 'remove the exit from start_service' });
+    }
+    return { service: parseProcdService(json, options.script), warnings: [...warnings, ...stderrLines.map((l) => stripScript(options.script, l))] };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function checkScript(script: string): void {
+  let isFile: boolean;
+  try {
+    isFile = statSync(script).isFile();
+  } catch (err) {
+    const why = isErrnoError(err) ? err.code : String(err);
+    throw new JailctlError('PATH_MISSING', `init script ${script}: cannot read it (${why})`, { path: script, hint: 'check the service name and --initd' });
+  }
+  if (!isFile) throw new JailctlError('SPEC_INVALID', `init script ${script}: not a regular file`, { path: script });
+}
+
+/** `sh -n`: the shell reports the first syntax error with its line. */
+function checkSyntax(script: string): void {
+  const r = spawnSync(SHELL, ['-n', script], { encoding: 'utf8', timeout: 10_000 });
+  if (r.status === 0) return;
+  const line = r.stderr.split('\n').find((l) => l.trim() !== '') ?? `sh -n exited with status ${r.status}`;
+  throw new JailctlError('SPEC_INVALID', `init script ${script}: ${stripScript(script, line)}`, { path: script, hint: 'fix the shell syntax; `sh -n SCRIPT` shows the same error' });
+}
+
+/** "SCRIPT: 12: msg" (dash) or "SCRIPT: line 12: msg" (ash, bash) -> "line 12: msg". */
+export function stripScript(script: string, line: string): string {
+  let rest = line.startsWith(`${script}: `) ? line.slice(script.length + 2) : line;
+  rest = rest.replace(/^(?:\.: )?(?:line )?(\d+): /, 'line $1: ');
+  return rest;
+}
+
+function runShim(options: EvaluateOptions, work: string, out: string) {
+  const shim = findShimDir();
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+    HOME: '/',
+    JAILCTL_SHIM: shim,
+    JAILCTL_OUT: out,
+    JAILCTL_UCI: join(work, 'uci'),
+    JAILCTL_SERVICE: options.name,
+    UCI_CONFIG_DIR: options.configDir,
+  };
+  const r = spawnSync(SHELL, ['-c', '. "$JAILCTL_SHIM/rc.common"', options.script, options.script, options.action], {
+    env, cwd: '/', encoding: 'utf8', timeout: options.timeoutMs ?? 30_000, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const error = r.error !== undefined ? `evaluation did not finish (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})` : undefined;
+  return { status: r.status, stderr: r.stderr ?? '', error };
+}
+
+function scriptError(script: string, message: string): JailctlError {
+  const hint = message.startsWith('procd_set_param: unknown parameter') ? 'check the spelling against the list; jailctl refuses what procd would silently ignore' : undefined;
+  return new JailctlError('SPEC_INVALID', `init script ${script}: ${message}`, { path: script, ...(hint ? { hint } : {}) });
+}
+
+const OPENWRT_LIBS = /(?:cannot|can't) open .*(\/lib\/functions|\/usr\/share\/libubox\/jshn\.sh|\/lib\/functions\/[\w.-]+)/;
+
+function shellFailure(script: string, lines: string[], status: number | null): JailctlError {
+  const last = lines[lines.length - 1];
+  const message = last === undefined ? `the shell exited with status ${status}` : stripScript(script, last);
+  const hint = last !== undefined && OPENWRT_LIBS.test(last)
+    ? "this host has no OpenWrt shell libraries; jailctl's rc.common already provides config_load, config_get, config_foreach, append and uci_get: guard the include with [ -f FILE ] && . FILE"
+    : 'run the script by hand (sh -x) to see where it stops';
+  return new JailctlError('SPEC_INVALID', `init script ${script}: ${message}`, { path: script, hint });
+}
+
+function readIfExists(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if (isErrnoError(err) && err.code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** Normalizes every package in `configDir` for config_load; broken ones are skipped with a warning. */
+function writeUciPackages(configDir: string, into: string): string[] {
+  const warnings: string[] = [];
+  mkdirSync(into, { recursive: true });
+  let names: string[];
+  try {
+    names = readdirSync(configDir);
+  } catch {
+    return warnings; // documented fallback: no config folder means every config_load finds nothing
+  }
+  for (const name of names.filter((n) => /^[A-Za-z0-9_-]+$/.test(n))) {
+    const file = join(configDir, name);
+    try {
+      if (!statSync(file).isFile()) continue;
+      writeFileSync(join(into, name), buildUciShell(parseUci(readFileSync(file, 'utf8'), file)));
+    } catch (err) {
+      warnings.push(`config ${err instanceof Error ? err.message : String(err)}; package ${name} not loaded`);
+    }
+  }
+  return warnings;
+}

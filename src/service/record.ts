@@ -1,0 +1,88 @@
+// The state folder of a started service (edge): STATE/NAME/service.json (what we started), and
+// per instance the launcher's state file and the log. It outlives the CLI; the launcher keeps
+// its state file current, we only read it.
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { JailctlError, isErrnoError } from '../errors.js';
+import { writeFileAtomic } from '../io/write-atomic.js';
+
+const RECORD = 'service.json';
+
+export interface InstanceRecord {
+  instance: string;
+  launcherPid: number;
+  stateFile: string;
+  logFile: string;
+  termTimeoutMs: number;
+  namespaces: string[];
+  features: string[];
+  mounts: number;
+  user: { uid: number; gid: number };
+  capabilities: string[];
+  seccomp: string | null;
+  /** cgroup folders the launcher creates and removes */
+  cgroup: string[];
+  pidfile?: string;
+}
+
+export interface ServiceRecord {
+  version: 1;
+  name: string;
+  script: string;
+  /** supervise: `service start`; trace: `service trace` (the tracer is a Node process) */
+  mode: 'supervise' | 'trace';
+  startedAt: number;
+  tracerPid?: number;
+  instances: InstanceRecord[];
+}
+
+export function serviceDir(stateDir: string, name: string): string {
+  return join(stateDir, name);
+}
+
+export function ensureServiceDir(stateDir: string, name: string): string {
+  const dir = serviceDir(stateDir, name);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+  } catch (err) {
+    throw new JailctlError('IO_FAILED', `cannot create the state folder ${dir} (${isErrnoError(err) ? err.code : String(err)})`, { path: dir, hint: 'pass a writable --state DIR', cause: err });
+  }
+  return dir;
+}
+
+export function readServiceRecord(stateDir: string, name: string): ServiceRecord | undefined {
+  const text = readTextIfExists(join(serviceDir(stateDir, name), RECORD));
+  if (text === undefined) return undefined;
+  try {
+    const record = JSON.parse(text) as ServiceRecord;
+    return record.version === 1 && Array.isArray(record.instances) ? record : undefined;
+  } catch {
+    return undefined; // documented fallback: a torn or foreign file reads as "not started"
+  }
+}
+
+export function writeServiceRecord(stateDir: string, record: ServiceRecord): void {
+  writeFileAtomic(join(ensureServiceDir(stateDir, record.name), RECORD), `${JSON.stringify(record, null, 2)}\n`);
+}
+
+export function removeServiceRecord(stateDir: string, name: string): void {
+  rmSync(join(serviceDir(stateDir, name), RECORD), { force: true });
+}
+
+/** Names of services with a record in the state folder. */
+export function listRecordedServices(stateDir: string): string[] {
+  try {
+    return readdirSync(stateDir).filter((n) => readTextIfExists(join(stateDir, n, RECORD)) !== undefined).sort();
+  } catch {
+    return []; // documented fallback: no state folder yet means nothing was started
+  }
+}
+
+export function readTextIfExists(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if (isErrnoError(err) && (err.code === 'ENOENT' || err.code === 'ENOTDIR')) return undefined;
+    throw new JailctlError('IO_FAILED', `cannot read ${path} (${isErrnoError(err) ? err.code : String(err)})`, { path, cause: err });
+  }
+}
