@@ -1,11 +1,7 @@
 // `jailctl profile check|compile|disasm|merge|diff|explain`: flags -> src/profile/actions.ts.
 import { Command, Option } from 'commander';
 import { JailctlError } from '../../errors.js';
-import { createProfileIo } from '../../io/profile-io.js';
-import {
-  checkProfileFiles, compileProfileFile, diffProfileFiles, disassembleFile, explainProfileFile, mergeProfileFiles,
-  type BpfFormat, type Output,
-} from '../../profile/actions.js';
+import type { BpfFormat, Output } from '../../profile/actions.js';
 import { EXIT_CHECK_FAILED, EXIT_JAILCTL_FAILED } from '../exit-codes.js';
 import { fail } from '../output.js';
 
@@ -19,6 +15,12 @@ function print(output: Output): void {
   process.stdout.write(output.stdout);
 }
 
+/** The profile library and file access, loaded on use (the syscall tables are large). */
+async function load() {
+  const [actions, io] = await Promise.all([import('../../profile/actions.js'), import('../../io/profile-io.js')]);
+  return { ...actions, io: io.createProfileIo() };
+}
+
 export function registerProfile(program: Command): void {
   const profile = program
     .command('profile')
@@ -29,8 +31,9 @@ export function registerProfile(program: Command): void {
     .description('validate profiles: one line per problem, exit 1 if any')
     .argument('<files...>', 'profile files')
     .option('--arch <arch>', ARCH_HELP)
-    .action((files: string[], flags: ArchFlag) => {
-      const report = checkProfileFiles(files, flags.arch, createProfileIo());
+    .action(async (files: string[], flags: ArchFlag) => {
+      const { checkProfileFiles, io } = await load();
+      const report = checkProfileFiles(files, flags.arch, io);
       if (report.ok.length > 0) process.stdout.write(`${report.ok.join('\n')}\n`);
       if (report.problems.length === 0) return;
       // an unreadable file is a usage problem (125) rather than a finding about a profile (1)
@@ -46,8 +49,9 @@ export function registerProfile(program: Command): void {
     .option('-o, --output <file>', 'write here (atomically) instead of stdout')
     .addOption(new Option('--format <format>', 'raw: struct sock_filter array in target byte order; hex; asm: listing').choices(['raw', 'hex', 'asm']).default('raw'))
     .option('--stats <file>', 'syscall counts from `jailctl trace --stats`: frequent syscalls are decided first')
-    .action((file: string, flags: CompileFlags) => {
-      print(compileProfileFile({ file, format: flags.format, ...optional(flags, 'arch', 'stats'), ...(flags.output === undefined ? {} : { out: flags.output }) }, createProfileIo()));
+    .action(async (file: string, flags: CompileFlags) => {
+      const { compileProfileFile, io } = await load();
+      print(compileProfileFile({ file, format: flags.format, ...optional(flags, 'arch', 'stats'), ...(flags.output === undefined ? {} : { out: flags.output }) }, io));
     });
 
   profile
@@ -55,21 +59,30 @@ export function registerProfile(program: Command): void {
     .description('list a compiled BPF program (raw struct sock_filter array)')
     .argument('<file>', 'BPF file, as written by `profile compile --format raw`')
     .option('--arch <arch>', 'the arch it was compiled for (byte order, names; default: the host)')
-    .action((file: string, flags: ArchFlag) => print(disassembleFile(file, flags.arch, createProfileIo())));
+    .action(async (file: string, flags: ArchFlag) => {
+      const { disassembleFile, io } = await load();
+      print(disassembleFile(file, flags.arch, io));
+    });
 
   profile
     .command('merge')
     .description('merge profiles into one OCI profile allowing what any of them allows')
     .argument('<files...>', 'profile files')
     .requiredOption('-o, --output <file>', 'the merged profile (written atomically)')
-    .action((files: string[], flags: { output: string }) => print(mergeProfileFiles(files, flags.output, createProfileIo())));
+    .action(async (files: string[], flags: { output: string }) => {
+      const { mergeProfileFiles, io } = await load();
+      print(mergeProfileFiles(files, flags.output, io));
+    });
 
   profile
     .command('diff')
     .description('what changed between two profiles: default action, architectures, flags, per syscall')
     .argument('<a>', 'the old profile')
     .argument('<b>', 'the new profile')
-    .action((a: string, b: string) => print(diffProfileFiles(a, b, createProfileIo())));
+    .action(async (a: string, b: string) => {
+      const { diffProfileFiles, io } = await load();
+      print(diffProfileFiles(a, b, io));
+    });
 
   profile
     .command('explain')
@@ -77,7 +90,10 @@ export function registerProfile(program: Command): void {
     .argument('<file>', 'profile file')
     .option('--arch <arch>', ARCH_HELP)
     .option('--stats <file>', 'syscall counts from `jailctl trace --stats`')
-    .action((file: string, flags: ExplainFlags) => print(explainProfileFile({ file, ...optional(flags, 'arch', 'stats') }, createProfileIo())));
+    .action(async (file: string, flags: ExplainFlags) => {
+      const { explainProfileFile, io } = await load();
+      print(explainProfileFile({ file, ...optional(flags, 'arch', 'stats') }, io));
+    });
 }
 
 /** The given keys of `flags` that are set (exactOptionalPropertyTypes: no `undefined` values). */
