@@ -18,7 +18,7 @@ export function readServiceStatus(stateDir: string, name: string): ServiceStatus
     const state = parseLauncherState(readTextIfExists(inst.stateFile) ?? '');
     const alive = launcherAlive(inst.launcherPid);
     const jail = state?.jail || (alive ? firstChildOf(inst.launcherPid) : undefined);
-    facts.set(inst.instance, { launcherAlive: alive, state, servicePid: alive && jail ? firstChildOf(jail) : undefined });
+    facts.set(inst.instance, { launcherAlive: alive, state, jailPid: alive ? jail : undefined, servicePid: alive && jail ? firstChildOf(jail) : undefined });
   }
   return buildServiceStatus(name, record, facts, { bootMs: bootTimeMs(), wallMs: Date.now() }, (n) => SIGNAL_NAMES.get(n));
 }

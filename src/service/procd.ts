@@ -71,18 +71,23 @@ export function parseProcdService(text: string, script: string): ProcdService {
   return { name: service.name, script, instances: service.instances };
 }
 
+export interface MapOptions {
+  /** `service trace` writes the seccomp profile, so it need not exist yet */
+  seccompMayBeMissing?: boolean;
+}
+
 /** Maps every instance of the service; errors name the script and the instance. */
-export function buildServiceInstances(service: ProcdService, host: HostFacts): ServiceInstance[] {
+export function buildServiceInstances(service: ProcdService, host: HostFacts, options: MapOptions = {}): ServiceInstance[] {
   const names = Object.keys(service.instances);
   if (names.length === 0) {
     throw new JailctlError('SPEC_INVALID', `init script ${service.script}: start_service opened no instance`, {
       hint: 'start_service must call procd_open_instance, procd_set_param command ..., procd_close_instance',
     });
   }
-  return names.map((name) => buildInstance(service, name, service.instances[name]!, host));
+  return names.map((name) => buildInstance(service, name, service.instances[name]!, host, options));
 }
 
-function buildInstance(service: ProcdService, instance: string, params: ProcdInstance, host: HostFacts): ServiceInstance {
+function buildInstance(service: ProcdService, instance: string, params: ProcdInstance, host: HostFacts, options: MapOptions): ServiceInstance {
   const where = `init script ${service.script}: instance "${instance}"`;
   if (params.error !== undefined && params.error.length > 0) {
     throw new JailctlError('SPEC_INVALID', `${where} reports an error: ${params.error.join(' ')}`, { hint: 'procd does not start an instance with an error either; fix what the script complains about' });
@@ -99,7 +104,9 @@ function buildInstance(service: ProcdService, instance: string, params: ProcdIns
   if (params.env !== undefined) raw.env = { ...params.env };
   if (params.user !== undefined) raw.user = params.user;
   if (params.group !== undefined) raw.group = params.group;
-  if (params.seccomp !== undefined) raw.seccomp = requireFile(host, where, 'seccomp', params.seccomp, 'write one with `jailctl service NAME trace`, or remove the line');
+  if (params.seccomp !== undefined) {
+    raw.seccomp = options.seccompMayBeMissing ? absolute(where, 'seccomp', params.seccomp) : requireFile(host, where, 'seccomp', params.seccomp, `write one with \`jailctl service ${service.name} trace\`, or remove the line`);
+  }
   if (params.capabilities !== undefined) raw.caps = requireFile(host, where, 'capabilities', params.capabilities, 'create the capabilities JSON, or remove the line (every capability is then dropped)');
   if (params.limits !== undefined) raw.rlimits = buildRlimits(where, params.limits, host.arch);
   const features = applyJail(where, raw, params.jail, host, notes);
@@ -114,8 +121,13 @@ function jailName(name: string): string {
   return clean === '' ? 'service' : clean;
 }
 
-function requireFile(host: HostFacts, where: string, key: string, path: string, hint: string): string {
+function absolute(where: string, key: string, path: string): string {
   if (!path.startsWith('/')) throw new JailctlError('SPEC_INVALID', `${where}: procd_set_param ${key} ${path}: must be an absolute path`, { path });
+  return path;
+}
+
+function requireFile(host: HostFacts, where: string, key: string, path: string, hint: string): string {
+  absolute(where, key, path);
   const info = host.lstat(path);
   if (info === undefined) throw new JailctlError('PATH_MISSING', `${where}: procd_set_param ${key} ${path}: no such file`, { path, hint });
   return path;

@@ -27,15 +27,20 @@ export interface PlannedService {
   warnings: string[];
 }
 
-/** Evaluates the script and plans every instance; `adjust` may change a spec first (trace drops seccomp). */
-export function planService(context: ServiceContext, adjust: (raw: RawJailSpec) => RawJailSpec = (raw) => raw): PlannedService {
+/** Evaluates the script and plans every instance; a trace plans them without their seccomp profile. */
+export function planService(context: ServiceContext, mode: 'start' | 'trace' = 'start'): PlannedService {
   const script = scriptPath(context);
   const { service, warnings } = evaluateInitScript({ script, name: context.name, configDir: context.configDir, action: 'dump' });
-  const instances = buildServiceInstances(service, createHostFs()).map((instance) => ({
+  const instances = buildServiceInstances(service, createHostFs(), { seccompMayBeMissing: mode === 'trace' }).map((instance) => ({
     instance,
-    plan: inInstance(script, instance.instance, () => planRun({ raw: adjust(instance.raw), dryRun: false, cwd: '/' })),
+    plan: inInstance(script, instance.instance, () => planRun({ raw: mode === 'trace' ? withoutSeccomp(instance.raw) : instance.raw, dryRun: false, cwd: '/' })),
   }));
   return { script, instances, warnings: [...warnings, ...instances.flatMap((i) => i.instance.notes.map((n) => `instance "${i.instance.instance}": ${n}`))] };
+}
+
+function withoutSeccomp(raw: RawJailSpec): RawJailSpec {
+  const { seccomp: _traced, ...rest } = raw;
+  return rest;
 }
 
 /** The supervised plan of each instance, with its state and log files in the state folder. */

@@ -29,6 +29,8 @@ export function parseLauncherState(text: string): LauncherState | undefined {
 export interface InstanceFacts {
   launcherAlive: boolean;
   state: LauncherState | undefined;
+  /** the jail's pid 1 (from the state file, or the launcher's child while tracing) */
+  jailPid: number | undefined;
   /** the service's main process (the jail's pid 1's child), when found */
   servicePid: number | undefined;
 }
@@ -82,8 +84,8 @@ export function buildServiceStatus(name: string, record: ServiceRecord | undefin
     return {
       instance: inst.instance,
       state,
-      pid: running ? (f?.servicePid ?? (st?.jail || null)) : null,
-      jailPid: running && st !== undefined ? st.jail : null,
+      pid: running ? (f?.servicePid ?? f?.jailPid ?? null) : null,
+      jailPid: running ? (f?.jailPid ?? null) : null,
       launcherPid: alive ? inst.launcherPid : null,
       uptimeSeconds: !running ? null : Math.max(0, Math.floor((st !== undefined ? now.bootMs - st.startedMs : now.wallMs - record.startedAt) / 1000)),
       restarts: st?.restarts ?? 0,

@@ -43,7 +43,7 @@ export interface TracePlan {
 /** The traced plan of every instance (the seccomp profile left out) and where its profile goes. */
 export function planTrace(context: ServiceContext, output?: string): TracePlan {
   const arch = archFromNode();
-  const planned = planService(context, ({ seccomp: _ignored, ...raw }) => raw);
+  const planned = planService(context, 'trace');
   const traced: TracedInstance[] = planned.instances.map(({ instance, plan }) => ({
     instance: instance.instance,
     output: output ?? instance.raw.seccomp ?? `/tmp/${context.name}.json`,
