@@ -1,12 +1,12 @@
 // Shared pieces of the failsafe tests: a fixed key, a seeded PRNG, a fake monotonic clock, a
 // client that speaks the protocol from the test itself, and a UDP probe that records replies.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO } from './jailctl.js';
+import { CLI, REPO } from './jailctl.js';
 import { Action, deriveKeys, encodeChallenge, encodeTrigger, type DerivedKeys } from '../../src/failsafe/protocol.js';
 
 export const KEY_HEX = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
@@ -104,4 +104,23 @@ export function runHook(flag: string, wrap: string[] = []): { failsafe: string; 
   const argv = [...wrap, 'busybox', 'sh', '-c', script];
   const r = spawnSync(argv[0]!, argv.slice(1), { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', FAILSAFE_FLAG: flag }, encoding: 'utf8' });
   return { failsafe: /FAILSAFE=(.*)/.exec(r.stdout)?.[1] ?? '', stdout: r.stdout, registered: r.stderr.trim(), code: r.status };
+}
+
+/** Like startJailctl, run through `prefix` (e.g. ip netns exec NS). */
+export function startJailctlIn(prefix: string[], args: string[]) {
+  const argv = [...prefix, process.execPath, CLI, ...args];
+  const child = spawn(argv[0]!, argv.slice(1), { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+  const waitFor = async (text: string, ms = 10_000): Promise<void> => {
+    const start = Date.now();
+    while (!stdout.includes(text)) {
+      if (Date.now() - start > ms || child.exitCode !== null) throw new Error(`no ${JSON.stringify(text)}: stdout=${stdout} stderr=${stderr}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  return { child, done, waitFor, output: () => ({ stdout, stderr }) };
 }
