@@ -116,6 +116,7 @@ export class Listener {
     this.ending = true;
     if (this.windowTimer !== undefined) clearTimeout(this.windowTimer);
     this.verifier.wipe();
+    this.ctx.log(`failsafe: stopping; packets seen: ${formatCounts(this.verifier.counts)}`);
     if (this.rescue !== undefined) {
       this.rescue.stop();
       await this.rescue.done;
@@ -218,6 +219,12 @@ export class Listener {
     if (this.errors <= MAX_REPORTED_ERRORS) this.ctx.warn(`failsafe: ${line}`);
     if (this.errors === MAX_REPORTED_ERRORS) this.ctx.warn('failsafe: further errors are not reported');
   }
+}
+
+/** "malformed 12, tag 3, reply 1" (zero counts left out), for the log and the benchmark. */
+export function formatCounts(counts: Readonly<Record<string, number>>): string {
+  const parts = Object.entries(counts).filter(([, n]) => n > 0).map(([name, n]) => `${name} ${n}`);
+  return parts.length === 0 ? 'none' : parts.join(', ');
 }
 
 /** Runs until SIGTERM/SIGINT (exit 0) or, with --window, until triggered (0) or the window ends (1). */
