@@ -80,6 +80,7 @@ export class Listener {
   private errors = 0;
   private ending = false;
   private acting = false;
+  private started = false;
   private windowExpired = false;
   private resolveFinished: (code: number) => void = () => undefined;
 
@@ -106,6 +107,7 @@ export class Listener {
       await this.shutdown(125);
       throw err;
     }
+    this.started = true;
     if (config.windowMs !== undefined) this.windowTimer = setTimeout(() => this.windowEnded(), config.windowMs);
     return this.endpoints.map((e) => e.description);
   }
@@ -116,7 +118,7 @@ export class Listener {
     this.ending = true;
     if (this.windowTimer !== undefined) clearTimeout(this.windowTimer);
     this.verifier.wipe();
-    this.ctx.log(`failsafe: stopping; packets seen: ${formatCounts(this.verifier.counts)}`);
+    if (this.started) this.ctx.log(`failsafe: stopping; packets seen: ${formatCounts(this.verifier.counts)}`);
     if (this.rescue !== undefined) {
       this.rescue.stop();
       await this.rescue.done;

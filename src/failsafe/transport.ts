@@ -46,7 +46,10 @@ export async function openUdpEndpoint(address: string, port: number, onPacket: P
   });
   socket.on('error', (err) => onError(`${description}: ${err.message}`));
   socket.on('message', (msg, rinfo) => {
-    const reply: Reply = (bytes) => new Promise((resolve) => socket.send(bytes, rinfo.port, rinfo.address, () => resolve()));
+    const reply: Reply = (bytes) => new Promise((resolve) => socket.send(bytes, rinfo.port, rinfo.address, (err) => {
+      if (err) onError(`${description}: send(2) to ${rinfo.address}: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
+      resolve();
+    }));
     onPacket(msg, reply, `${rinfo.address}:${rinfo.port}`);
   });
   return { description, close: () => new Promise<void>((resolve) => socket.close(() => resolve())) };

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { FLAG_PATTERN } from '../../src/failsafe/flag.js';
 import { decodePacket, encodeChallenge, PacketType } from '../../src/failsafe/protocol.js';
-import { KEY_HEX, OTHER_KEY_HEX, keysOf, newChallenge, newTrigger, openProbe, runHook, seededRandom, tempDir, writeConfig } from '../helpers/failsafe.js';
+import { KEY_HEX, OTHER_KEY_HEX, keysOf, newChallenge, newTrigger, openProbe, runHook, seededRandom, startJailctlIn, tempDir, writeConfig } from '../helpers/failsafe.js';
 import { CLI, isRoot, jailctl, startJailctl } from '../helpers/jailctl.js';
 
 if (!isRoot) t.plan(0, 'needs root (chattr, mount namespaces)');
@@ -176,19 +176,22 @@ t.test('erase failure on a read-only mount: consume-flag and the preinit hook bo
   t.equal(hook.code, 0);
 });
 
-const firewall = spawnSync('sh', ['-c', 'PATH=$PATH:/usr/sbin:/sbin; command -v nft || (command -v iptables && command -v ip6tables)'], { stdio: 'ignore' }).status === 0;
-const noFirewall = { skip: firewall ? 'a firewall tool is installed (the real rescue is in failsafe-net.test.ts)' : false };
+/** Firewall tools on this host, hidden from the listener by binding /dev/null over them. */
+const FIREWALL_TOOLS = ['/usr/sbin/nft', '/sbin/nft', '/usr/sbin/iptables', '/sbin/iptables', '/usr/sbin/ip6tables', '/sbin/ip6tables'].filter((p) => existsSync(p));
+const hideTools = ['unshare', '-m', '--propagation', 'private', 'sh', '-c', `${FIREWALL_TOOLS.map((p) => `mount --bind /dev/null ${p} && `).join('')}exec "$@"`, 'sh'];
 
-t.test('RESCUE without nft or iptables: REFUSED, and the listener says why', noFirewall, async (t) => {
+t.test('RESCUE without nft or iptables: REFUSED, and the listener says why', async (t) => {
   const dir = tempDir();
   const p = port();
-  const l = listen(dir, p, ['--window', '3000', '--rescue-cmd', '/bin/sleep 60']);
+  const args = ['failsafe', 'listen', '--config', writeConfig(dir), '--udp', `127.0.0.1:${p}`, '--flag', join(dir, 'flag'), '--reboot-cmd', '', '--window', '3000', '--rescue-cmd', '/bin/sleep 60'];
+  const l = startJailctlIn(hideTools, args);
   await l.waitFor('actions: failsafe, rescue');
   const r = trigger(p, '--key', KEY_HEX, '--action', 'rescue', '--allow', '127.0.0.1', '--rescue-port', '2222', '--seconds', '5');
   t.equal(r.code, 1);
   t.match(r.stderr, /refused the rescue/);
   const done = await l.done;
   t.match(done.stderr, /rescue refused: port 2222 cannot be restricted to 127\.0\.0\.1: neither nft nor iptables/);
+  t.equal(done.code, 1, 'not triggered');
 });
 
 t.test('RESCUE disabled by configuration (no rescue command): REFUSED', async (t) => {
