@@ -204,3 +204,14 @@ t.test('RESCUE disabled by configuration (no rescue command): REFUSED', async (t
   t.match(r.stderr, /refused the rescue/);
   await l.done;
 });
+
+t.test('first start without a key: the listener creates one in the existing file, keeping the rest', async (t) => {
+  const dir = tempDir();
+  const config = join(dir, 'system');
+  writeFileSync(config, "# mine\nconfig system\n\toption hostname 'r1'\n");
+  const l = startJailctlIn([], ['failsafe', 'listen', '--config', config, '--udp', `127.0.0.1:${port()}`, '--flag', join(dir, 'flag'), '--window', '300']);
+  const done = await l.done;
+  t.equal(done.code, 1, done.stderr);
+  t.match(done.stdout, /no key in .*system; created one \(dev_id [0-9a-f]{16}\)/);
+  t.match(readFileSync(config, 'utf8'), /^# mine\nconfig system\n\toption hostname 'r1'\n\nconfig failsafe 'failsafe'\n\toption key '[0-9a-f]{64}'\n$/);
+});
