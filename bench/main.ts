@@ -1,4 +1,5 @@
 // `npm run bench`: every benchmark, peers measured in the same run, printed as one table.
+import { runFailsafeBench } from './failsafe-bench.js';
 import { runMemoryBench, runStartupBench } from './jail-bench.js';
 import { runSeccompBench } from './seccomp-bench.js';
 import { runSyscallCostBench } from './syscall-cost.js';
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
     rows.push({ bench: r.benchmark, subject: r.subject, value: `${r.value} ${r.unit}`, ...(r.note ? { note: r.note } : {}) });
   }
   rows.push(...runSyscallCostBench());
+  rows.push(...(await runFailsafeBench()));
   printTable(rows);
 }
 
