@@ -8,7 +8,7 @@ import type { LaunchPlan } from '../jail/plan.js';
 import { planRun } from '../jail/run.js';
 import type { RawJailSpec } from '../jail/spec.js';
 import { inInstance, inInstanceAsync, requireRoot, scriptPath, type ServiceContext } from './context.js';
-import { evaluateInitScript } from './evaluate.js';
+import { evaluateInitScript } from './script/evaluate.js';
 import { launcherAlive, firstChildOf, waitUntil } from './proc.js';
 import { buildServiceInstances, type ServiceInstance } from './procd.js';
 import { ensureServiceDir, readServiceRecord, readTextIfExists, writeServiceRecord, type InstanceRecord, type ServiceRecord } from './record.js';

@@ -1,6 +1,7 @@
 // `jailctl service NAME start|stop|restart|status|trace|logs` and `jailctl service list`:
 // flags -> ServiceContext -> one call into src/service (loaded with import() on use). Prints;
 // decides nothing.
+import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { JailctlError } from '../../errors.js';
 import { DEFAULT_CONFIG_DIR, DEFAULT_INITD, DEFAULT_STATE_DIR, type ServiceContext } from '../../service/context.js';
@@ -51,7 +52,7 @@ async function runService(name: string, action: string | undefined, flags: Servi
       hint: 'usage: jailctl service NAME start|stop|restart|status|trace|logs, or jailctl service list',
     });
   }
-  const context: ServiceContext = { name, initd: flags.initd, stateDir: flags.state, configDir: flags.config };
+  const context: ServiceContext = { name, initd: resolve(flags.initd), stateDir: resolve(flags.state), configDir: resolve(flags.config) };
   switch (action) {
     case 'start': return flags.dryRun ? printPlans(context) : start(context, false);
     case 'stop': return stop(context);
@@ -99,7 +100,7 @@ async function printStatus(context: ServiceContext, json: boolean): Promise<void
 
 async function printList(flags: ServiceFlags): Promise<void> {
   const [{ listServices }, { formatStatusLine }] = await Promise.all([import('../../service/inspect.js'), import('../../service/status.js')]);
-  const all = listServices({ initd: flags.initd, stateDir: flags.state, configDir: flags.config });
+  const all = listServices({ initd: resolve(flags.initd), stateDir: resolve(flags.state), configDir: resolve(flags.config) });
   process.stdout.write(flags.json ? `${toJson(all)}\n` : all.map((s) => `${formatStatusLine(s)}\n`).join(''));
 }
 
@@ -114,7 +115,7 @@ async function logs(context: ServiceContext, flags: ServiceFlags): Promise<void>
 }
 
 async function trace(context: ServiceContext, flags: ServiceFlags): Promise<void> {
-  const { planTrace, traceService } = await import('../../service/trace.js');
+  const { planTrace, traceService } = await import('../../service/trace/trace.js');
   if (flags.dryRun) {
     const { planned, traced } = planTrace(context, flags.output);
     warn(planned.warnings);

@@ -6,8 +6,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { JailctlError, isErrnoError } from '../errors.js';
-import { parseProcdService, type ProcdService } from './procd.js';
+import { JailctlError, isErrnoError } from '../../errors.js';
+import { parseProcdService, type ProcdService } from '../procd.js';
 import { buildUciShell, parseUci } from './uci.js';
 
 export interface EvaluateOptions {

@@ -1,7 +1,7 @@
 // A small UCI reader for init scripts' config_load: parses /etc/config-style packages and
 // writes them back as the shell lines jailctl's rc.common sources (config/option/list with
 // single-quoted words), so no value is ever evaluated by the shell. Pure.
-import { JailctlError } from '../errors.js';
+import { JailctlError } from '../../errors.js';
 
 export interface UciSection {
   type: string;

@@ -2,8 +2,8 @@
 // defaultAction kill-process, one allow rule with the names most frequent first, the ABIs seen
 // besides the host's listed in architectures. TODO(#5): replace with src/trace's
 // profile-from-trace once `jailctl trace` lands it.
-import { ARCHES, kernelGroupOf, resolveSyscall, syscallName, X32_SYSCALL_BIT, type ArchName } from '../profile/arch.js';
-import type { SeccompProfile } from '../profile/model.js';
+import { ARCHES, kernelGroupOf, resolveSyscall, syscallName, X32_SYSCALL_BIT, type ArchName } from '../../profile/arch.js';
+import type { SeccompProfile } from '../../profile/model.js';
 
 export interface SyscallCount {
   auditArch: number;

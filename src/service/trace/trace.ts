@@ -3,19 +3,19 @@
 // we are writing). It ends when the service exits, or on `service NAME stop` / Ctrl-C, and then
 // each instance's profile goes to its `procd_set_param seccomp` path, or /tmp/NAME.json.
 import { existsSync } from 'node:fs';
-import { JailctlError } from '../errors.js';
-import { writeFileAtomic } from '../io/write-atomic.js';
-import type { LaunchPlan } from '../jail/plan.js';
-import { spawnLaunchPlan, TRACE_FD, type SpawnedJail } from '../native/spawn.js';
-import { archFromNode, type ArchName } from '../profile/arch.js';
-import { mergeProfiles } from '../profile/merge.js';
-import { parseProfileOrThrow } from '../profile/parse.js';
-import { serializeOci } from '../profile/serialize.js';
-import { buildTracedPlan } from '../trace/trace-plan.js';
-import { requireRoot, type ServiceContext } from './context.js';
-import { launcherAlive } from './proc.js';
-import { readServiceRecord, readTextIfExists, removeServiceRecord, writeServiceRecord, type InstanceRecord, type ServiceRecord } from './record.js';
-import { planService, superviseInstances, type PlannedService } from './start.js';
+import { JailctlError } from '../../errors.js';
+import { writeFileAtomic } from '../../io/write-atomic.js';
+import type { LaunchPlan } from '../../jail/plan.js';
+import { spawnLaunchPlan, TRACE_FD, type SpawnedJail } from '../../native/spawn.js';
+import { archFromNode, type ArchName } from '../../profile/arch.js';
+import { mergeProfiles } from '../../profile/merge.js';
+import { parseProfileOrThrow } from '../../profile/parse.js';
+import { serializeOci } from '../../profile/serialize.js';
+import { buildTracedPlan } from '../../trace/trace-plan.js';
+import { requireRoot, type ServiceContext } from '../context.js';
+import { launcherAlive } from '../proc.js';
+import { readServiceRecord, readTextIfExists, removeServiceRecord, writeServiceRecord, type InstanceRecord, type ServiceRecord } from '../record.js';
+import { planService, superviseInstances, type PlannedService } from '../start.js';
 import { buildTracedProfile, type SyscallCount } from './trace-profile.js';
 
 export interface TraceOptions {

@@ -3,9 +3,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { JailctlError } from '../../../src/errors.js';
-import { evaluateInitScript, stripScript } from '../../../src/service/evaluate.js';
-import { REPO } from '../../helpers/jailctl.js';
+import { JailctlError } from '../../../../src/errors.js';
+import { evaluateInitScript, stripScript } from '../../../../src/service/script/evaluate.js';
+import { REPO } from '../../../helpers/jailctl.js';
 
 const FIXTURES = join(REPO, 'test', 'fixtures', 'initd');
 const UCI = "config demo 'web'\n\toption port 8080\n\tlist arg 'x y'\n\tlist arg \"it's\"\nconfig demo\n\toption enabled 0\nconfig other\nconfig demo 'last'\n\toption user 'www'\n";

@@ -1,7 +1,7 @@
 // parseUci() / buildUciShell(): the UCI reader behind the shim's config_load.
 import { spawnSync } from 'node:child_process';
 import t from 'tap';
-import { buildUciShell, parseUci, splitUciWords } from '../../../src/service/uci.js';
+import { buildUciShell, parseUci, splitUciWords } from '../../../../src/service/script/uci.js';
 
 t.test('words: quotes, escapes, comments', async (t) => {
   t.same(splitUciWords(`option name 'a b'"c\\"d"e\\ f # comment`, 'x:1'), ['option', 'name', 'a bc"de f']);
