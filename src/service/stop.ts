@@ -5,6 +5,7 @@
 import { existsSync, rmdirSync, rmSync } from 'node:fs';
 import { JailctlError } from '../errors.js';
 import type { ServiceContext } from './context.js';
+import { evaluateInitScript } from './script/evaluate.js';
 import { launcherAlive, namespaceOf, processAlive, processesInNamespace, firstChildOf, waitUntil } from './proc.js';
 import { readServiceRecord, readTextIfExists, removeServiceRecord, type InstanceRecord, type ServiceRecord } from './record.js';
 import { parseLauncherState } from './status.js';
@@ -86,11 +87,29 @@ export async function stopRecordedService(stateDir: string, record: ServiceRecor
   removeServiceRecord(stateDir, record.name);
 }
 
-/** Returns false when the service was not running. */
-export async function stopService(context: ServiceContext): Promise<boolean> {
+export interface StopOutcome {
+  wasRunning: boolean;
+  /** what the script's stop_service hook said, or why it could not run */
+  warnings: string[];
+}
+
+/** Runs the script's stop_service hook first, as procd does; the service is stopped either way. */
+export async function stopService(context: ServiceContext): Promise<StopOutcome> {
   const record = readServiceRecord(context.stateDir, context.name);
-  if (record === undefined) return false;
+  if (record === undefined) return { wasRunning: false, warnings: [] };
   const wasRunning = record.instances.some((i) => launcherAlive(i.launcherPid)) || (record.tracerPid !== undefined && processAlive(record.tracerPid));
+  const warnings = wasRunning && record.mode === 'supervise' ? runStopHook(record.script, context) : [];
   await stopRecordedService(context.stateDir, record);
-  return wasRunning;
+  return { wasRunning, warnings };
+}
+
+function runStopHook(script: string, context: ServiceContext): string[] {
+  if (!existsSync(script)) return [`${script} is gone; its stop_service hook was not run`];
+  try {
+    return evaluateInitScript({ script, name: context.name, configDir: context.configDir, action: 'stop' }).warnings;
+  } catch (err) {
+    // documented fallback: a failing hook must not keep the service running
+    if (err instanceof JailctlError) return [`stop_service: ${err.message}`];
+    throw err;
+  }
 }

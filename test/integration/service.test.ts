@@ -151,6 +151,14 @@ t.test('stop leaves no process, namespace or cgroup behind', async (t) => {
   t.equal(s.run('stop').stdout, `${s.name}: stopped (was not running)\n`);
 });
 
+t.test("stop runs the script's stop_service hook first, as procd does", async (t) => {
+  const mark = join(t.testdir({}), 'mark');
+  const s = service(t, 'hooked', `config jctest 'main'\n\toption mark '${mark}'\n`);
+  started(t, s);
+  t.equal(s.run('stop').code, 0);
+  t.equal(readFileSync(mark, 'utf8'), 'stop_service ran\n');
+});
+
 t.test('restart starts a new supervisor; start of a running service changes nothing', async (t) => {
   const s = service(t, 'respawner');
   started(t, s);

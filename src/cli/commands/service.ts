@@ -71,7 +71,7 @@ async function start(context: ServiceContext, restart: boolean): Promise<void> {
   const [{ startService }, { stopService }, { readServiceStatus }, { formatStatusLine }] = await Promise.all([
     import('../../service/start.js'), import('../../service/stop.js'), import('../../service/inspect.js'), import('../../service/status.js'),
   ]);
-  if (restart) await stopService(context);
+  if (restart) warn((await stopService(context)).warnings);
   const outcome = await startService(context);
   if (outcome.started) warn(outcome.warnings);
   const status = readServiceStatus(context.stateDir, context.name);
@@ -80,7 +80,8 @@ async function start(context: ServiceContext, restart: boolean): Promise<void> {
 
 async function stop(context: ServiceContext): Promise<void> {
   const { stopService } = await import('../../service/stop.js');
-  const wasRunning = await stopService(context);
+  const { wasRunning, warnings } = await stopService(context);
+  warn(warnings);
   process.stdout.write(`${context.name}: stopped${wasRunning ? '' : ' (was not running)'}\n`);
 }
 
