@@ -3,28 +3,23 @@
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { jailctl, REPO } from '../../helpers/jailctl.js';
+import { expectOneLineError } from '../../helpers/one-line-error.js';
 
 const INITD = join(REPO, 'test', 'fixtures', 'initd');
 const STATE = join(REPO, 'build-test', 'service-state-unused');
 
-function expectOneLineError(t: Test, args: string[], pattern: RegExp, code = 125) {
-  const r = jailctl(['service', ...args, '--initd', INITD, '--state', STATE]);
-  t.equal(r.code, code, `exit ${code}: ${r.stderr}`);
-  t.equal(r.stdout, '', 'nothing on stdout');
-  const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('hint:') && !l.startsWith('(run with'));
-  t.equal(lines.length, 1, `one line: ${r.stderr}`);
-  t.match(lines[0], pattern);
-  t.notMatch(r.stderr, /\n\s+at /, 'no stack trace');
+function expectError(t: Test, args: string[], pattern: RegExp): void {
+  expectOneLineError(t, jailctl(['service', ...args, '--initd', INITD, '--state', STATE]), pattern);
 }
 
-t.test('no action', async (t) => expectOneLineError(t, ['pair'], /^jailctl: service pair: no action given; expected start, stop, restart, status, trace, logs$/));
-t.test('unknown action', async (t) => expectOneLineError(t, ['pair', 'reload'], /unknown action "reload"/));
-t.test('a name that is not a file name', async (t) => expectOneLineError(t, ['../etc/passwd', 'start', '--dry-run'], /service name "\.\.\/etc\/passwd"/));
-t.test('a script that does not exist', async (t) => expectOneLineError(t, ['no-such-service', 'start', '--dry-run'], /^jailctl: init script \S+no-such-service: cannot read it \(ENOENT\)$/));
-t.test('syntax error', async (t) => expectOneLineError(t, ['syntax-error', 'start', '--dry-run'], /^jailctl: init script \S+syntax-error: line 11: /));
-t.test('unknown parameter', async (t) => expectOneLineError(t, ['unknown-param', 'start', '--dry-run'], /procd_set_param: unknown parameter "respwan"/));
-t.test('missing seccomp file', async (t) => expectOneLineError(t, ['missing-seccomp', 'start', '--dry-run'], /instance "instance1": procd_set_param seccomp \/nonexistent\/jailctl-test\/seccomp\.json: no such file$/));
-t.test('logs of a service never started', async (t) => expectOneLineError(t, ['pair', 'logs'], /^jailctl: pair: no log in /));
+t.test('no action', async (t) => expectError(t, ['pair'], /^jailctl: service pair: no action given; expected start, stop, restart, status, trace, logs$/));
+t.test('unknown action', async (t) => expectError(t, ['pair', 'reload'], /unknown action "reload"/));
+t.test('a name that is not a file name', async (t) => expectError(t, ['../etc/passwd', 'start', '--dry-run'], /service name "\.\.\/etc\/passwd"/));
+t.test('a script that does not exist', async (t) => expectError(t, ['no-such-service', 'start', '--dry-run'], /^jailctl: init script \S+no-such-service: cannot read it \(ENOENT\)$/));
+t.test('syntax error', async (t) => expectError(t, ['syntax-error', 'start', '--dry-run'], /^jailctl: init script \S+syntax-error: line 11: /));
+t.test('unknown parameter', async (t) => expectError(t, ['unknown-param', 'start', '--dry-run'], /procd_set_param: unknown parameter "respwan"/));
+t.test('missing seccomp file', async (t) => expectError(t, ['missing-seccomp', 'start', '--dry-run'], /instance "instance1": procd_set_param seccomp \/nonexistent\/jailctl-test\/seccomp\.json: no such file$/));
+t.test('logs of a service never started', async (t) => expectError(t, ['pair', 'logs'], /^jailctl: pair: no log in /));
 
 t.test('status of a stopped service exits 3', async (t) => {
   const r = jailctl(['service', 'pair', 'status', '--initd', INITD, '--state', STATE]);
