@@ -1,7 +1,7 @@
 // procd instance JSON (what rc.common + procd.sh recorded) -> one RawJailSpec and respawn
 // policy per instance. Pure: the host is read only through HostFacts (which optional sockets
 // exist, whether named files exist). Every instance is jailed: without procd_add_jail it gets
-// jailctl's default jail; nothing here can produce an unjailed service.
+// jailctl's default jail; only `procd_set_param jailctl_unjailed 1` asks for none.
 import { JailctlError } from '../errors.js';
 import type { HostFacts } from '../jail/host.js';
 import type { SupervisePolicy } from '../jail/plan.js';
@@ -25,6 +25,8 @@ export interface ProcdInstance {
   pidfile?: string; user?: string; group?: string; seccomp?: string; capabilities?: string; facility?: string;
   extroot?: string; overlaydir?: string; tmpoverlaysize?: string; vrf?: string;
   stdout?: boolean; stderr?: boolean; no_new_privs?: boolean;
+  /** jailctl's own key: run this instance without a jail (see unjailed.ts) */
+  jailctl_unjailed?: boolean;
   jail?: ProcdJail;
 }
 
@@ -45,6 +47,8 @@ export interface ServiceInstance {
   /** jail features for `service status`: proc, sys, dev, netns, log ... */
   features: string[];
   pidfile?: string;
+  /** the script asked for no jail (`procd_set_param jailctl_unjailed 1`) */
+  unjailed: boolean;
   /** settings accepted but not applied as procd would (printed as warnings on start) */
   notes: string[];
 }
@@ -100,7 +104,11 @@ function buildInstance(service: ProcdService, instance: string, params: ProcdIns
     throw new JailctlError('SPEC_INVALID', `${where}: no command (procd_set_param command is missing)`, { hint: 'add procd_set_param command /path/to/daemon ARGS...' });
   }
   const notes: string[] = [];
-  const raw: RawJailSpec = { name: jailName(params.jail?.name ?? service.name), command, dev: true };
+  const unjailed = params.jailctl_unjailed === true;
+  if (unjailed && params.jail !== undefined) {
+    throw new JailctlError('SPEC_INVALID', `${where}: procd_set_param jailctl_unjailed 1 and a jail (procd_add_jail or procd_add_jail_mount) contradict each other`, { hint: 'keep one of them' });
+  }
+  const raw: RawJailSpec = unjailed ? { name: jailName(service.name), command, autoLibs: false } : { name: jailName(params.jail?.name ?? service.name), command, dev: true };
   if (params.env !== undefined) raw.env = { ...params.env };
   if (params.user !== undefined) raw.user = params.user;
   if (params.group !== undefined) raw.group = params.group;
@@ -109,9 +117,9 @@ function buildInstance(service: ProcdService, instance: string, params: ProcdIns
   }
   if (params.capabilities !== undefined) raw.caps = requireFile(host, where, 'capabilities', params.capabilities, 'create the capabilities JSON, or remove the line (every capability is then dropped)');
   if (params.limits !== undefined) raw.rlimits = buildRlimits(where, params.limits, host.arch);
-  const features = applyJail(where, raw, params.jail, host, notes);
+  const features = unjailed ? ['unjailed'] : applyJail(where, raw, params.jail, host, notes);
   noteIgnored(params, notes);
-  const result: ServiceInstance = { instance, raw, policy: buildRespawnPolicy(where, params, command), features, notes };
+  const result: ServiceInstance = { instance, raw, policy: buildRespawnPolicy(where, params, command), features, unjailed, notes };
   if (params.pidfile !== undefined) result.pidfile = params.pidfile;
   return result;
 }

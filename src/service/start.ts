@@ -14,6 +14,7 @@ import { buildServiceInstances, type ServiceInstance } from './procd.js';
 import { ensureServiceDir, readServiceRecord, readTextIfExists, writeServiceRecord, type InstanceRecord, type ServiceRecord } from './record.js';
 import { parseLauncherState } from './status.js';
 import { spawnSupervisor, withSupervision } from './supervise.js';
+import { buildUnjailedPlan } from './unjailed.js';
 import { stopRecordedService } from './stop.js';
 
 export interface PlannedInstance {
@@ -33,7 +34,10 @@ export function planService(context: ServiceContext, mode: 'start' | 'trace' = '
   const { service, warnings } = evaluateInitScript({ script, name: context.name, configDir: context.configDir, action: 'dump' });
   const instances = buildServiceInstances(service, createHostFs(), { seccompMayBeMissing: mode === 'trace' }).map((instance) => ({
     instance,
-    plan: inInstance(script, instance.instance, () => planRun({ raw: mode === 'trace' ? withoutSeccomp(instance.raw) : instance.raw, dryRun: false, cwd: '/' })),
+    plan: inInstance(script, instance.instance, () => {
+      const plan = planRun({ raw: mode === 'trace' ? withoutSeccomp(instance.raw) : instance.raw, dryRun: false, cwd: '/' });
+      return instance.unjailed ? buildUnjailedPlan(plan, instance.raw.caps === undefined) : plan;
+    }),
   }));
   return { script, instances, warnings: [...warnings, ...instances.flatMap((i) => i.instance.notes.map((n) => `instance "${i.instance.instance}": ${n}`))] };
 }

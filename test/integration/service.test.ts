@@ -96,6 +96,19 @@ t.test('start: own mount and pid namespaces, seccomp, no_new_privs, only the dec
   t.match(text.stdout, /^  jail: namespaces mount,pid,uts,ipc; dev,ro-root,proc;/m);
 });
 
+t.test('unjailed only when the script says so: host file system, own pid namespace, clean stop', async (t) => {
+  const s = service(t, 'unjailed');
+  started(t, s);
+  const inst = await waitFor('the service', () => s.status().instances[0] ?? undefined);
+  const pid = inst.pid!;
+  t.equal(readlinkSync(`/proc/${pid}/ns/mnt`), readlinkSync('/proc/self/ns/mnt'), "the host's mount namespace");
+  const pidNs = readlinkSync(`/proc/${pid}/ns/pid`);
+  t.not(pidNs, readlinkSync('/proc/self/ns/pid'), 'a pid namespace of its own');
+  t.match(s.run('status').stdout, /^  jail: namespaces pid; unjailed;/m);
+  t.equal(s.run('stop').code, 0);
+  for (const p of [inst.pid, inst.jailPid, inst.launcherPid]) t.notOk(alive(p), `pid ${p} is gone`);
+});
+
 t.test('a killed service is respawned in a fresh jail', async (t) => {
   const s = service(t, 'respawner');
   started(t, s);

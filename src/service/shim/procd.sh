@@ -6,7 +6,7 @@
 # instance) are errors here: they go to $JAILCTL_OUT.err and end the evaluation.
 
 _JC_CTL=$(printf '\001\002\003\004\005\006\007\010\011\012\013\014\015\016\017\020\021\022\023\024\025\026\027\030\031\032\033\034\035\036\037')
-_JC_PARAMS="command env data limits file netdev respawn watch watchdog error nice term_timeout reload_signal pidfile user group seccomp capabilities facility extroot overlaydir tmpoverlaysize vrf stdout stderr no_new_privs"
+_JC_PARAMS="command env data limits file netdev respawn watch watchdog error nice term_timeout reload_signal pidfile user group seccomp capabilities facility extroot overlaydir tmpoverlaysize vrf stdout stderr no_new_privs jailctl_unjailed"
 _JC_JAIL_FLAGS="log ubus udebug procfs sysfs ronly requirejail netns userns cgroupsns"
 
 # _jc_fail MESSAGE: records the error and ends the evaluation (also from inside $(...)).
@@ -121,8 +121,8 @@ procd_set_param() {
 			case "$1" in [0-9]*) _jc_r=$1 ;; esac
 			[ -n "$_jc_r" ] || _jc_fail "procd_set_param reload_signal: unknown signal \"$1\"" ;;
 		pidfile|user|group|seccomp|capabilities|facility|extroot|overlaydir|tmpoverlaysize|vrf) _jc_q "$1" ;;
-		stdout|stderr|no_new_privs) _jc_r=$(_jc_bool "$1") ;;
-		*) _jc_fail "procd_set_param: unknown parameter \"$_jc_type\" (procd knows:$(printf ' %s' $_JC_PARAMS))" ;;
+		stdout|stderr|no_new_privs|jailctl_unjailed) _jc_r=$(_jc_bool "$1") ;;
+		*) _jc_fail "procd_set_param: unknown parameter \"$_jc_type\" (known:$(printf ' %s' $_JC_PARAMS))" ;;
 	esac
 	_jc_store "$_jc_type" "$_jc_r"
 }

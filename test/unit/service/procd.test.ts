@@ -36,6 +36,15 @@ t.test('an instance without procd_add_jail still gets the default jail', async (
   t.same(inst.notes, []);
 });
 
+t.test('jailctl_unjailed is the one way to ask for no jail, and excludes a jail', async (t) => {
+  const inst = one({ command: ['/bin/d'], jailctl_unjailed: true });
+  t.equal(inst.unjailed, true);
+  t.same(inst.raw, { name: 'svc', command: ['/bin/d'], autoLibs: false });
+  t.same(inst.features, ['unjailed']);
+  t.equal(one({ command: ['/bin/d'] }).unjailed, false);
+  throwsMessage(t, () => one({ command: ['/bin/d'], jailctl_unjailed: true, jail: { mount: { '/srv/www': '0' } } }), /jailctl_unjailed 1 and a jail .* contradict each other/);
+});
+
 t.test('jail flags map onto the spec', async (t) => {
   const inst = one({ command: ['/bin/d'], jail: { name: 'web', procfs: true, sysfs: true, netns: true, userns: true, cgroupsns: true, ronly: true, requirejail: true, log: true, ubus: true, mount: { '/srv/www': '0', '/etc/seccomp/svc.json': '1' } } });
   t.match(inst.raw, { name: 'web', proc: true, sys: true, netns: true, userns: true, cgroupns: true, dev: true });

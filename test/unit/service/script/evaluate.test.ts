@@ -55,7 +55,7 @@ t.test('a shell syntax error names the script and the line the shell reports', a
 });
 
 t.test('an unknown procd_set_param key names the script and the key', async (t) => {
-  const err = oneLineError(t, 'unknown-param', /^init script \S+\/unknown-param: procd_set_param: unknown parameter "respwan" \(procd knows: command env/);
+  const err = oneLineError(t, 'unknown-param', /^init script \S+\/unknown-param: procd_set_param: unknown parameter "respwan" \(known: command env/);
   t.match(err.hint, /spelling/);
 });
 
