@@ -1,168 +1,276 @@
-// Everything a program needs from the host to start: its ELF interpreter, the shared libraries
-// it needs transitively (found the way ld.so or musl would find them), and `#!` interpreters.
-// Pure: reads through HostFacts. Paths are returned as found in their search directory, so the
-// jail tree can recreate the symlink chains that make sonames resolve.
+// Every host file a program needs to start: `#!` interpreters, the ELF interpreter and the shared
+// libraries, found the way glibc's ld.so or musl would (breadth first, by name and soname, the
+// same search order). Pure: reads through HostFacts. Paths are returned as found in their search
+// directory, so the jail tree can recreate the symlink chains that make sonames resolve.
 import { JailctlError } from '../errors.js';
-import { isElf, parseElf, parseShebang, type ElfInfo } from './elf.js';
+import { isElf, parseElf, parseShebang, BINPRM_BUF_SIZE, type ElfHeader, type ElfInfo } from './elf.js';
 import type { HostFacts } from './host.js';
-import { dirname, joinPath, resolveHostPath } from './host-paths.js';
-import { readLdSoConf, readMuslPath } from './ld-config.js';
+import { dirname, joinPath, normalizePath } from './host-paths.js';
+import { resolveRealPath } from './host-realpath.js';
+import { glibcLibToken, glibcSystemDirs, resolveLdSoConf, resolveMuslPath } from './ld-config.js';
 
 export interface ElfDep {
   path: string;
   reason: string;
+  kind: 'program' | 'script-interpreter' | 'interpreter' | 'library';
 }
 
 export interface ElfDeps {
+  /** the program first, then in the order the kernel and the loader open them; each path once */
   files: ElfDep[];
 }
 
 interface LoadedObject {
+  /** the path the loader opened (the search directory + the name) */
   path: string;
+  real: string;
   info: ElfInfo;
-  /** the object that needed this one (for DT_RPATH inheritance), or undefined for the program */
+  /** $ORIGIN: the real directory of the program, the directory a library was found in */
+  origin: string;
+  /** the object whose DT_NEEDED brought this one in (glibc's l_loader, musl's needed_by) */
   loader: LoadedObject | undefined;
+  /** names it was loaded under: later DT_NEEDED entries with these names reuse it */
+  names: Set<string>;
 }
 
-const MAX_SHEBANG_DEPTH = 4;
+interface Candidate { path: string; real: string }
+
+/** a script and at most 4 levels of interpreter scripts below it (fs/exec.c exec_binprm: ELOOP after that) */
+const MAX_SCRIPTS = 5;
+const EM_MIPS = 8;
+const EF_MIPS_ABI2 = 0x20;
+const DF_1_NODEFLIB = 0x800;
+const MISSING_HINT = 'or pass --no-auto-libs and bind what the program needs with --ro';
+/** names musl serves from its own loader (libc.so) instead of loading a file (ldso/dynlink.c) */
+const MUSL_RESERVED = /^lib(c|pthread|rt|m|dl|util|xnet)\./;
+const AT_PLATFORM: Record<string, string> = { i386: 'i686' };
+
+/** Every host file `path` needs to run; see ElfDeps. */
+export function resolveElfDeps(host: HostFacts, path: string): ElfDeps {
+  const resolver = new Resolver(host);
+  resolver.add(path, 'the program itself', 'program');
+  const elf = resolver.followScripts(path);
+  if (elf !== undefined) resolver.loadProgram(elf);
+  return { files: resolver.files };
+}
 
 class Resolver {
   readonly files: ElfDep[] = [];
-  private readonly seen = new Set<string>();
-  private readonly parsed = new Map<string, ElfInfo>();
+  private readonly listed = new Set<string>();
+  private readonly infos = new Map<string, ElfInfo>();
+  private readonly displayDirs = new Map<string, string | undefined>();
+  private readonly objects: LoadedObject[] = [];
+  private musl = false;
+  private interpreter = '';
+  private interpreterReal: string | undefined;
   private confDirs: string[] | undefined;
 
   constructor(private readonly host: HostFacts) {}
 
-  add(path: string, reason: string): boolean {
-    if (this.seen.has(path)) return false;
-    this.seen.add(path);
-    this.files.push({ path, reason });
-    return true;
+  add(path: string, reason: string, kind: ElfDep['kind']): void {
+    if (this.listed.has(path)) return;
+    this.listed.add(path);
+    this.files.push({ path, reason, kind });
   }
 
-  /** The command (or an interpreter): script, static or dynamic executable. */
-  visitProgram(path: string, depth: number): void {
-    const head = this.host.readRange(path, 0, 256);
-    if (head === undefined) throw new JailctlError('PATH_MISSING', `${path}: cannot read the file`, { path });
-    const shebang = parseShebang(head, path);
-    if (shebang !== undefined) {
-      if (depth >= MAX_SHEBANG_DEPTH) throw new JailctlError('ELF_MALFORMED', `${path}: "#!" interpreters nest more than ${MAX_SHEBANG_DEPTH} deep`, { path });
-      if (!shebang.interpreter.startsWith('/')) {
-        throw new JailctlError('ELF_DEP_MISSING', `${path}: "#!" interpreter ${shebang.interpreter} is not an absolute path`, { path });
+  /** Follows `#!` lines like the kernel; returns the ELF file that finally runs, if any. */
+  followScripts(program: string): string | undefined {
+    let current = program;
+    for (let scripts = 0; ; scripts++) {
+      const real = this.requireFile(current, () => new JailctlError('PATH_MISSING', `${program}: no such file on the host`, { path: program }));
+      const head = this.host.readRange(real, 0, BINPRM_BUF_SIZE) ?? new Uint8Array();
+      const shebang = parseShebang(head, current);
+      // not ELF and not a script: binfmt_misc may run it; there is nothing to add
+      if (shebang === undefined) return isElf(head) ? current : undefined;
+      if (scripts >= MAX_SCRIPTS) {
+        throw new JailctlError('COMMAND_NOT_EXECUTABLE', `${program}: "#!" interpreters nest more than ${MAX_SCRIPTS - 1} deep (at ${current}); execve would fail with ELOOP`, {
+          path: program,
+          hint: 'make one of the interpreters in the chain an executable program, not a script',
+        });
       }
-      this.requireExists(shebang.interpreter, path, '#! interpreter');
-      this.add(shebang.interpreter, `#! interpreter of ${path}`);
-      // like the kernel, count the nesting even through a loop (ELOOP there, an error here)
-      this.visitProgram(shebang.interpreter, depth + 1);
-      return;
-    }
-    if (!isElf(head)) return; // a data file or an unknown format: nothing to add
-    this.visitObject({ path, info: this.parse(path), loader: undefined });
-  }
-
-  private visitObject(object: LoadedObject): void {
-    const { info, path } = object;
-    if (info.interpreter !== undefined) {
-      this.requireExists(info.interpreter, path, 'ELF interpreter');
-      this.add(info.interpreter, `interpreter of ${path}`);
-    }
-    for (const name of info.needed) {
-      const found = this.findLibrary(name, object);
-      if (this.add(found, `elf-dep of ${path}`)) this.visitObject({ path: found, info: this.parse(found), loader: object });
+      const interpreter = shebang.interpreter;
+      const what = `"#!" interpreter ${interpreter} of ${current}`;
+      this.requireAbsolute(interpreter, what, current);
+      this.requireFile(interpreter, () => missing(`${what} does not exist`, current, `install ${interpreter}, fix the "#!" line, ${MISSING_HINT}`));
+      this.add(interpreter, `#! interpreter of ${current}`, 'script-interpreter');
+      current = interpreter;
     }
   }
 
-  private findLibrary(name: string, object: LoadedObject): string {
+  /** The executable, its PT_INTERP, then DT_NEEDED breadth first as _dl_map_object_deps does. */
+  loadProgram(path: string): void {
+    const real = resolveRealPath(this.host, path)!.real;
+    // the kernel maps the program; its $ORIGIN comes from /proc/self/exe, a real path
+    const main: LoadedObject = { path, real, info: this.parse(real, path), origin: dirname(real), loader: undefined, names: new Set() };
+    this.objects.push(main);
+    const interpreter = main.info.interpreter;
+    if (interpreter !== undefined) this.loadInterpreter(interpreter, path);
+    const queue = [main];
+    for (let i = 0; i < queue.length; i++) {
+      for (const name of queue[i]!.info.needed) {
+        const loaded = this.need(name, queue[i]!);
+        if (loaded !== undefined) queue.push(loaded);
+      }
+    }
+  }
+
+  private loadInterpreter(interpreter: string, program: string): void {
+    const what = `ELF interpreter ${interpreter} of ${program}`;
+    this.requireAbsolute(interpreter, what, program);
+    const real = this.requireFile(interpreter, () =>
+      missing(`${what} does not exist`, program, `install the C library the program was built for, ${MISSING_HINT}`));
+    this.add(interpreter, `interpreter of ${program}`, 'interpreter');
+    const info = this.parse(real, interpreter);
+    // its soname (ld-linux-x86-64.so.2) satisfies libc's DT_NEEDED without a search
+    this.objects.push({ path: interpreter, real, info, origin: dirname(interpreter), loader: undefined, names: new Set([interpreter]) });
+    this.interpreter = interpreter;
+    this.interpreterReal = real;
+    this.musl = interpreter.slice(interpreter.lastIndexOf('/') + 1).startsWith('ld-musl-');
+  }
+
+  /** One DT_NEEDED entry of `object`: reused if already loaded, else searched and listed. */
+  private need(name: string, object: LoadedObject): LoadedObject | undefined {
+    if (this.objects.some((o) => o.names.has(name) || o.path === name || (!this.musl && o.info.soname === name))) return undefined;
+    if (this.musl && MUSL_RESERVED.test(name)) return undefined;
+    const found = this.search(name, object);
+    this.add(found.path, `elf-dep of ${object.path}`, 'library');
+    // the same file under another path (a second symlink): loaded once, by dev/ino
+    const same = this.objects.find((o) => o.real === found.real);
+    if (same !== undefined) {
+      same.names.add(name);
+      return undefined;
+    }
+    const loaded = { path: found.path, real: found.real, info: this.parse(found.real, found.path), origin: dirname(found.path), loader: object, names: new Set([name]) };
+    this.objects.push(loaded);
+    return loaded;
+  }
+
+  private search(name: string, object: LoadedObject): Candidate {
+    const skipped: string[] = [];
     if (name.includes('/')) {
-      const path = name.startsWith('/') ? name : joinPath(this.originOf(object.path), name);
-      this.requireExists(path, object.path, 'library');
-      return path;
+      // used as a path; glibc expands $ORIGIN in it, and a relative one is relative to the
+      // working directory, which is the jail's root when the program starts
+      const path = this.musl ? name : this.expandTokens(name, object);
+      const found = this.candidate(path.startsWith('/') ? path : `/${path}`, object.info, skipped);
+      if (found !== undefined) return found;
+      throw missing(`${name} (needed by ${object.path}) does not exist${skippedText(skipped)}`, object.path, `install it, ${MISSING_HINT}`);
     }
     const dirs = this.searchDirs(object);
     for (const dir of dirs) {
-      const candidate = joinPath(dir, name);
-      if (this.compatible(candidate, object.info)) return candidate;
+      // not joinPath: ".." after a symlinked directory must be applied physically
+      const found = this.candidate(`${dir}/${name}`, object.info, skipped);
+      if (found !== undefined) return found;
     }
-    throw new JailctlError('ELF_DEP_MISSING', `${name} (needed by ${object.path}) was not found in ${dirs.join(':')}`, {
-      path: object.path,
-      hint: 'install the library, or pass --no-auto-libs and bind what the program needs with --ro',
+    const where = dirs.length === 0 ? ' (no directory to search)' : ` in ${dirs.join(':')}`;
+    throw missing(`${name} (needed by ${object.path}) was not found${where}${skippedText(skipped)}`, object.path,
+      `install the package that provides ${name}, ${MISSING_HINT}`);
+  }
+
+  /**
+   * glibc: DT_RPATH of the object and of the objects that loaded it (all ignored when the object
+   * has DT_RUNPATH, and each one's own when it has one), then the object's DT_RUNPATH, then
+   * ld.so.conf (the cache) and the system directories unless DF_1_NODEFLIB.
+   * musl: DT_RUNPATH (else DT_RPATH) of the object and each loader, then its path file.
+   */
+  private searchDirs(object: LoadedObject): string[] {
+    const dirs: string[] = [];
+    if (this.musl) {
+      for (let o: LoadedObject | undefined = object; o !== undefined; o = o.loader) dirs.push(...this.muslRpath(o));
+      dirs.push(...resolveMuslPath(this.host, this.interpreter));
+      return uniqueAbsolute(dirs);
+    }
+    if (object.info.runpath.length === 0) {
+      for (let o: LoadedObject | undefined = object; o !== undefined; o = o.loader) {
+        if (o.info.runpath.length === 0) dirs.push(...o.info.rpath.map((d) => this.expandTokens(d, o!)));
+      }
+    }
+    dirs.push(...object.info.runpath.map((d) => this.expandTokens(d, object)));
+    if ((object.info.flags1 & DF_1_NODEFLIB) === 0) {
+      this.confDirs ??= resolveLdSoConf(this.host);
+      dirs.push(...this.confDirs, ...glibcSystemDirs(object.info.class, this.interpreterReal));
+    }
+    return uniqueAbsolute(dirs);
+  }
+
+  /** musl expands only $ORIGIN and ${ORIGIN}; any other '$' makes it ignore the whole path. */
+  private muslRpath(o: LoadedObject): string[] {
+    const list = o.info.runpath.length > 0 ? o.info.runpath : o.info.rpath;
+    if (list.some((d) => /\$(?!ORIGIN|\{ORIGIN\})/.test(d))) return [];
+    return list.map((d) => d.replace(/\$(\{ORIGIN\}|ORIGIN)/g, () => o.origin));
+  }
+
+  /** glibc's dynamic string tokens (elf/dl-load.c is_dst): $ORIGIN, $LIB, $PLATFORM, or in braces. */
+  private expandTokens(text: string, o: LoadedObject): string {
+    return text.replace(/\$(?:\{(ORIGIN|LIB|PLATFORM)\}|(ORIGIN|LIB|PLATFORM)(?![A-Za-z0-9_]))/g, (_, braced?: string, bare?: string) => {
+      const token = braced ?? bare;
+      if (token === 'ORIGIN') return o.origin;
+      if (token === 'LIB') return glibcLibToken(o.info.class, this.interpreterReal);
+      return AT_PLATFORM[this.host.arch] ?? this.host.arch;
     });
   }
 
-  /** glibc: RPATH of the object and its loaders (only when the object has no RUNPATH), then its
-   * RUNPATH, then ld.so.conf, then the system directories. musl: RPATH/RUNPATH, then its path file. */
-  private searchDirs(object: LoadedObject): string[] {
-    const program = this.programOf(object);
-    const musl = program.info.interpreter !== undefined && /\/ld-musl-/.test(program.info.interpreter);
-    const expand = (dirs: string[], owner: LoadedObject) => dirs.map((d) => this.expandTokens(d, owner)).filter((d) => d.startsWith('/'));
-    const own = [...expand(object.info.rpath, object), ...expand(object.info.runpath, object)];
-    if (musl) return [...own, ...readMuslPath(this.host, muslArch(program.info.interpreter!))];
-    const rpaths: string[] = [];
-    if (object.info.runpath.length === 0) {
-      for (let o: LoadedObject | undefined = object; o !== undefined; o = o.loader) rpaths.push(...expand(o.info.rpath, o));
+  /** `path` if it is a regular file the loader would accept for `wanted`; records skipped ones. */
+  private candidate(path: string, wanted: ElfHeader, skipped: string[]): Candidate | undefined {
+    const resolved = resolveRealPath(this.host, path);
+    if (resolved === undefined || resolved.info.kind !== 'file') return undefined;
+    const display = this.displayPath(path);
+    // a file that is not ELF stops ld.so too ("invalid ELF header"): parseElf throws
+    const header = this.parse(resolved.real, display);
+    if (!compatible(header, wanted)) {
+      skipped.push(`${display} (ELFCLASS${header.class} ${header.endian.toUpperCase()}, machine ${header.machine})`);
+      return undefined;
     }
-    this.confDirs ??= readLdSoConf(this.host);
-    const system = object.info.bits === 64 ? ['/lib64', '/usr/lib64', '/lib', '/usr/lib'] : ['/lib', '/usr/lib', '/lib32', '/usr/lib32'];
-    return [...new Set([...rpaths, ...expand(object.info.runpath, object), ...this.confDirs, ...system])];
+    return { path: display, real: resolved.real };
   }
 
-  private expandTokens(dir: string, owner: LoadedObject): string {
-    return dir
-      .replace(/\$(\{ORIGIN\}|ORIGIN)/g, () => this.originOf(owner.path))
-      .replace(/\$(\{LIB\}|LIB)/g, owner.info.bits === 64 ? 'lib64' : 'lib')
-      .replace(/\$(\{PLATFORM\}|PLATFORM)/g, this.host.arch);
+  /**
+   * The path as the loader opened it, without "." or "..": those are applied to the real
+   * directory (as the kernel does), so the jail gets a path its symlinks can recreate.
+   */
+  private displayPath(path: string): string {
+    if (!path.split('/').some((p) => p === '.' || p === '..')) return normalizePath(path);
+    const dir = path.slice(0, path.lastIndexOf('/'));
+    if (!this.displayDirs.has(dir)) this.displayDirs.set(dir, resolveRealPath(this.host, dir || '/')?.real);
+    return joinPath(this.displayDirs.get(dir) ?? normalizePath(dir), path.slice(path.lastIndexOf('/') + 1));
   }
 
-  private originOf(path: string): string {
-    return dirname(resolveHostPath(this.host, path)?.real ?? path);
-  }
-
-  private programOf(object: LoadedObject): LoadedObject {
-    let o = object;
-    while (o.loader !== undefined) o = o.loader;
-    return o;
-  }
-
-  /** ld.so skips libraries of another class or machine (an i386 libc for an x86_64 program). */
-  private compatible(path: string, wanted: ElfInfo): boolean {
-    const resolved = resolveHostPath(this.host, path);
-    if (resolved === undefined || resolved.info.kind !== 'file') return false;
-    const head = this.host.readRange(path, 0, 64);
-    if (head === undefined || !isElf(head)) return false;
-    const info = this.parse(path);
-    return info.bits === wanted.bits && info.machine === wanted.machine;
-  }
-
-  private parse(path: string): ElfInfo {
-    const real = resolveHostPath(this.host, path)?.real ?? path;
-    let info = this.parsed.get(real);
+  private parse(real: string, shown: string): ElfInfo {
+    let info = this.infos.get(real);
     if (info === undefined) {
-      info = parseElf((offset, length) => this.host.readRange(path, offset, length), path);
-      this.parsed.set(real, info);
+      info = parseElf((offset, length) => this.host.readRange(real, offset, length), shown);
+      this.infos.set(real, info);
     }
     return info;
   }
 
-  private requireExists(path: string, neededBy: string, what: string): void {
-    const resolved = resolveHostPath(this.host, path);
-    if (resolved === undefined || resolved.info.kind !== 'file') {
-      throw new JailctlError('ELF_DEP_MISSING', `${what} ${path} (needed by ${neededBy}) does not exist`, {
-        path: neededBy,
-        hint: 'install it, or pass --no-auto-libs and bind what the program needs with --ro',
-      });
-    }
+  private requireFile(path: string, error: () => JailctlError): string {
+    const resolved = resolveRealPath(this.host, path);
+    if (resolved === undefined || resolved.info.kind !== 'file') throw error();
+    return resolved.real;
+  }
+
+  private requireAbsolute(path: string, what: string, neededBy: string): void {
+    if (path.startsWith('/')) return;
+    throw missing(`${what} is not an absolute path (the kernel would look for it in the working directory)`, neededBy, 'use an absolute path');
   }
 }
 
-/** musl names its loader ld-musl-ARCH.so.1 and its path file /etc/ld-musl-ARCH.path. */
-function muslArch(interpreter: string): string {
-  return /ld-musl-([^/]+?)\.so/.exec(interpreter)?.[1] ?? 'unknown';
+/** What glibc's open_verify and elf_machine_matches_host compare; a mismatch means "keep looking". */
+function compatible(found: ElfHeader, wanted: ElfHeader): boolean {
+  if (found.class !== wanted.class || found.endian !== wanted.endian || found.machine !== wanted.machine) return false;
+  // o32 and n32 MIPS are both ELFCLASS32 EM_MIPS and must not be mixed
+  return wanted.machine !== EM_MIPS || wanted.class === 64 || (found.flags & EF_MIPS_ABI2) === (wanted.flags & EF_MIPS_ABI2);
 }
 
-/** Every host file `path` needs to run, interpreter and libraries first found first. */
-export function resolveElfDeps(host: HostFacts, path: string): ElfDeps {
-  const resolver = new Resolver(host);
-  resolver.visitProgram(path, 0);
-  return { files: resolver.files };
+function uniqueAbsolute(dirs: string[]): string[] {
+  // relative entries would be resolved against the working directory at run time: not followed
+  return [...new Set(dirs.filter((d) => d.startsWith('/')))];
+}
+
+function skippedText(skipped: string[]): string {
+  return skipped.length === 0 ? '' : `; skipped incompatible ${skipped.join(', ')}`;
+}
+
+function missing(message: string, path: string, hint: string): JailctlError {
+  return new JailctlError('ELF_DEP_MISSING', message, { path, hint });
 }

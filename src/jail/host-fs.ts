@@ -1,24 +1,46 @@
-// The real HostFacts, over node:fs (edge). ENOENT-like failures read as "absent"; anything
-// else is an error naming the path.
+// The real HostFacts, over synchronous node:fs (edge). ENOENT, ENOTDIR and EACCES read as
+// "absent"; any other failure is a JailctlError IO_FAILED naming the path and the syscall.
 import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import { JailctlError, isErrnoError } from '../errors.js';
+import { archFromNode } from '../profile/arch.js';
 import type { FileInfo, FileKind, HostFacts } from './host.js';
 
-const ABSENT = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'ELOOP', 'ENAMETOOLONG', 'EINVAL', 'EISDIR']);
+const ABSENT = new Set(['ENOENT', 'ENOTDIR', 'EACCES']);
 
-/** Node's process.arch -> the kernel's name for it. */
-const KERNEL_ARCH: Record<string, string> = {
-  x64: 'x86_64', ia32: 'i386', arm64: 'aarch64', arm: 'arm', mips: 'mips', mipsel: 'mipsel',
-  mips64: 'mips64', mips64el: 'mips64el', riscv64: 'riscv64', ppc: 'powerpc', ppc64: 'ppc64le',
-  s390x: 's390x', loong64: 'loongarch64',
-};
+/** Node arches that have no seccomp support here still have a kernel name for library paths. */
+const OTHER_ARCHES: Readonly<Record<string, string>> = { s390: 's390', s390x: 's390x', loong64: 'loongarch64' };
 
-function absentOr<T>(path: string, read: () => T): T | undefined {
+/** The kernel's name for the arch Node runs on (x64 -> x86_64, arm64 -> aarch64, ia32 -> i386 ...). */
+export function kernelArch(nodeArch: string = process.arch): string {
+  if (Object.hasOwn(OTHER_ARCHES, nodeArch)) return OTHER_ARCHES[nodeArch]!;
+  try {
+    return archFromNode(nodeArch);
+  } catch (err) {
+    // documented fallback: an arch unknown to profile/arch.ts keeps Node's name rather than
+    // making every planner fail; only $PLATFORM expansion reads it
+    if (err instanceof JailctlError && err.code === 'ARCH_UNKNOWN') return nodeArch;
+    throw err;
+  }
+}
+
+/**
+ * Runs `read`; errno values in `absent` (plus ENOENT, ENOTDIR, EACCES) give undefined, any
+ * other failure becomes IO_FAILED with the syscall and errno.
+ */
+function absentOr<T>(path: string, read: () => T, absent: readonly string[] = []): T | undefined {
   try {
     return read();
   } catch (err) {
-    if (isErrnoError(err) && err.code !== undefined && ABSENT.has(err.code)) return undefined;
-    throw new JailctlError('IO_FAILED', `${path}: ${(err as Error).message}`, { path, cause: err });
+    if (isErrnoError(err) && (ABSENT.has(err.code!) || absent.includes(err.code!))) return undefined;
+    const syscall = isErrnoError(err) ? err.syscall : undefined;
+    const errno = isErrnoError(err) ? err.code : undefined;
+    throw new JailctlError('IO_FAILED', `cannot read ${path}: ${syscall ?? 'fs'}(2): ${errno ?? String(err)}`, {
+      path,
+      ...(syscall === undefined ? {} : { syscall }),
+      ...(errno === undefined ? {} : { errno }),
+      cause: err,
+      hint: 'check the path and its permissions on the host',
+    });
   }
 }
 
@@ -32,32 +54,35 @@ function kindOf(s: Stats): FileKind {
   return 'socket';
 }
 
+function readRangeSync(path: string, offset: number, length: number): Uint8Array {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = new Uint8Array(length);
+    let got = 0;
+    while (got < length) {
+      const n = readSync(fd, buffer, got, length - got, offset + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buffer.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function createHostFs(): HostFacts {
   return {
-    arch: KERNEL_ARCH[process.arch] ?? process.arch,
+    arch: kernelArch(),
     lstat: (path) =>
       absentOr(path, (): FileInfo => {
         const s = lstatSync(path);
         return { kind: kindOf(s), mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, size: s.size };
       }),
-    readlink: (path) => absentOr(path, () => readlinkSync(path)),
-    readRange: (path, offset, length) =>
-      absentOr(path, () => {
-        const fd = openSync(path, 'r');
-        try {
-          const buffer = new Uint8Array(length);
-          let got = 0;
-          while (got < length) {
-            const n = readSync(fd, buffer, got, length - got, offset + got);
-            if (n === 0) break;
-            got += n;
-          }
-          return buffer.subarray(0, got);
-        } finally {
-          closeSync(fd);
-        }
-      }),
-    readText: (path) => absentOr(path, () => readFileSync(path, 'utf8')),
+    // EINVAL: not a symlink
+    readlink: (path) => absentOr(path, () => readlinkSync(path), ['EINVAL']),
+    // EISDIR: a directory has no bytes to read
+    readRange: (path, offset, length) => absentOr(path, () => readRangeSync(path, offset, length), ['EISDIR']),
+    readText: (path) => absentOr(path, () => readFileSync(path, 'utf8'), ['EISDIR']),
     readDir: (path) => absentOr(path, () => readdirSync(path).sort()),
   };
 }

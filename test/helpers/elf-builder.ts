@@ -1,90 +1,119 @@
-// Builds tiny ELF files for tests: one PT_LOAD covering the file, optional PT_INTERP and a
-// PT_DYNAMIC with DT_NEEDED/RPATH/RUNPATH/SONAME entries, 32 or 64 bits, either byte order.
+// Builds tiny ELF files for tests: a file header, one PT_LOAD covering the whole file, optional
+// PT_INTERP and PT_DYNAMIC (DT_NEEDED/RPATH/RUNPATH/SONAME/FLAGS_1/STRTAB/STRSZ), 32 or 64 bits,
+// either byte order. The layout is returned too, so tests can corrupt precise fields.
 
 export interface ElfSpec {
   bits?: 32 | 64;
   endian?: 'le' | 'be';
   machine?: number;
+  /** e_type, default ET_DYN (3) */
+  type?: number;
+  /** e_flags */
+  flags?: number;
   interpreter?: string;
   needed?: string[];
   rpath?: string;
   runpath?: string;
   soname?: string;
-  /** omit the PT_DYNAMIC segment entirely (a static executable) */
+  flags1?: number;
+  /** no PT_DYNAMIC at all (a classic static executable) */
   static?: boolean;
 }
 
-export const EM_X86_64 = 62;
+export interface ElfLayout {
+  bytes: Uint8Array;
+  phoff: number;
+  phentsize: number;
+  /** index of each program header */
+  phdr: { load: number; interp?: number; dynamic?: number };
+  interpOff: number;
+  strOff: number;
+  dynOff: number;
+  /** offsets of each dynamic entry, by tag, in order */
+  dyn: { tag: number; offset: number }[];
+  vaddr: number;
+}
+
 export const EM_386 = 3;
 export const EM_MIPS = 8;
+export const EM_ARM = 40;
+export const EM_X86_64 = 62;
+export const EM_AARCH64 = 183;
+export const DT = { NEEDED: 1, STRTAB: 5, STRSZ: 10, SONAME: 14, RPATH: 15, RUNPATH: 29, FLAGS_1: 0x6ffffffb } as const;
+const BASE = 0x400000;
 
 export function buildElf(spec: ElfSpec = {}): Uint8Array {
-  const bits = spec.bits ?? 64;
-  const le = (spec.endian ?? 'le') === 'le';
-  const ehsize = bits === 64 ? 64 : 52;
-  const phentsize = bits === 64 ? 56 : 32;
-  const strings: string[] = [''];
-  const strOffset = (s: string): number => {
-    const at = strings.join('\0').length + 1;
-    strings.push(s);
-    return at;
+  return buildElfLayout(spec).bytes;
+}
+
+function stringTable(spec: ElfSpec): { table: Uint8Array; dyn: [number, number][] } {
+  let text = '\0';
+  const at = (s: string): number => {
+    const offset = text.length;
+    text += `${s}\0`;
+    return offset;
   };
   const dyn: [number, number][] = [];
-  for (const n of spec.needed ?? []) dyn.push([1, strOffset(n)]);
-  if (spec.rpath !== undefined) dyn.push([15, strOffset(spec.rpath)]);
-  if (spec.runpath !== undefined) dyn.push([29, strOffset(spec.runpath)]);
-  if (spec.soname !== undefined) dyn.push([14, strOffset(spec.soname)]);
-  const strtab = new TextEncoder().encode(strings.join('\0') + '\0');
-  const interp = spec.interpreter === undefined ? undefined : new TextEncoder().encode(spec.interpreter + '\0');
+  for (const n of spec.needed ?? []) dyn.push([DT.NEEDED, at(n)]);
+  if (spec.rpath !== undefined) dyn.push([DT.RPATH, at(spec.rpath)]);
+  if (spec.runpath !== undefined) dyn.push([DT.RUNPATH, at(spec.runpath)]);
+  if (spec.soname !== undefined) dyn.push([DT.SONAME, at(spec.soname)]);
+  if (spec.flags1 !== undefined) dyn.push([DT.FLAGS_1, spec.flags1]);
+  return { table: new TextEncoder().encode(text), dyn };
+}
+
+export function buildElfLayout(spec: ElfSpec = {}): ElfLayout {
+  const bits = spec.bits ?? 64;
+  const le = (spec.endian ?? 'le') === 'le';
+  const [ehsize, phentsize, dynSize] = bits === 64 ? [64, 56, 16] : [52, 32, 8];
+  const { table, dyn } = stringTable(spec);
+  const interp = spec.interpreter === undefined ? undefined : new TextEncoder().encode(`${spec.interpreter}\0`);
   const hasDyn = spec.static !== true;
-  const phnum = 1 + (interp ? 1 : 0) + (hasDyn ? 1 : 0);
-  const phoff = ehsize;
-  let cursor = phoff + phnum * phentsize;
-  const interpOff = cursor;
-  cursor += interp?.length ?? 0;
-  const strOff = cursor;
-  cursor += strtab.length;
-  cursor = (cursor + 7) & ~7;
-  const dynSize = bits === 64 ? 16 : 8;
-  const dynEntries = [...dyn, [5, 0x400000 + strOff], [10, strtab.length], [0, 0]] as [number, number][];
-  const dynOff = cursor;
-  const total = dynOff + (hasDyn ? dynEntries.length * dynSize : 0);
+  const phdr: ElfLayout['phdr'] = { load: 0 };
+  let phnum = 1;
+  if (interp) phdr.interp = phnum++;
+  if (hasDyn) phdr.dynamic = phnum++;
+  const interpOff = ehsize + phnum * phentsize;
+  const strOff = interpOff + (interp?.length ?? 0);
+  const dynOff = (strOff + table.length + 7) & ~7;
+  const entries: [number, number][] = hasDyn ? [...dyn, [DT.STRTAB, BASE + strOff], [DT.STRSZ, table.length], [0, 0]] : [];
+  const total = dynOff + entries.length * dynSize;
   const out = new Uint8Array(total);
   const v = new DataView(out.buffer);
+  const word = (at: number, value: number) => (bits === 64 ? v.setBigUint64(at, BigInt(value), le) : v.setUint32(at, value, le));
   out.set([0x7f, 0x45, 0x4c, 0x46, bits === 64 ? 2 : 1, le ? 1 : 2, 1]);
-  const w = (at: number, value: number, size: 2 | 4 | 8) => {
-    if (size === 2) v.setUint16(at, value, le);
-    else if (size === 4) v.setUint32(at, value, le);
-    else v.setBigUint64(at, BigInt(value), le);
+  v.setUint16(16, spec.type ?? 3, le);
+  v.setUint16(18, spec.machine ?? (bits === 64 ? EM_X86_64 : EM_386), le);
+  v.setUint32(20, 1, le);
+  word(bits === 64 ? 32 : 28, ehsize);
+  v.setUint32(bits === 64 ? 48 : 36, spec.flags ?? 0, le);
+  v.setUint16(bits === 64 ? 52 : 40, ehsize, le);
+  v.setUint16(bits === 64 ? 54 : 42, phentsize, le);
+  v.setUint16(bits === 64 ? 56 : 44, phnum, le);
+  const setPhdr = (index: number, type: number, offset: number, size: number) => {
+    const at = ehsize + index * phentsize;
+    v.setUint32(at, type, le);
+    const [o, a, s, m] = bits === 64 ? [8, 16, 32, 40] : [4, 8, 16, 20];
+    word(at + o, offset);
+    word(at + a, BASE + offset);
+    word(at + s, size);
+    word(at + m, size);
   };
-  const word = bits === 64 ? 8 : 4;
-  w(16, 3, 2);
-  w(18, spec.machine ?? (bits === 64 ? EM_X86_64 : EM_386), 2);
-  w(20, 1, 4);
-  w(bits === 64 ? 32 : 28, phoff, word as 4 | 8);
-  w(bits === 64 ? 52 : 40, ehsize, 2);
-  w(bits === 64 ? 54 : 42, phentsize, 2);
-  w(bits === 64 ? 56 : 44, phnum, 2);
-  let ph = phoff;
-  const phdr = (type: number, offset: number, vaddr: number, size: number) => {
-    w(ph, type, 4);
-    if (bits === 64) {
-      w(ph + 8, offset, 8); w(ph + 16, vaddr, 8); w(ph + 32, size, 8); w(ph + 40, size, 8);
-    } else {
-      w(ph + 4, offset, 4); w(ph + 8, vaddr, 4); w(ph + 16, size, 4); w(ph + 20, size, 4);
-    }
-    ph += phentsize;
-  };
-  phdr(1, 0, 0x400000, total);
-  if (interp) phdr(3, interpOff, 0x400000 + interpOff, interp.length);
-  if (hasDyn) phdr(2, dynOff, 0x400000 + dynOff, dynEntries.length * dynSize);
+  setPhdr(phdr.load, 1, 0, total);
+  if (interp) setPhdr(phdr.interp!, 3, interpOff, interp.length);
+  if (hasDyn) setPhdr(phdr.dynamic!, 2, dynOff, entries.length * dynSize);
   if (interp) out.set(interp, interpOff);
-  out.set(strtab, strOff);
-  if (hasDyn) {
-    dynEntries.forEach(([tag, value], i) => {
-      w(dynOff + i * dynSize, tag, word as 4 | 8);
-      w(dynOff + i * dynSize + word, value, word as 4 | 8);
-    });
-  }
-  return out;
+  out.set(table, strOff);
+  const layoutDyn = entries.map(([tag, value], i) => {
+    const at = dynOff + i * dynSize;
+    word(at, tag);
+    word(at + dynSize / 2, value);
+    return { tag, offset: at };
+  });
+  return { bytes: out, phoff: ehsize, phentsize, phdr, interpOff, strOff, dynOff, dyn: layoutDyn, vaddr: BASE };
+}
+
+/** A ByteReader over bytes in memory. */
+export function readerOf(bytes: Uint8Array): (offset: number, length: number) => Uint8Array {
+  return (offset, length) => bytes.subarray(Math.min(offset, bytes.length), Math.min(offset + length, bytes.length));
 }

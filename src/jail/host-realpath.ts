@@ -1,0 +1,43 @@
+// realpath(3) over HostFacts: like resolveHostPath, but ".." in the path itself is applied to the
+// directory reached so far (after its symlinks), as the kernel does, not lexically beforehand.
+// Pure: reads only through HostFacts.
+import { JailctlError } from '../errors.js';
+import type { FileInfo, HostFacts } from './host.js';
+import { dirname, resolveHostPath } from './host-paths.js';
+
+export interface RealPath {
+  /** canonical absolute path: no component is a symlink, ".", or ".." */
+  real: string;
+  info: FileInfo;
+}
+
+/** The canonical path of `path` and what it is; undefined if missing, looping or not absolute. */
+export function resolveRealPath(host: HostFacts, path: string): RealPath | undefined {
+  if (!path.startsWith('/')) return undefined;
+  let reached: RealPath | undefined = { real: '/', info: host.lstat('/')! };
+  let pending: string[] = [];
+  for (const part of [...path.split('/'), '..end']) {
+    if (part === '' || part === '.') continue;
+    if (part !== '..' && part !== '..end') {
+      pending.push(part);
+      continue;
+    }
+    // resolveHostPath would fold "a/.." away lexically, so it only ever sees ".."-free paths
+    if (pending.length > 0) reached = walk(host, `${reached.real === '/' ? '' : reached.real}/${pending.join('/')}`);
+    pending = [];
+    if (reached === undefined || reached.info.kind !== 'dir') return part === '..end' ? reached : undefined;
+    if (part === '..') reached = { real: dirname(reached.real), info: host.lstat(dirname(reached.real))! };
+  }
+  return reached;
+}
+
+function walk(host: HostFacts, path: string): RealPath | undefined {
+  try {
+    const resolved = resolveHostPath(host, path);
+    return resolved === undefined ? undefined : { real: resolved.real, info: resolved.info };
+  } catch (err) {
+    // documented fallback: a symlink loop cannot be opened (ELOOP), like a missing file
+    if (err instanceof JailctlError && err.code === 'PATH_UNSAFE') return undefined;
+    throw err;
+  }
+}
