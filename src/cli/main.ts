@@ -6,6 +6,7 @@ import { registerProfile } from './commands/profile.js';
 import { registerFailsafe } from './commands/failsafe.js';
 import { registerRun } from './commands/run.js';
 import { registerService } from './commands/service.js';
+import { registerTrace } from './commands/trace.js';
 import { EXIT_JAILCTL_FAILED, exitCodeFor } from './exit-codes.js';
 import { fail } from './output.js';
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerFailsafe(program);
   registerProfile(program);
   registerService(program);
+  registerTrace(program);
   return program;
 }
 

@@ -5,7 +5,7 @@ import { execLaunchPlan } from '../native/index.js';
 import { buildLaunchPlan, type PlanInputs } from './build-plan.js';
 import { createHostFs } from './host-fs.js';
 import type { LaunchPlan } from './plan.js';
-import { compileSeccompForRun } from './seccomp-input.js';
+import { compileSeccompForRun, type SeccompForRun } from './seccomp-input.js';
 import { mergeRawSpecs, normalizeJailSpec, type RawJailSpec } from './spec.js';
 import { readJailSpecFile } from './spec-file.js';
 
@@ -16,13 +16,14 @@ export interface RunContext {
   cwd: string;
 }
 
-/** Builds the plan for a run context (everything but the launch). */
-export function planRun(context: RunContext): LaunchPlan {
+/** Builds the plan for a run context (everything but the launch); `compileSeccomp` makes the
+ * filter of --seccomp (learning mode passes its own). */
+export function planRun(context: RunContext, compileSeccomp: (file: string, arch: string) => SeccompForRun = compileSeccompForRun): LaunchPlan {
   const fromFile = context.specFile === undefined ? {} : readJailSpecFile(context.specFile);
   const spec = normalizeJailSpec(mergeRawSpecs(fromFile, context.raw), context.cwd);
   const host = createHostFs();
   const inputs: PlanInputs = { launcherPid: process.pid, hostPath: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin', hostCwd: context.cwd };
-  if (spec.seccompFile !== undefined) inputs.seccomp = compileSeccompForRun(spec.seccompFile, host.arch);
+  if (spec.seccompFile !== undefined) inputs.seccomp = compileSeccomp(spec.seccompFile, host.arch);
   return buildLaunchPlan(spec, host, inputs);
 }
 

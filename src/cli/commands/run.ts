@@ -1,90 +1,44 @@
 // `jailctl run [options] -- COMMAND [ARGS...]`: flags -> RawJailSpec -> plan -> launcher.
-import { Command, Option } from 'commander';
-import { JailctlError } from '../../errors.js';
+// With --learn the jail runs traced under its profile and Node stays to record what it lacked.
+import type { Command } from 'commander';
 import type { RunContext } from '../../jail/run.js';
-import type { RawJailSpec } from '../../jail/spec.js';
-import { collect, parseInteger, parseKeyValue } from '../parse.js';
+import { addJailOptions, toRawSpec, type JailFlags } from '../jail-options.js';
+import { toJson } from '../output.js';
 
-interface RunFlags {
-  name?: string;
-  hostname?: string;
-  ro: string[];
-  rw: string[];
-  tmpfs: string[];
-  proc?: boolean;
-  sys?: boolean;
-  dev?: boolean;
-  autoLibs?: boolean;
-  netns?: boolean;
-  userns?: boolean;
-  cgroupns?: boolean;
-  user?: string;
-  group?: string;
-  caps?: string;
-  seccomp?: string;
-  env: string[];
-  rlimit: string[];
-  memory?: string;
-  pids?: number;
-  cpuWeight?: number;
-  cwd?: string;
-  spec?: string;
+interface RunFlags extends JailFlags {
   dryRun?: boolean;
+  learn?: string;
 }
 
 export function registerRun(program: Command): void {
-  program
+  const command = program
     .command('run')
     .description('run COMMAND in a new jail (namespaces, tmpfs root, no capabilities, seccomp)')
     .usage('[options] -- COMMAND [ARGS...]')
     .argument('[command...]', 'the command and its arguments')
-    .passThroughOptions()
-    .option('--name <name>', 'jail name (default: basename of COMMAND)')
-    .option('--hostname <name>', 'hostname in the new UTS namespace (default: the jail name)')
-    .option('--ro <path[:dest]>', 'bind PATH read-only at DEST (default DEST = PATH); repeatable', collect, [])
-    .option('--rw <path[:dest]>', 'bind PATH read-write; repeatable', collect, [])
-    .option('--tmpfs <dest>', 'writable tmpfs at DEST; repeatable', collect, [])
-    .option('--proc', "mount /proc of the jail's pid namespace (/proc/sys read-only)")
-    .option('--sys', 'mount /sys read-only')
-    .option('--dev', 'a minimal /dev: null zero full random urandom tty, pts, shm')
-    .option('--no-auto-libs', "do not add the command's ELF dependencies automatically")
-    .option('--netns', 'new network namespace with only lo (up)')
-    .option('--userns', 'run through a user namespace (root inside is uid 100000 outside)')
-    .option('--cgroupns', 'new cgroup namespace')
-    .option('--user <user>', 'run as USER (name from /etc/passwd or a uid)')
-    .option('--group <group>', 'run as GROUP (name from /etc/group or a gid)')
-    .option('--caps <file>', 'procd capabilities JSON; default: every capability dropped')
-    .option('--seccomp <file>', 'seccomp profile (OCI or procd legacy JSON), applied last before execve')
-    .option('--env <key=value>', 'set an environment variable; repeatable (the environment is otherwise empty but for PATH)', collect, [])
-    .option('--rlimit <name=soft[:hard]>', 'set a resource limit (nofile, nproc, as, core, ...); repeatable', collect, [])
-    .option('--memory <bytes>', 'cgroup memory limit (bytes, or 64M)')
-    .addOption(new Option('--pids <n>', 'cgroup limit on the number of processes').argParser(parseInteger('--pids')))
-    .addOption(new Option('--cpu-weight <n>', 'cgroup CPU weight, 1-10000 (default 100)').argParser(parseInteger('--cpu-weight')))
-    .option('--cwd <dir>', 'working directory inside the jail (default /)')
-    .option('--spec <file>', 'JSON jail spec holding any of the above (profiles/schema/jail-spec.schema.json)')
+    .passThroughOptions();
+  addJailOptions(command)
+    .option('--learn <file>', 'with --seccomp: allow the calls the profile lacks, and write them to FILE (a profile to merge)')
     .option('--dry-run', 'print the launch plan as JSON and exit')
-    .action(async (command: string[], flags: RunFlags) => {
-      const context: RunContext = { raw: toRawSpec(command, flags), dryRun: flags.dryRun === true, cwd: process.cwd() };
+    .action(async (args: string[], flags: RunFlags) => {
+      const context: RunContext = { raw: toRawSpec(args, flags), dryRun: flags.dryRun === true, cwd: process.cwd() };
       if (flags.spec !== undefined) context.specFile = flags.spec;
+      if (flags.learn !== undefined) return learn(context, flags.learn);
       const { runJail } = await import('../../jail/run.js');
       runJail(context);
     });
 }
 
-function toRawSpec(command: string[], flags: RunFlags): RawJailSpec {
-  const raw: RawJailSpec = {};
-  if (command.length > 0) raw.command = command;
-  const copy = <K extends keyof RawJailSpec & keyof RunFlags>(key: K): void => {
-    if (flags[key] !== undefined) (raw as Record<string, unknown>)[key] = flags[key];
-  };
-  for (const key of ['name', 'hostname', 'proc', 'sys', 'dev', 'netns', 'userns', 'cgroupns', 'user', 'group', 'caps', 'seccomp', 'memory', 'pids', 'cpuWeight', 'cwd'] as const) copy(key);
-  // commander sets autoLibs=true by default for --no-auto-libs; only an explicit "no" counts
-  if (flags.autoLibs === false) raw.autoLibs = false;
-  if (flags.ro.length > 0) raw.ro = flags.ro;
-  if (flags.rw.length > 0) raw.rw = flags.rw;
-  if (flags.tmpfs.length > 0) raw.tmpfs = flags.tmpfs;
-  if (flags.env.length > 0) raw.env = Object.fromEntries(flags.env.map((e) => parseKeyValue(e, '--env')));
-  if (flags.rlimit.length > 0) raw.rlimits = Object.fromEntries(flags.rlimit.map((e) => parseKeyValue(e, '--rlimit')));
-  if (raw.env !== undefined && Object.keys(raw.env).some((k) => k === '')) throw new JailctlError('USAGE', '--env: empty variable name');
-  return raw;
+async function learn(context: RunContext, file: string): Promise<void> {
+  const { planLearning, runLearning } = await import('../../trace/learn.js');
+  if (context.dryRun) {
+    process.stdout.write(`${toJson(planLearning(context).plan)}\n`);
+    return;
+  }
+  const outcome = await runLearning(context, file);
+  if (outcome.written && process.stderr.isTTY) {
+    const what = outcome.learned.length === 0 ? 'nothing outside the profile' : `${outcome.learned.length} calls outside the profile (${outcome.learned.join(', ')})`;
+    process.stderr.write(`jailctl: learned ${what}; wrote ${file}\n`);
+  }
+  process.exitCode = outcome.exitCode;
 }

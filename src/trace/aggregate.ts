@@ -1,0 +1,278 @@
+// Tracer records -> what the traced tree did (pure): calls per ABI and syscall name, processes,
+// files with their outcome and intent, socket families, unix socket paths, inet peers and the
+// exit status. Records are folded in as they arrive, so a live view can read the same state.
+import { ARCHES, kernelGroupOf, syscallName, X32_SYSCALL_BIT, type ArchName } from '../profile/arch.js';
+import { errnoName } from '../profile/errno.js';
+import { classifyPathCall, PathResolver, type FileUse, type PathCall } from './file-access.js';
+import type { TraceRecord } from './records.js';
+import { decodeSockaddr, familyName, type SocketAddress } from './sockets.js';
+
+export interface FileAccess {
+  /** absolute, or as the program gave it when its directory was not known (see `absolute`) */
+  path: string;
+  absolute: boolean;
+  /** syscalls made on the path, first seen first */
+  syscalls: string[];
+  /** what the successful calls needed; empty when every call failed */
+  uses: FileUse[];
+  /** read or write intent: of the successful calls, or of the attempts when none succeeded */
+  access: 'read' | 'write';
+  /** the tree created it: mkdir, mknod, link/symlink/rename target, O_EXCL, or O_CREAT after ENOENT */
+  created: boolean;
+  /** opened with O_CREAT or creat(2) and not known to be new: created unless it existed */
+  mayCreate: boolean;
+  removed: boolean;
+  /** made, entered or opened as a directory */
+  directory: boolean;
+  ok: number;
+  /** failed calls by errno name (ENOENT ...) */
+  errors: Record<string, number>;
+}
+
+export interface SocketUse {
+  family: string;
+  /** calls per syscall (socket, socketpair, connect, bind) */
+  calls: Record<string, number>;
+  ok: number;
+  errors: Record<string, number>;
+  /** AF_UNIX: socket files and "@abstract" names connected to or bound */
+  paths?: { path: string; syscall: string; ok: number; errors: Record<string, number> }[];
+  /** AF_INET/AF_INET6: peers and local addresses */
+  addresses?: { address: string; syscall: string; ok: number; errors: Record<string, number> }[];
+}
+
+export interface TraceExit {
+  /** the raw wait(2) status of the traced program */
+  status: number;
+  code?: number;
+  signal?: number;
+}
+
+export interface TraceResult {
+  hostArch: ArchName;
+  /** calls per ABI and syscall name, host ABI included */
+  counts: Partial<Record<ArchName, Record<string, number>>>;
+  /** numbers no table names: "i386 #999" -> calls */
+  unknown: Record<string, number>;
+  /** the traced program and every process or thread it started */
+  processes: number;
+  files: FileAccess[];
+  sockets: SocketUse[];
+  exit?: TraceExit;
+}
+
+/** Totals for a live view. */
+export interface TraceProgress {
+  processes: number;
+  syscalls: number;
+  distinct: number;
+}
+
+/** All calls, and distinct (ABI, syscall) pairs. */
+export function countTotals(counts: TraceResult['counts']): { syscalls: number; distinct: number } {
+  let syscalls = 0;
+  let distinct = 0;
+  for (const names of Object.values(counts)) {
+    for (const n of Object.values(names ?? {})) {
+      syscalls += n;
+      distinct++;
+    }
+  }
+  return { syscalls, distinct };
+}
+
+/** The ABI of a traced call: one of the host kernel's, x32 told apart by its syscall bit. */
+export function resolveTracedAbi(hostArch: ArchName, auditArch: number, nr: number): ArchName | undefined {
+  const abis = kernelGroupOf(hostArch).filter((a) => ARCHES[a].auditArch === auditArch);
+  if (abis.includes('x32') && abis.length > 1) return (nr & X32_SYSCALL_BIT) !== 0 ? 'x32' : abis.find((a) => a !== 'x32');
+  return abis[0];
+}
+
+/** Folds records in one at a time; `result()` is the trace so far. */
+export class TraceAggregator {
+  private readonly counts = new Map<ArchName, Map<string, number>>();
+  private readonly unknown = new Map<string, number>();
+  private readonly files = new Map<string, FileAccess>();
+  private readonly sockets = new Map<string, SocketUse>();
+  private readonly paths: PathResolver;
+  private readonly littleEndian: boolean;
+  private tasks = 1;
+  private exit: TraceExit | undefined;
+  /** captured calls seen live, until the tracer's totals arrive */
+  private captured = 0;
+  private firstPathCall: { syscall: string; ret: bigint } | undefined;
+
+  constructor(private readonly hostArch: ArchName, options: { cwd?: string } = {}) {
+    this.paths = new PathResolver(options.cwd);
+    this.littleEndian = ARCHES[hostArch].endian === 'little';
+  }
+
+  push(record: TraceRecord): void {
+    switch (record.type) {
+      case 'count': return this.addCount(record.auditArch, record.nr, record.count);
+      case 'spawn':
+        this.tasks++;
+        return this.paths.spawn(record.pid, record.parent);
+      case 'exit':
+        this.exit = decodeWaitStatus(record.status);
+        return;
+      case 'path': return this.addPath(record);
+      case 'value': return this.addSocketCall(record, { family: familyName(Number(BigInt.asIntN(32, record.value))) });
+      case 'bytes': return this.addSocketCall(record, decodeSockaddr(record.bytes, this.littleEndian));
+    }
+  }
+
+  progress(): TraceProgress {
+    const totals = countTotals(Object.fromEntries([...this.counts].map(([abi, names]) => [abi, Object.fromEntries(names)])));
+    return { processes: this.tasks, syscalls: Math.max(totals.syscalls, this.captured), distinct: totals.distinct };
+  }
+
+  /** The program never ran: its first traced call, the execve that starts it, failed. */
+  execFailed(): boolean {
+    const first = this.firstPathCall;
+    return first !== undefined && (first.syscall === 'execve' || first.syscall === 'execveat') && first.ret < 0n;
+  }
+
+  result(): TraceResult {
+    const counts: TraceResult['counts'] = {};
+    for (const [abi, names] of this.counts) counts[abi] = Object.fromEntries([...names].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)));
+    const result: TraceResult = {
+      hostArch: this.hostArch,
+      counts,
+      unknown: Object.fromEntries(this.unknown),
+      processes: this.tasks,
+      files: [...this.files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+      sockets: [...this.sockets.values()],
+    };
+    if (this.exit !== undefined) result.exit = this.exit;
+    return result;
+  }
+
+  private addCount(auditArch: number, nr: number, count: number): void {
+    const abi = resolveTracedAbi(this.hostArch, auditArch, nr);
+    const name = abi === undefined ? undefined : syscallName(abi, nr);
+    if (abi === undefined || name === undefined) {
+      const key = `${abi ?? `audit arch 0x${auditArch.toString(16)}`} #${nr}`;
+      this.unknown.set(key, (this.unknown.get(key) ?? 0) + count);
+      return;
+    }
+    let names = this.counts.get(abi);
+    if (names === undefined) this.counts.set(abi, (names = new Map()));
+    // added, not set: a tracer may send its totals in several parts
+    names.set(name, (names.get(name) ?? 0) + count);
+  }
+
+  private callOf(auditArch: number, nr: number): { abi: ArchName; syscall: string } | undefined {
+    const abi = resolveTracedAbi(this.hostArch, auditArch, nr);
+    const syscall = abi === undefined ? undefined : syscallName(abi, nr);
+    return abi === undefined || syscall === undefined ? undefined : { abi, syscall };
+  }
+
+  private addPath(record: Extract<TraceRecord, { type: 'path' }>): void {
+    this.captured++;
+    const call = this.callOf(record.auditArch, record.nr);
+    if (call === undefined) return;
+    this.firstPathCall ??= { syscall: call.syscall, ret: record.ret };
+    const kind = classifyPathCall(call.abi, call.syscall, record.flags);
+    // an empty path with AT_EMPTY_PATH works on the descriptor itself (fstat), not on a path
+    if (kind === undefined || record.path === '') return;
+    const absolute = this.paths.resolve(record.pid, record.path, record.dirfd);
+    this.paths.afterCall(record.pid, call.syscall, absolute, kind, record.ret);
+    const key = absolute ?? record.path;
+    let entry = this.files.get(key);
+    if (entry === undefined) {
+      entry = { path: key, absolute: absolute !== undefined, syscalls: [], uses: [], access: 'read', created: false, mayCreate: false, removed: false, directory: false, ok: 0, errors: {} };
+      this.files.set(key, entry);
+    }
+    updateFile(entry, call.syscall, kind, record.ret, errnoFamilyName(call.abi, record.ret));
+  }
+
+  private addSocketCall(record: { pid: number; auditArch: number; nr: number; ret: bigint }, address: SocketAddress | undefined): void {
+    this.captured++;
+    const call = this.callOf(record.auditArch, record.nr);
+    const ret = record.ret;
+    if (call === undefined) return;
+    if (call.syscall === 'socket' && ret >= 0n) this.paths.forgetFd(record.pid, ret);
+    // an address the tracer could not read (EFAULT) says nothing about the family
+    if (address === undefined) return;
+    const family = address.family;
+    let use = this.sockets.get(family);
+    if (use === undefined) this.sockets.set(family, (use = { family, calls: {}, ok: 0, errors: {} }));
+    use.calls[call.syscall] = (use.calls[call.syscall] ?? 0) + 1;
+    const errno = errnoFamilyName(call.abi, ret);
+    tally(use, errno);
+    if (address.path !== undefined) {
+      const path = address.path.startsWith('@') ? address.path : this.paths.resolve(record.pid, address.path, -1n) ?? address.path;
+      tally(findOrAdd((use.paths ??= []), { path, syscall: call.syscall }), errno);
+      if (call.syscall === 'bind' && !path.startsWith('@')) this.noteSocketFile(path, ret, errno);
+    }
+    if (address.address !== undefined) tally(findOrAdd((use.addresses ??= []), { address: address.address, syscall: call.syscall }), errno);
+  }
+
+  /** bind() of a unix socket creates its file; connect() only needs it (a lookup). */
+  private noteSocketFile(path: string, ret: bigint, errno: string | undefined): void {
+    let entry = this.files.get(path);
+    if (entry === undefined) {
+      entry = { path, absolute: path.startsWith('/'), syscalls: [], uses: [], access: 'read', created: false, mayCreate: false, removed: false, directory: false, ok: 0, errors: {} };
+      this.files.set(path, entry);
+    }
+    updateFile(entry, 'bind', { uses: ['create'], directory: false, exclusive: false, mayCreate: false }, ret, errno);
+  }
+}
+
+function updateFile(entry: FileAccess, syscall: string, call: PathCall, ret: bigint, errno: string | undefined): void {
+  if (!entry.syscalls.includes(syscall)) entry.syscalls.push(syscall);
+  if (errno !== undefined) {
+    entry.errors[errno] = (entry.errors[errno] ?? 0) + 1;
+    if (entry.ok === 0 && call.uses.some((u) => u === 'write' || u === 'create' || u === 'remove')) entry.access = 'write';
+    return;
+  }
+  const firstSuccess = entry.ok === 0;
+  entry.ok++;
+  if (firstSuccess) entry.access = 'read';
+  for (const use of call.uses) if (!entry.uses.includes(use)) entry.uses.push(use);
+  if (call.uses.some((u) => u === 'write' || u === 'create' || u === 'remove')) entry.access = 'write';
+  if (call.directory) entry.directory = true;
+  // a file that was missing (ENOENT) or removed before it was opened with O_CREAT is new
+  const wasMissing = (entry.errors['ENOENT'] ?? 0) > 0 || entry.removed;
+  if (call.uses.includes('create') || call.exclusive || (call.mayCreate && wasMissing)) entry.created = true;
+  else if (call.mayCreate && !entry.created) entry.mayCreate = true;
+  if (call.uses.includes('remove')) entry.removed = true;
+  else if (call.uses.includes('create') || call.mayCreate || call.exclusive) entry.removed = false;
+}
+
+function tally(entry: { ok: number; errors: Record<string, number> }, errno: string | undefined): void {
+  if (errno === undefined) entry.ok++;
+  else entry.errors[errno] = (entry.errors[errno] ?? 0) + 1;
+}
+
+function findOrAdd<K extends object>(list: (K & { ok: number; errors: Record<string, number> })[], key: K): K & { ok: number; errors: Record<string, number> } {
+  const keys = Object.entries(key);
+  const found = list.find((e) => keys.every(([k, v]) => (e as Record<string, unknown>)[k] === v));
+  if (found !== undefined) return found;
+  const added = { ...key, ok: 0, errors: {} };
+  list.push(added);
+  return added;
+}
+
+/** The errno name of a failed call's return value, or undefined for a success. */
+function errnoFamilyName(abi: ArchName, ret: bigint): string | undefined {
+  if (ret >= 0n || ret < -4095n) return undefined;
+  const errno = Number(-ret);
+  return errnoName(ARCHES[abi].errnoFamily, errno) ?? `errno ${errno}`;
+}
+
+/** wait(2) status -> exit code or terminating signal. */
+export function decodeWaitStatus(status: number): TraceExit {
+  const signal = status & 0x7f;
+  if (signal === 0) return { status, code: (status >> 8) & 0xff };
+  if (signal !== 0x7f) return { status, signal };
+  return { status };
+}
+
+/** Folds a whole list of records (tests, replays). */
+export function aggregateTrace(records: Iterable<TraceRecord>, hostArch: ArchName, options: { cwd?: string } = {}): TraceResult {
+  const aggregator = new TraceAggregator(hostArch, options);
+  for (const record of records) aggregator.push(record);
+  return aggregator.result();
+}

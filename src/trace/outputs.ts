@@ -1,0 +1,86 @@
+// Writing what a trace found (edge): the profile (-o), the stats file (--stats) and the mount
+// list (--mounts), each atomically, each merged with the file already there when --merge is
+// given. The pure builders are profile-from-trace.ts and mounts-from-trace.ts.
+import { existsSync, readFileSync } from 'node:fs';
+import { JailctlError, isErrnoError } from '../errors.js';
+import { writeFileAtomic } from '../io/write-atomic.js';
+import { createHostFs } from '../jail/host-fs.js';
+import type { Action } from '../profile/model.js';
+import { parseProfileOrThrow } from '../profile/parse.js';
+import { serializeOci } from '../profile/serialize.js';
+import { parseStats } from '../profile/stats.js';
+import type { TraceResult } from './aggregate.js';
+import { buildMountsFromTrace, mergeMountSpecs, type MountOptions, type MountSpec } from './mounts-from-trace.js';
+import { buildProfileFromCounts, buildTraceStats, countsOfStats, mergeTraceStats, mergeTracedProfile, totalCounts, type CallCounts } from './profile-from-trace.js';
+
+export interface TraceOutputs {
+  /** -o: the OCI profile; without it the profile is returned as text */
+  profile?: string;
+  stats?: string;
+  mounts?: string;
+  /** fold each file that exists into the new one instead of replacing it */
+  merge: boolean;
+  /** the profile's default action (else kill-process, or the merged profile's own) */
+  defaultAction?: Action;
+}
+
+export function writeTraceOutputs(result: TraceResult, outputs: TraceOutputs, mountOptions: MountOptions, warn: (line: string) => void): { lines: string[]; profileText?: string } {
+  const lines: string[] = [];
+  let counts: CallCounts = result.counts;
+  if (outputs.stats !== undefined) {
+    let stats = buildTraceStats(result);
+    const merged = outputs.merge && existsSync(outputs.stats);
+    if (merged) stats = mergeTraceStats(parseStats(readText(outputs.stats), outputs.stats), stats);
+    counts = countsOfStats(stats);
+    writeFileAtomic(outputs.stats, `${JSON.stringify(stats, null, 2)}\n`);
+    lines.push(`wrote ${outputs.stats} (${Object.keys(stats.counts).length} syscalls, ${stats.files.length} files${merged ? ', merged' : ''})`);
+  }
+  const profileText = profileOf(result, outputs, counts, warn);
+  if (outputs.profile !== undefined) {
+    writeFileAtomic(outputs.profile, profileText.text);
+    lines.push(`wrote ${outputs.profile} (${profileText.syscalls} syscalls${profileText.merged ? ', merged' : ''})`);
+  }
+  if (outputs.mounts !== undefined) lines.push(writeMounts(result, outputs.mounts, outputs.merge, mountOptions, warn));
+  return outputs.profile === undefined ? { lines, profileText: profileText.text } : { lines };
+}
+
+function profileOf(result: TraceResult, outputs: TraceOutputs, counts: CallCounts, warn: (line: string) => void): { text: string; syscalls: number; merged: boolean } {
+  const file = outputs.profile;
+  const existing = file !== undefined && outputs.merge && existsSync(file) ? { file, parsed: parseProfileOrThrow(readText(file), file) } : undefined;
+  // merged into a profile, the trace takes that profile's default unless told otherwise
+  const defaultAction = outputs.defaultAction ?? existing?.parsed.profile.defaultAction;
+  let profile = buildProfileFromCounts(result.counts, result.hostArch, defaultAction === undefined ? {} : { defaultAction });
+  if (existing !== undefined) {
+    const merged = mergeTracedProfile(existing, profile, totalCounts(counts));
+    for (const note of merged.notes) warn(note);
+    profile = merged.profile;
+  }
+  return { text: serializeOci(profile), syscalls: new Set(profile.rules.map((r) => r.syscall)).size, merged: existing !== undefined };
+}
+
+function writeMounts(result: TraceResult, file: string, merge: boolean, options: MountOptions, warn: (line: string) => void): string {
+  const { spec, notes } = buildMountsFromTrace(result, createHostFs(), options);
+  for (const note of notes) warn(note);
+  const merged = merge && existsSync(file);
+  const out: MountSpec = merged ? mergeMountSpecs(readMountSpec(file), spec) : spec;
+  writeFileAtomic(file, `${JSON.stringify(out, null, 2)}\n`);
+  return `wrote ${file} (${(out.ro?.length ?? 0) + (out.rw?.length ?? 0)} binds${merged ? ', merged' : ''})`;
+}
+
+function readMountSpec(file: string): MountSpec {
+  try {
+    return JSON.parse(readText(file)) as MountSpec;
+  } catch (err) {
+    if (err instanceof JailctlError) throw err;
+    throw new JailctlError('SPEC_INVALID', `--mounts ${file}: invalid JSON: ${(err as Error).message}`, { path: file, hint: 'merge into a file jailctl trace wrote, or drop --merge' });
+  }
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    const why = isErrnoError(err) ? err.code : String(err);
+    throw new JailctlError('IO_FAILED', `cannot read ${file} (${why})`, { path: file, hint: 'check the path, or drop --merge' });
+  }
+}

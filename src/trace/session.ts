@@ -1,0 +1,155 @@
+// `jailctl trace` end to end (edge): plan the traced run (outside any jail, or inside the jail
+// `jailctl run` would build), spawn the launcher while Node stays to read the records, forward
+// SIGINT/SIGTERM/SIGHUP to it, and once the whole tree is gone write the profile, stats and mount
+// list. The traced program's exit status is returned for jailctl to exit with.
+import { JailctlError } from '../errors.js';
+import { resolveCommand } from '../jail/build-plan.js';
+import { createHostFs } from '../jail/host-fs.js';
+import type { LaunchPlan } from '../jail/plan.js';
+import { planRun } from '../jail/run.js';
+import { mergeRawSpecs, type RawJailSpec } from '../jail/spec.js';
+import { readJailSpecFile } from '../jail/spec-file.js';
+import { spawnLaunchPlan, TRACE_FD } from '../native/spawn.js';
+import { archFromNode, type ArchName } from '../profile/arch.js';
+import { countTotals, TraceAggregator, type TraceProgress, type TraceResult } from './aggregate.js';
+import { buildBarePlan } from './bare-plan.js';
+import { writeTraceOutputs, type TraceOutputs } from './outputs.js';
+import { buildTracedPlan } from './trace-plan.js';
+
+export interface TraceContext {
+  command: string[];
+  cwd: string;
+  /** the caller's environment, for a trace outside a jail */
+  env: Record<string, string | undefined>;
+  /** trace inside the jail these run options describe (its seccomp profile left out) */
+  jail?: { raw: RawJailSpec; specFile?: string };
+  outputs: TraceOutputs;
+}
+
+export interface TraceReporter {
+  /** called a few times a second while the program runs */
+  progress?: (progress: TraceProgress) => void;
+  warn: (line: string) => void;
+}
+
+export interface TraceOutcome {
+  /** the traced program's status as jailctl's exit code: its own, or 128+N for signal N */
+  exitCode: number;
+  result: TraceResult;
+  /** one line per file written */
+  written: string[];
+  /** the profile's text when no -o was given */
+  profileText?: string;
+}
+
+export interface PlannedTrace {
+  plan: LaunchPlan;
+  hostArch: ArchName;
+  /** the executable as the traced tree starts it */
+  executable: string;
+  /** where the program starts: relative paths are taken from here */
+  cwd: string;
+}
+
+export function planTraceSession(context: TraceContext, warn: (line: string) => void = () => undefined): PlannedTrace {
+  const hostArch = archFromNode();
+  const plan = context.jail === undefined ? planBare(context) : planJailed(context, context.jail, warn);
+  const exec = plan.steps.find((s) => s.op === 'execve');
+  const chdir = plan.steps.find((s) => s.op === 'chdir' && s.phase === 'service');
+  return {
+    plan: buildTracedPlan(plan, hostArch, TRACE_FD),
+    hostArch,
+    executable: exec?.op === 'execve' ? exec.path : context.command[0]!,
+    cwd: chdir?.op === 'chdir' ? chdir.path : context.cwd,
+  };
+}
+
+function planBare(context: TraceContext): LaunchPlan {
+  if (context.command.length === 0 || context.command[0] === '') {
+    throw new JailctlError('USAGE', 'no command given', { hint: 'usage: jailctl trace [options] -- COMMAND [ARGS...]' });
+  }
+  const path = context.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin';
+  const executable = resolveCommand(createHostFs(), context.command[0]!, path, context.cwd);
+  const uid = process.geteuid?.() ?? 0;
+  return buildBarePlan({
+    executable,
+    argv: context.command,
+    env: Object.entries(context.env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`])),
+    uid,
+    gid: process.getegid?.() ?? 0,
+    noNewPrivs: uid !== 0,
+  });
+}
+
+function planJailed(context: TraceContext, jail: NonNullable<TraceContext['jail']>, warn: (line: string) => void): LaunchPlan {
+  const fromFile = jail.specFile === undefined ? {} : readJailSpecFile(jail.specFile);
+  const raw: RawJailSpec = mergeRawSpecs(fromFile, { ...jail.raw, command: context.command });
+  if (raw.seccomp !== undefined) {
+    warn(`the seccomp profile ${raw.seccomp} is left out while tracing: the trace records what the program needs`);
+    delete raw.seccomp;
+  }
+  return planRun({ raw, dryRun: false, cwd: context.cwd });
+}
+
+/** Traces the program until its whole tree is gone, then writes what was asked for. */
+export async function runTraceSession(context: TraceContext, reporter: TraceReporter): Promise<TraceOutcome> {
+  const planned = planTraceSession(context, reporter.warn);
+  if (context.jail !== undefined && process.geteuid?.() !== 0) {
+    throw new JailctlError('NOT_SUPPORTED', 'jailctl trace --jail needs root: namespaces, mounts and pivot_root need CAP_SYS_ADMIN', {
+      hint: 'run it as root, or trace without --jail',
+    });
+  }
+  const aggregator = new TraceAggregator(planned.hostArch, { cwd: planned.cwd });
+  const { exitCode, sawCalls } = await traceLaunchPlan(planned.plan, aggregator, reporter);
+  const result = aggregator.result();
+  if (!sawCalls) return { exitCode, result, written: [] }; // the launcher said why
+  for (const [call, n] of Object.entries(result.unknown)) reporter.warn(`${n} calls of ${call}, which no syscall table names, are left out of the profile`);
+  const written = writeTraceOutputs(result, context.outputs, { command: planned.executable, cwd: planned.cwd }, reporter.warn);
+  return { exitCode, result, written: written.lines, ...(written.profileText !== undefined ? { profileText: written.profileText } : {}) };
+}
+
+/**
+ * Spawns a traced plan and feeds its records to `aggregator` until the tree is gone. SIGINT,
+ * SIGTERM and SIGHUP sent to jailctl go to the launcher, which hands them on to the program.
+ * `sawCalls` is false when no call was ever traced: the jail or the exec failed, and the
+ * launcher has already printed why.
+ */
+export async function traceLaunchPlan(plan: LaunchPlan, aggregator: TraceAggregator, reporter: Pick<TraceReporter, 'progress'>): Promise<{ exitCode: number; sawCalls: boolean }> {
+  let records = 0;
+  const jail = spawnLaunchPlan(plan, (record) => {
+    records++;
+    aggregator.push(record);
+  });
+  const forward = (signal: NodeJS.Signals): void => jail.kill(signal);
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.on(s, forward);
+  const timer = reporter.progress === undefined ? undefined : setInterval(() => reporter.progress!(aggregator.progress()), 200);
+  try {
+    const launcher = await jail.exit;
+    reporter.progress?.(aggregator.progress());
+    const exit = aggregator.result().exit;
+    const exitCode = exit?.code ?? (exit?.signal !== undefined ? 128 + exit.signal : launcher.code);
+    const counted = Object.keys(aggregator.result().counts).length > 0;
+    return { exitCode, sawCalls: records > 0 && counted && !aggregator.execFailed() };
+  } finally {
+    if (timer !== undefined) clearInterval(timer);
+    for (const s of signals) process.off(s, forward);
+  }
+}
+
+/** What `--json` prints: the status, totals, ABIs, files and sockets seen, and what was written. */
+export function summarizeTrace(outcome: TraceOutcome): TraceProgress & Record<string, unknown> {
+  const { result } = outcome;
+  return {
+    exitCode: outcome.exitCode,
+    ...(result.exit?.signal !== undefined ? { signal: result.exit.signal } : {}),
+    arch: result.hostArch,
+    processes: result.processes,
+    ...countTotals(result.counts),
+    abis: Object.keys(result.counts),
+    files: result.files.length,
+    sockets: result.sockets.map((s) => s.family),
+    written: outcome.written,
+    ...(outcome.profileText !== undefined ? { profile: JSON.parse(outcome.profileText) as unknown } : {}),
+  };
+}
