@@ -4,6 +4,7 @@ import { runMemoryBench, runStartupBench } from './jail-bench.js';
 import { runSeccompBench } from './seccomp-bench.js';
 import { runSyscallCostBench } from './syscall-cost.js';
 import { printTable, type Row } from './table.js';
+import { runTraceBench } from './trace-bench.js';
 
 async function main(): Promise<void> {
   if (process.geteuid?.() !== 0) {
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
     rows.push({ bench: r.benchmark, subject: r.subject, value: `${r.value} ${r.unit}`, ...(r.note ? { note: r.note } : {}) });
   }
   rows.push(...runSyscallCostBench());
+  rows.push(...(await runTraceBench()));
   rows.push(...(await runFailsafeBench()));
   printTable(rows);
 }

@@ -10,6 +10,7 @@
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "trace.h"
 
@@ -24,11 +25,33 @@ static struct count counts[MAX_COUNTS];
 static struct pending *pending; /* per traced task waiting for its syscall-exit stop */
 static pid_t seen[MAX_PENDING];
 
+/* Records are batched: one write per 64 KiB (or per 100 ms while records keep coming) instead of a
+ * pipe write, and a wake-up of the reader, per traced file call. */
+static char out_buf[65536];
+static size_t out_len;
+static struct timespec out_since;
+
+static void flush_records(int fd) {
+  size_t done = 0;
+  while (done < out_len) {
+    ssize_t n = write(fd, out_buf + done, out_len - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break; /* the reader is gone: nothing left to tell */
+    done += (size_t)n;
+  }
+  out_len = 0;
+}
+
 static void emit(int fd, uint32_t type, pid_t pid, uint32_t arch, int32_t nr, int64_t ret, int64_t value, int64_t flags, const void *data, uint32_t len) {
   struct jc_trace_header h = {type, (uint32_t)pid, arch, nr, ret, value, flags, len, 0};
-  struct iovec iov[2] = {{&h, sizeof h}, {(void *)data, len}};
-  ssize_t n;
-  do n = writev(fd, iov, len ? 2 : 1); while (n < 0 && errno == EINTR);
+  if (out_len + sizeof h + len > sizeof out_buf) flush_records(fd);
+  if (out_len == 0) clock_gettime(CLOCK_MONOTONIC_COARSE, &out_since);
+  memcpy(out_buf + out_len, &h, sizeof h);
+  if (len) memcpy(out_buf + out_len + sizeof h, data, len);
+  out_len += sizeof h + len;
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+  if ((now.tv_sec - out_since.tv_sec) * 1000 + (now.tv_nsec - out_since.tv_nsec) / 1000000 >= 100) flush_records(fd);
 }
 
 static void count_call(uint32_t arch, int32_t nr) {
@@ -243,6 +266,6 @@ int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncap
     }
     ptrace(resume, pid, 0, inject);
   }
-  if (!denials) flush_counts(fd);
+  if (!denials) { flush_counts(fd); flush_records(fd); }
   return service_status;
 }

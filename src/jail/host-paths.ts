@@ -23,6 +23,8 @@ const MAX_LINKS = 40;
 
 /** Lexically normalized absolute path (//, ., .. collapsed; .. at / stays at /). */
 export function normalizePath(path: string): string {
+  // most paths are already clean (the tracer normalizes thousands of them)
+  if (path.startsWith('/') && !NEEDS_NORMALIZING.test(path)) return path;
   const out: string[] = [];
   for (const part of path.split('/')) {
     if (part === '' || part === '.') continue;
@@ -31,6 +33,9 @@ export function normalizePath(path: string): string {
   }
   return '/' + out.join('/');
 }
+
+/** "//", a "." or ".." component, or a trailing "/" (but "/" itself). */
+const NEEDS_NORMALIZING = /\/\/|\/\.\.?(\/|$)|.\/$/;
 
 export function joinPath(dir: string, name: string): string {
   return normalizePath(`${dir}/${name}`);

@@ -88,6 +88,15 @@ export function resolveErrno(family: ErrnoFamily, name: string): number | undefi
 
 /** The primary name of an errno number in one family (EAGAIN, not EWOULDBLOCK), or undefined. */
 export function errnoName(family: ErrnoFamily, errno: number): string | undefined {
-  for (const [name, nr] of Object.entries(PRIMARY[family])) if (nr === errno) return name;
-  return family === 'powerpc' && errno === 58 ? 'EDEADLOCK' : undefined;
+  return (NAMES_BY_NUMBER[family] ??= namesByNumber(family)).get(errno);
+}
+
+/** Built on first use: the tracer names an errno for every failed call it records. */
+const NAMES_BY_NUMBER: Partial<Record<ErrnoFamily, Map<number, string>>> = {};
+
+function namesByNumber(family: ErrnoFamily): Map<number, string> {
+  const names = new Map<number, string>();
+  for (const [name, nr] of Object.entries(PRIMARY[family])) if (!names.has(nr)) names.set(nr, name);
+  if (family === 'powerpc' && !names.has(58)) names.set(58, 'EDEADLOCK');
+  return names;
 }

@@ -204,19 +204,19 @@ export class TraceAggregator {
     if (address.path !== undefined) {
       const path = address.path.startsWith('@') ? address.path : this.paths.resolve(record.pid, address.path, -1n) ?? address.path;
       tally(findOrAdd((use.paths ??= []), { path, syscall: call.syscall }), errno);
-      if (call.syscall === 'bind' && !path.startsWith('@')) this.noteSocketFile(path, ret, errno);
+      if (!path.startsWith('@')) this.noteSocketFile(path, call.syscall, ret, errno);
     }
     if (address.address !== undefined) tally(findOrAdd((use.addresses ??= []), { address: address.address, syscall: call.syscall }), errno);
   }
 
-  /** bind() of a unix socket creates its file; connect() only needs it (a lookup). */
-  private noteSocketFile(path: string, ret: bigint, errno: string | undefined): void {
+  /** bind() of a unix socket creates its file; connect() needs it (a lookup). */
+  private noteSocketFile(path: string, syscall: string, ret: bigint, errno: string | undefined): void {
     let entry = this.files.get(path);
     if (entry === undefined) {
       entry = { path, absolute: path.startsWith('/'), syscalls: [], uses: [], access: 'read', created: false, mayCreate: false, removed: false, directory: false, ok: 0, errors: {} };
       this.files.set(path, entry);
     }
-    updateFile(entry, 'bind', { uses: ['create'], directory: false, exclusive: false, mayCreate: false }, ret, errno);
+    updateFile(entry, syscall, { uses: [syscall === 'bind' ? 'create' : 'lookup'], directory: false, exclusive: false, mayCreate: false }, ret, errno);
   }
 }
 

@@ -47,7 +47,7 @@ export function buildMountsFromTrace(result: TraceResult, host: HostFacts, optio
   }
   const executed = files.filter((f) => f.uses.includes('exec')).map((f) => f.path);
   const { programs, libraries } = programsAndLibraries(host, [...(options.command !== undefined ? [options.command] : []), ...executed], needs, notes);
-  needs = needs.filter((n) => n.writable || !libraries.has(n.path));
+  needs = needs.filter((n) => n.writable || !isLibrary(host, libraries, n.path));
   for (const need of needs) if (programs.has(need.path)) need.keep = true;
   const tmpfs = tmpfsRoots(needs, [...programs]);
   const kept = needs.filter((n) => !tmpfs.some((t) => isWithin(n.path, t)) && n.path !== '/');
@@ -123,7 +123,7 @@ function programsAndLibraries(host: HostFacts, started: readonly string[], needs
       programs.add(program);
       addLoaderFiles(host, program, libraries, notes);
     }
-    next = needs.filter((n) => !n.dir && !programs.has(n.path) && !libraries.has(n.path) && isExecutableFile(host, n.path)).map((n) => n.path);
+    next = needs.filter((n) => !n.dir && !programs.has(n.path) && !isLibrary(host, libraries, n.path) && isExecutableFile(host, n.path)).map((n) => n.path);
   }
   return { programs, libraries };
 }
@@ -143,6 +143,11 @@ function addLoaderFiles(host: HostFacts, program: string, into: Set<string>, not
     if (real !== undefined) into.add(real);
   }
   if (deps.some((d) => d.kind === 'library')) into.add('/etc/ld.so.cache');
+}
+
+/** By the path the loader opened, or by the file it leads to (/lib -> usr/lib ...). */
+function isLibrary(host: HostFacts, libraries: ReadonlySet<string>, path: string): boolean {
+  return libraries.has(path) || libraries.has(resolveRealPath(host, path)?.real ?? path);
 }
 
 function isExecutableFile(host: HostFacts, path: string): boolean {

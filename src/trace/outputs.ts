@@ -24,6 +24,14 @@ export interface TraceOutputs {
   defaultAction?: Action;
 }
 
+/** With --merge, the files to merge into are read first: a bad one fails before the program runs. */
+export function checkMergeInputs(outputs: TraceOutputs): void {
+  if (!outputs.merge) return;
+  if (outputs.profile !== undefined && existsSync(outputs.profile)) parseProfileOrThrow(readText(outputs.profile), outputs.profile);
+  if (outputs.stats !== undefined && existsSync(outputs.stats)) parseStats(readText(outputs.stats), outputs.stats);
+  if (outputs.mounts !== undefined && existsSync(outputs.mounts)) readMountSpec(outputs.mounts);
+}
+
 export function writeTraceOutputs(result: TraceResult, outputs: TraceOutputs, mountOptions: MountOptions, warn: (line: string) => void): { lines: string[]; profileText?: string } {
   const lines: string[] = [];
   let counts: CallCounts = result.counts;

@@ -13,7 +13,7 @@ import { spawnLaunchPlan, TRACE_FD } from '../native/spawn.js';
 import { archFromNode, type ArchName } from '../profile/arch.js';
 import { countTotals, TraceAggregator, type TraceProgress, type TraceResult } from './aggregate.js';
 import { buildBarePlan } from './bare-plan.js';
-import { writeTraceOutputs, type TraceOutputs } from './outputs.js';
+import { checkMergeInputs, writeTraceOutputs, type TraceOutputs } from './outputs.js';
 import { buildTracedPlan } from './trace-plan.js';
 
 export interface TraceContext {
@@ -99,6 +99,7 @@ export async function runTraceSession(context: TraceContext, reporter: TraceRepo
       hint: 'run it as root, or trace without --jail',
     });
   }
+  checkMergeInputs(context.outputs);
   const aggregator = new TraceAggregator(planned.hostArch, { cwd: planned.cwd });
   const { exitCode, sawCalls } = await traceLaunchPlan(planned.plan, aggregator, reporter);
   const result = aggregator.result();
