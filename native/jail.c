@@ -140,6 +140,7 @@ static int jail_main(void *arg) {
   struct jc_jail_args *args = arg;
   struct jc_fail fail = {-1, JC_SYS_READ, 0};
   char go;
+  signal(SIGPIPE, SIG_DFL); /* the launcher ignores it; the service gets the default */
   /* If the launcher dies, the jail dies: pid 1's death kills the whole pid namespace */
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   /* without a pid namespace (trace outside a jail), orphans must still come to us */

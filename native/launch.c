@@ -114,6 +114,8 @@ int main(int argc, char **argv) {
   if (jc_plan_parse(buf, len, &plan, &err) < 0) { fprintf(stderr, "jailctl: launch plan: %s\n", err); return 125; }
   close_inherited(&plan); /* nothing of Node's may reach the jail */
   reset_inherited_state();
+  /* a jail that dies early closes its pipes: the launcher must see EPIPE and report, not die */
+  signal(SIGPIPE, SIG_IGN);
 
   struct jc_jail_args args;
   struct jc_fail fail = {-1, JC_SYS_CLONE, 0};

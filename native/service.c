@@ -146,7 +146,8 @@ static void report_ready(struct svc *s, const void *what, size_t len) {
   if (s->ready_fd < 0) return;
   if (write(s->ready_fd, what, len) < 0) { /* the starter went away: nothing to tell */ }
   close(s->ready_fd);
-  s->ready_fd = -1;
+  /* both copies: a respawned jail's pid 1 must not close the number once pipe2() reuses it */
+  s->ready_fd = s->args->ready_fd = -1;
 }
 
 static int give_up(struct svc *s, const char *state, int status) {

@@ -12,10 +12,7 @@ import { FAIL_RECORD_SIZE, failRecordToError } from '../native/fail-record.js';
 import { encodeLaunchPlan } from '../native/index.js';
 
 export const PLAN_FD = 3;
-/** High on purpose: the launcher's jail child closes the ready fd number on every start, and
- * once the launcher has closed it after the first start, pipe2() would hand a low number out
- * again for the next jail's pipes (a respawn then fails with EBADF). Nothing reuses 63. */
-export const READY_FD = 63;
+export const READY_FD = 4;
 
 /** The plan with the launcher's supervise step in front. */
 export function withSupervision(plan: LaunchPlan, policy: Omit<SupervisePolicy, 'readyFd'>): LaunchPlan {
