@@ -6,7 +6,8 @@
 // the host root is detached and a second pivot_root(".", ".") leaves only /newroot.
 import type { MountFlag, PlanStep } from './plan.js';
 import type { TreeEntry } from './jail-tree.js';
-import { joinPath } from './host-paths.js';
+import { JailctlError } from '../errors.js';
+import { isWithin, joinPath } from './host-paths.js';
 
 export const OLD_ROOT = '/oldroot';
 export const NEW_ROOT = '/newroot';
@@ -35,11 +36,22 @@ const RW_BIND: MountFlag[] = ['MS_REMOUNT', 'MS_BIND', 'MS_NOSUID', 'MS_NODEV'];
 
 /** Every mount step, from making mounts private to the final pivot into the jail root. */
 export function buildMountSteps(tree: readonly TreeEntry[], options: MountOptions): PlanStep[] {
+  checkNotHidden(tree, options);
+  // a file system mounted over a path would hide what was bound there before it: entries inside
+  // a --tmpfs or the /dev tmpfs go in after that mount (innermost mount wins)
+  const layers = [...options.tmpfs, ...(options.dev ? ['/dev'] : [])];
+  const layerOf = (path: string): string | undefined =>
+    layers.filter((l) => path !== l && isWithin(path, l)).sort((a, b) => b.length - a.length)[0];
+  // --dev binds these host nodes itself; a --ro/--rw of the same node is the same bind
+  const providedByDev = (path: string): boolean => options.dev && DEVICES.some((name) => path === `/dev/${name}`);
+  const inside = (layer: string | undefined): PlanStep[] =>
+    tree.filter((e) => layerOf(e.path) === layer && !providedByDev(e.path)).flatMap(treeSteps);
+  const tmpfsOuterFirst = [...options.tmpfs].sort((a, b) => depth(a) - depth(b));
   return [
     ...stagingSteps(options.stagingDir),
-    ...tree.flatMap(treeSteps),
-    ...options.tmpfs.flatMap(tmpfsSteps),
-    ...(options.dev ? devSteps() : []),
+    ...inside(undefined),
+    ...tmpfsOuterFirst.flatMap((dest) => [...tmpfsSteps(dest), ...inside(dest)]),
+    ...(options.dev ? devSteps(inside('/dev')) : []),
     ...(options.proc ? procSteps(options.procMasks) : []),
     ...(options.sys ? sysSteps(options.userns && !options.netns) : []),
     { phase: J, op: 'remount', target: NEW_ROOT, flags: RO_BIND, procDir: OLD_PROC, describe: 'make the jail root read-only' },
@@ -74,10 +86,19 @@ function treeSteps(entry: TreeEntry): PlanStep[] {
       return [
         ...mountpoint,
         { phase: J, op: 'bind', source: fromHost(entry.source), target, recursive: false, procDir: OLD_PROC, describe: `bind ${what} (${entry.reason})`, hint: 'the path must exist and contain no symlink that changed since planning' },
-        { phase: J, op: 'remount', target, flags: entry.writable ? RW_BIND : RO_BIND, procDir: OLD_PROC, describe: `remount ${entry.path} ${entry.writable ? 'read-write' : 'read-only'},nosuid,nodev` },
+        remountBind(entry, target),
       ];
     }
   }
+}
+
+/** nodev on everything, but a device node bound by name (--ro /dev/ttyS0) is asked for: noexec instead. */
+function remountBind(entry: TreeEntry & { kind: 'bind' }, target: string): PlanStep {
+  const device = entry.sourceKind === 'char' || entry.sourceKind === 'block';
+  const access = entry.writable ? 'read-write' : 'read-only';
+  if (!device) return { phase: J, op: 'remount', target, flags: entry.writable ? RW_BIND : RO_BIND, procDir: OLD_PROC, describe: `remount ${entry.path} ${access},nosuid,nodev` };
+  const flags: MountFlag[] = ['MS_REMOUNT', 'MS_BIND', ...(entry.writable ? [] : ['MS_RDONLY' as const]), 'MS_NOSUID', 'MS_NOEXEC'];
+  return { phase: J, op: 'remount', target, flags, procDir: OLD_PROC, describe: `remount device ${entry.path} ${access},nosuid,noexec` };
 }
 
 function tmpfsSteps(dest: string): PlanStep[] {
@@ -87,8 +108,29 @@ function tmpfsSteps(dest: string): PlanStep[] {
   ];
 }
 
-/** A minimal /dev: host device nodes bound (mknod is impossible in a user namespace), new pts, shm. */
-function devSteps(): PlanStep[] {
+const depth = (path: string): number => path.split('/').filter(Boolean).length;
+
+/** /proc and /sys are kernel file systems mounted late: nothing bound below them would stay visible. */
+function checkNotHidden(tree: readonly TreeEntry[], options: MountOptions): void {
+  const kernelMounts = [...(options.proc ? ['/proc'] : []), ...(options.sys ? ['/sys'] : [])];
+  const fixedTmpfs = options.dev ? ['/dev', ...options.tmpfs.filter((t) => isWithin(t, '/dev'))] : [];
+  for (const entry of tree) {
+    const mount = kernelMounts.find((m) => isWithin(entry.path, m));
+    if (mount !== undefined && entry.kind !== 'dir') {
+      throw new JailctlError('JAIL_INVALID', `${entry.path}: inside ${mount}, which --${mount.slice(1)} mounts over it`, { path: entry.path, hint: `drop the bind of ${entry.path} (--${mount.slice(1)} already provides ${mount})` });
+    }
+    if (entry.kind === 'bind' && fixedTmpfs.includes(entry.path)) {
+      throw new JailctlError('JAIL_INVALID', `${entry.path}: bound, and --dev mounts a tmpfs there`, { path: entry.path, hint: 'bind single devices (--ro /dev/ttyS0) instead of a directory at /dev' });
+    }
+  }
+  for (const dest of options.tmpfs) {
+    if (options.dev && isWithin(dest, '/dev')) throw new JailctlError('JAIL_INVALID', `--tmpfs ${dest}: inside /dev, which --dev makes read-only`, { path: dest });
+  }
+}
+
+/** A minimal /dev: host device nodes bound (mknod is impossible in a user namespace), new pts, shm;
+ * then what the command line bound below /dev, before the tmpfs turns read-only. */
+function devSteps(bound: readonly PlanStep[]): PlanStep[] {
   const dev = inJail('/dev');
   const steps: PlanStep[] = [
     { phase: J, op: 'mkdir', path: dev, mode: 0o755, describe: 'create /dev' },
@@ -111,6 +153,7 @@ function devSteps(): PlanStep[] {
   for (const [name, target] of [['fd', '/proc/self/fd'], ['stdin', '/proc/self/fd/0'], ['stdout', '/proc/self/fd/1'], ['stderr', '/proc/self/fd/2']] as const) {
     steps.push({ phase: J, op: 'symlink', target, path: `${dev}/${name}`, describe: `create /dev/${name} -> ${target}` });
   }
+  steps.push(...bound);
   steps.push({ phase: J, op: 'remount', target: dev, flags: ['MS_REMOUNT', 'MS_BIND', 'MS_RDONLY', 'MS_NOSUID', 'MS_NOEXEC'], procDir: OLD_PROC, describe: 'make the /dev tmpfs read-only' });
   return steps;
 }

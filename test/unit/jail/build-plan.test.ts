@@ -2,12 +2,12 @@ import t from 'tap';
 import { buildLaunchPlan, USERNS_ID_BASE } from '../../../src/jail/build-plan.js';
 import type { PlanStep } from '../../../src/jail/plan.js';
 import { normalizeJailSpec, type RawJailSpec } from '../../../src/jail/spec.js';
-import { FakeHost } from '../../helpers/fake-host.js';
+import { FakeHost, type FakeTree } from '../../helpers/fake-host.js';
 
 const PASSWD = 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/false\nweb:x:1001:1002::/srv:/bin/false\n';
 const GROUP = 'root:x:0:\nnogroup:x:65534:\nweb:x:1002:\nlog:x:1003:web,other\n';
 
-function host(extra: Record<string, string | { symlink: string }> = {}): FakeHost {
+function host(extra: FakeTree = {}): FakeHost {
   return new FakeHost({
     '/usr/bin/tool': { kind: 'file', data: new TextEncoder().encode('static'), mode: 0o755 },
     '/etc/passwd': PASSWD,
@@ -71,6 +71,36 @@ t.test('--proc, --sys, --dev add their mounts; --netns brings up lo', async (t) 
   for (const dev of ['null', 'zero', 'full', 'random', 'urandom', 'tty']) t.ok(p.steps.some((s) => s.op === 'bind' && s.target === `/newroot/dev/${dev}`), dev);
   t.ok(p.steps.some((s) => s.op === 'loopback-up'));
   t.same(p.namespaces, ['mount', 'pid', 'uts', 'ipc', 'net']);
+});
+
+t.test('binds below /dev and inside a --tmpfs are made after that mount, so it cannot hide them', async (t) => {
+  const h = host({ '/dev/ttyS0': { kind: 'char', mode: 0o660 }, '/dev/null': { kind: 'char', mode: 0o666 }, '/var/lib/app/db': 'db' });
+  const p = plan({ dev: true, rw: ['/dev/ttyS0', '/var/lib/app/db'], ro: ['/dev/null'], tmpfs: ['/var'] }, h);
+  const at = (pred: (s: PlanStep) => boolean) => indexOf(p.steps, pred);
+  const devTmpfs = at((s) => s.op === 'mount' && s.target === '/newroot/dev');
+  const devReadOnly = at((s) => s.op === 'remount' && s.target === '/newroot/dev');
+  const tty = at((s) => s.op === 'bind' && s.target === '/newroot/dev/ttyS0');
+  t.ok(devTmpfs < tty && tty < devReadOnly, 'the device is bound into the /dev tmpfs before it turns read-only');
+  t.match(p.steps.find((s) => s.op === 'remount' && s.target === '/newroot/dev/ttyS0'), { flags: ['MS_REMOUNT', 'MS_BIND', 'MS_NOSUID', 'MS_NOEXEC'] }, 'a device bound by name keeps working (no nodev)');
+  t.equal(p.steps.filter((s) => s.op === 'bind' && s.target === '/newroot/dev/null').length, 1, '--ro /dev/null is the bind --dev makes anyway');
+  const varTmpfs = at((s) => s.op === 'mount' && s.target === '/newroot/var');
+  const db = at((s) => s.op === 'bind' && s.target === '/newroot/var/lib/app/db');
+  t.ok(varTmpfs < db, 'the file is bound on top of the --tmpfs, not under it');
+  t.ok(at((s) => s.op === 'mkdir' && s.path === '/newroot/var/lib/app') > varTmpfs, 'its parents are made inside the tmpfs');
+});
+
+t.test('nested --tmpfs mounts go outermost first', async (t) => {
+  const p = plan({ tmpfs: ['/var/cache', '/var'] });
+  const mounts = p.steps.filter((s) => s.op === 'mount' && s.fstype === 'tmpfs' && s.target.startsWith('/newroot/var'));
+  t.same(mounts.map((s) => s.op === 'mount' && s.target), ['/newroot/var', '/newroot/var/cache']);
+});
+
+t.test('a bind that --proc, --sys or --dev would hide is refused by name', async (t) => {
+  const h = host({ '/proc/cpuinfo': 'cpu', '/sys/class/net': { dir: true } });
+  t.throws(() => plan({ proc: true, ro: ['/proc/cpuinfo'] }, h), { code: 'JAIL_INVALID', message: /\/proc\/cpuinfo: inside \/proc, which --proc mounts over it/ });
+  t.throws(() => plan({ sys: true, ro: ['/sys/class/net'] }, h), { code: 'JAIL_INVALID', message: /\/sys\/class\/net: inside \/sys/ });
+  t.throws(() => plan({ dev: true, tmpfs: ['/dev/mqueue'] }, h), { code: 'JAIL_INVALID', message: /--tmpfs \/dev\/mqueue: inside \/dev/ });
+  t.doesNotThrow(() => plan({ ro: ['/proc/cpuinfo'] }, h), 'without --proc the host file is simply bound');
 });
 
 t.test('without --proc there is no /proc at all', async (t) => {
