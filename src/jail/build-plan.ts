@@ -101,7 +101,8 @@ function bindRequests(spec: JailSpec, host: HostFacts, executable: string): Bind
   if (spec.autoLibs) {
     // like ujail: the command and every executable file bound with --ro/--rw bring their libraries
     const programs = [executable, ...spec.binds.filter((b) => isExecutableFile(host, b.source)).map((b) => b.source)];
-    const deps = programs.flatMap((program) => resolveElfDeps(host, program).files);
+    // each program itself is bound by its own request (a --ro SRC:DEST one at DEST only)
+    const deps = programs.flatMap((program) => resolveElfDeps(host, program).files).filter((dep) => dep.kind !== 'program');
     for (const dep of deps) requests.push({ source: dep.path, writable: false, reason: dep.reason, origin: 'ELF dependency' });
     // glibc's loader finds multiarch directories only through its cache
     if (deps.length > 0 && host.lstat('/etc/ld.so.cache') !== undefined) {

@@ -89,6 +89,16 @@ t.test('binds below /dev and inside a --tmpfs are made after that mount, so it c
   t.ok(at((s) => s.op === 'mkdir' && s.path === '/newroot/var/lib/app') > varTmpfs, 'its parents are made inside the tmpfs');
 });
 
+t.test('an executable bound at another path brings its interpreter, and is not bound at its source too', async (t) => {
+  const h = host({ '/opt/app/run.sh': { kind: 'file', data: new TextEncoder().encode('#!/bin/sh\necho hi\n'), mode: 0o755 }, '/bin/sh': { kind: 'file', data: new TextEncoder().encode('binfmt'), mode: 0o755 } });
+  const spec = normalizeJailSpec({ command: ['/usr/bin/tool'], ro: ['/opt/app/run.sh:/srv/run.sh'] }, '/work');
+  const p = buildLaunchPlan(spec, h, { launcherPid: 1, hostPath: '/usr/bin:/bin' });
+  const targets = p.steps.filter((s) => s.op === 'bind').map((s) => s.op === 'bind' && s.target);
+  t.ok(targets.includes('/newroot/srv/run.sh'), 'bound where asked');
+  t.ok(targets.includes('/newroot/bin/sh'), 'its #! interpreter comes along');
+  t.notOk(targets.includes('/newroot/opt/app/run.sh'), 'and nothing appears at the source path');
+});
+
 t.test('nested --tmpfs mounts go outermost first', async (t) => {
   const p = plan({ tmpfs: ['/var/cache', '/var'] });
   const mounts = p.steps.filter((s) => s.op === 'mount' && s.fstype === 'tmpfs' && s.target.startsWith('/newroot/var'));
