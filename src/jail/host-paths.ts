@@ -65,12 +65,16 @@ export function isWithin(path: string, dir: string): boolean {
 export function resolveHostPath(host: HostFacts, path: string): ResolvedHostPath | undefined {
   if (!path.startsWith('/')) throw new JailctlError('PATH_UNSAFE', `${path}: not an absolute path`);
   const links: SymlinkHop[] = [];
-  const pending = normalizePath(path).split('/').filter(Boolean);
+  // ".." is applied where the walk has got to, after the symlinks before it, as the kernel does:
+  // folding "a/.." away first would be wrong whenever a is a symlink to another directory
+  const pending = path.split('/').filter((p) => p !== '' && p !== '.');
   let current = '/';
   let info: FileInfo | undefined = host.lstat('/');
   while (pending.length > 0) {
     const name = pending.shift()!;
     if (name === '..') {
+      // current has no symlink in it; after a file, ".." is ENOTDIR
+      if (current !== '/' && host.lstat(current)?.kind !== 'dir') return undefined;
       current = dirname(current);
       info = host.lstat(current);
       continue;
