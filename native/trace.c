@@ -121,7 +121,9 @@ static int on_seccomp_stop(pid_t pid, const struct jc_capture *caps, int ncaps) 
   uint64_t arg = cap->arg >= 0 && cap->arg < 6 ? info.seccomp.args[cap->arg] : 0;
   if (cap->kind == 1) {
     int len = read_string(pid, arg, p->data, sizeof p->data);
-    p->len = len > 0 ? (uint32_t)len : 0;
+    /* "" with AT_EMPTY_PATH works on a descriptor (fstat): no path, so no need to see its exit */
+    if (len <= 0) { p->cap = NULL; return PTRACE_CONT; }
+    p->len = (uint32_t)len;
   } else if (cap->kind == 2) {
     p->value = (int64_t)arg;
   } else if (cap->kind == 3) {
