@@ -1,6 +1,6 @@
 // The launch plan of a trace outside any jail (pure), like utrace: no namespaces, the host's
-// file system, the caller's ids and environment. The launcher's pid 1 is a child subreaper, so
-// processes the tree orphans (daemons) still come back to it and stay traced.
+// file system, the caller's ids, the environment given. The launcher's pid 1 is a child
+// subreaper, so processes the tree orphans (daemons) still come back to it and stay traced.
 import { FORWARDED_SIGNALS } from '../jail/build-plan.js';
 import type { LaunchPlan, PlanStep } from '../jail/plan.js';
 

@@ -4,7 +4,8 @@
 // /var/tmp when nothing there comes from the host); /proc, /sys and /dev become the jail's own;
 // failed lookups (ENOENT probes) are left out, and so are the libraries `jailctl run` adds by
 // itself (the ELF dependencies of the command and of every program bound), while libraries
-// loaded with dlopen(), which no ELF scan can see, stay.
+// loaded with dlopen(), which no ELF scan can see, stay. A trace inside a jail keeps the jail's
+// own mounts, and only what they did not serve is looked for on the host.
 import { resolveElfDeps } from '../jail/elf-deps.js';
 import type { HostFacts } from '../jail/host.js';
 import { dirname, isWithin } from '../jail/host-paths.js';
@@ -21,6 +22,18 @@ export interface MountOptions {
   command?: string;
   /** the working directory the trace started in */
   cwd?: string;
+  /** the jail the trace ran in (`jailctl trace --jail`): the paths traced are the jail's */
+  jail?: TraceJailMounts;
+}
+
+/** The mounts of a jail, as its normalized spec holds them (src/jail/spec.ts). */
+export interface TraceJailMounts {
+  binds: { source: string; dest?: string; writable: boolean }[];
+  tmpfs: string[];
+  proc: boolean;
+  sys: boolean;
+  dev: boolean;
+  cwd: string;
 }
 
 export interface MountsFromTrace {
@@ -36,7 +49,10 @@ const TMP_DIRS = ['/tmp', '/var/tmp'];
 export function buildMountsFromTrace(result: TraceResult, host: HostFacts, options: MountOptions = {}): MountsFromTrace {
   const spec: MountSpec = {};
   const notes: string[] = [];
-  const files = result.files.filter((f) => f.ok > 0);
+  // inside a jail, what its binds and tmpfs served is theirs: the host may hold something else
+  // (or nothing) at those paths, so the jail's own mounts are listed instead
+  const served = jailMountPoints(options.jail);
+  const files = result.files.filter((f) => f.ok > 0 && !served.some((p) => isWithin(f.path, p)));
   for (const f of result.files) if (!f.absolute && f.ok > 0) notes.push(`${f.path}: relative to a directory the trace could not follow; left out`);
   const created = new Set(files.filter((f) => f.created).map((f) => f.path));
   let needs: Need[] = [];
@@ -59,7 +75,25 @@ export function buildMountsFromTrace(result: TraceResult, host: HostFacts, optio
   if (ro.length > 0) spec.ro = ro;
   if (rw.length > 0) spec.rw = rw;
   if (tmpfs.length > 0) spec.tmpfs = tmpfs;
-  return { spec: ordered(spec), notes };
+  return { spec: options.jail === undefined ? ordered(spec) : mergeMountSpecs(jailOwnMounts(options.jail), spec), notes };
+}
+
+function jailMountPoints(jail: TraceJailMounts | undefined): string[] {
+  return jail === undefined ? [] : [...jail.binds.map((b) => b.dest ?? b.source), ...jail.tmpfs];
+}
+
+/** The jail's mounts as run options: "SOURCE" or "SOURCE:DEST" binds, tmpfs, /proc /sys /dev. */
+function jailOwnMounts(jail: TraceJailMounts): MountSpec {
+  const arg = (b: TraceJailMounts['binds'][number]): string => (b.dest === undefined || b.dest === b.source ? b.source : `${b.source}:${b.dest}`);
+  const spec: MountSpec = {};
+  if (jail.cwd !== '/') spec.cwd = jail.cwd;
+  const ro = jail.binds.filter((b) => !b.writable).map(arg);
+  const rw = jail.binds.filter((b) => b.writable).map(arg);
+  if (ro.length > 0) spec.ro = ro;
+  if (rw.length > 0) spec.rw = rw;
+  if (jail.tmpfs.length > 0) spec.tmpfs = [...jail.tmpfs];
+  for (const key of ['proc', 'sys', 'dev'] as const) if (jail[key]) spec[key] = true;
+  return spec;
 }
 
 /** /proc, /sys and /dev are the jail's own file systems, not binds. */

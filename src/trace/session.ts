@@ -7,20 +7,23 @@ import { resolveCommand } from '../jail/build-plan.js';
 import { createHostFs } from '../jail/host-fs.js';
 import type { LaunchPlan } from '../jail/plan.js';
 import { planRun } from '../jail/run.js';
-import { mergeRawSpecs, type RawJailSpec } from '../jail/spec.js';
+import { DEFAULT_PATH, mergeRawSpecs, normalizeJailSpec, type RawJailSpec } from '../jail/spec.js';
 import { readJailSpecFile } from '../jail/spec-file.js';
 import { spawnLaunchPlan, TRACE_FD } from '../native/spawn.js';
 import { archFromNode, type ArchName } from '../profile/arch.js';
 import { countTotals, TraceAggregator, type TraceProgress, type TraceResult } from './aggregate.js';
 import { buildBarePlan } from './bare-plan.js';
+import type { TraceJailMounts } from './mounts-from-trace.js';
 import { checkMergeInputs, writeTraceOutputs, type TraceOutputs } from './outputs.js';
 import { buildTracedPlan } from './trace-plan.js';
 
 export interface TraceContext {
   command: string[];
   cwd: string;
-  /** the caller's environment, for a trace outside a jail */
+  /** the caller's environment: its PATH finds the command of a trace outside a jail */
   env: Record<string, string | undefined>;
+  /** --env: variables the program gets besides PATH, outside a jail (inside, `jail.raw.env`) */
+  setEnv?: Record<string, string>;
   /** trace inside the jail these run options describe (its seccomp profile left out) */
   jail?: { raw: RawJailSpec; specFile?: string };
   outputs: TraceOutputs;
@@ -49,11 +52,13 @@ export interface PlannedTrace {
   executable: string;
   /** where the program starts: relative paths are taken from here */
   cwd: string;
+  /** the jail's own mounts, for a trace inside a jail */
+  jailMounts?: TraceJailMounts;
 }
 
 export function planTraceSession(context: TraceContext, warn: (line: string) => void = () => undefined): PlannedTrace {
   const hostArch = archFromNode();
-  const plan = context.jail === undefined ? planBare(context) : planJailed(context, context.jail, warn);
+  const { plan, jailMounts } = context.jail === undefined ? { plan: planBare(context), jailMounts: undefined } : planJailed(context, context.jail, warn);
   const exec = plan.steps.find((s) => s.op === 'execve');
   const chdir = plan.steps.find((s) => s.op === 'chdir' && s.phase === 'service');
   return {
@@ -61,6 +66,7 @@ export function planTraceSession(context: TraceContext, warn: (line: string) => 
     hostArch,
     executable: exec?.op === 'execve' ? exec.path : context.command[0]!,
     cwd: chdir?.op === 'chdir' ? chdir.path : context.cwd,
+    ...(jailMounts !== undefined ? { jailMounts } : {}),
   };
 }
 
@@ -71,24 +77,31 @@ function planBare(context: TraceContext): LaunchPlan {
   const path = context.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin';
   const executable = resolveCommand(createHostFs(), context.command[0]!, path, context.cwd);
   const uid = process.geteuid?.() ?? 0;
+  // The environment `jailctl run` gives the program, not the caller's: traced with HOME, PWD or
+  // LANG set, a program skips calls it makes without them (dash's getcwd, getpwuid's files),
+  // and the profile would kill it under `jailctl run --seccomp`.
+  const env = { PATH: DEFAULT_PATH, ...context.setEnv };
   return buildBarePlan({
     executable,
     argv: context.command,
-    env: Object.entries(context.env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`])),
+    env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
     uid,
     gid: process.getegid?.() ?? 0,
     noNewPrivs: uid !== 0,
   });
 }
 
-function planJailed(context: TraceContext, jail: NonNullable<TraceContext['jail']>, warn: (line: string) => void): LaunchPlan {
+function planJailed(context: TraceContext, jail: NonNullable<TraceContext['jail']>, warn: (line: string) => void): { plan: LaunchPlan; jailMounts: TraceJailMounts } {
   const fromFile = jail.specFile === undefined ? {} : readJailSpecFile(jail.specFile);
   const raw: RawJailSpec = mergeRawSpecs(fromFile, { ...jail.raw, command: context.command });
   if (raw.seccomp !== undefined) {
     warn(`the seccomp profile ${raw.seccomp} is left out while tracing: the trace records what the program needs`);
     delete raw.seccomp;
   }
-  return planRun({ raw, dryRun: false, cwd: context.cwd });
+  const plan = planRun({ raw, dryRun: false, cwd: context.cwd });
+  // as planRun read them: the mount list of the trace starts from these
+  const { binds, tmpfs, proc, sys, dev, cwd } = normalizeJailSpec(raw, context.cwd);
+  return { plan, jailMounts: { binds, tmpfs, proc, sys, dev, cwd } };
 }
 
 /** Traces the program until its whole tree is gone, then writes what was asked for. */
@@ -105,7 +118,8 @@ export async function runTraceSession(context: TraceContext, reporter: TraceRepo
   const result = aggregator.result();
   if (!sawCalls) return { exitCode, result, written: [] }; // the launcher said why
   for (const [call, n] of Object.entries(result.unknown)) reporter.warn(`${n} calls of ${call}, which no syscall table names, are left out of the profile`);
-  const written = writeTraceOutputs(result, context.outputs, { command: planned.executable, cwd: planned.cwd }, reporter.warn);
+  const mountOptions = { command: planned.executable, cwd: planned.cwd, ...(planned.jailMounts !== undefined ? { jail: planned.jailMounts } : {}) };
+  const written = writeTraceOutputs(result, context.outputs, mountOptions, reporter.warn);
   return { exitCode, result, written: written.lines, ...(written.profileText !== undefined ? { profileText: written.profileText } : {}) };
 }
 

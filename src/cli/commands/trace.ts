@@ -22,7 +22,7 @@ export function registerTrace(program: Command): void {
   const command = program
     .command('trace')
     .description("run COMMAND traced (every process and thread it starts) and write its seccomp profile, stats and mount list")
-    .usage('[-o PROFILE] [--stats FILE] [--mounts FILE] [--merge] [--jail [run options]] -- COMMAND [ARGS...]')
+    .usage('[-o PROFILE] [--stats FILE] [--mounts FILE] [--merge] [--env KEY=VALUE] [--jail [run options]] -- COMMAND [ARGS...]')
     .argument('[command...]', 'the command and its arguments')
     .passThroughOptions()
     .option('-o, --output <profile>', 'write the OCI seccomp profile here (default: print it when the program ends)')
@@ -34,7 +34,11 @@ export function registerTrace(program: Command): void {
     .option('--jail', 'trace inside the jail `jailctl run` would build from the run options (all but --seccomp)');
   addJailOptions(command)
     .option('--dry-run', 'print the traced launch plan as JSON and exit')
-    .addHelpText('after', '\nThe exit status is the traced program\'s own (128+N if it died of signal N); 127 or 126 if it cannot be run.')
+    .addHelpText('after', [
+      '',
+      'The program gets the environment `jailctl run` gives it: PATH, plus each --env (with or without --jail).',
+      'The exit status is the traced program\'s own (128+N if it died of signal N); 127 or 126 if it cannot be run.',
+    ].join('\n'))
     .action(async (args: string[], flags: TraceFlags) => {
       process.exitCode = await trace(args, flags);
     });
@@ -57,7 +61,8 @@ async function trace(args: string[], flags: TraceFlags): Promise<number> {
 }
 
 async function toContext(args: string[], flags: TraceFlags): Promise<TraceContext> {
-  const given = givenJailOptions(flags);
+  // --env also sets the environment of a trace outside a jail (PATH and nothing else otherwise)
+  const given = givenJailOptions(flags).filter((flag) => flag !== '--env');
   if (flags.jail !== true && given.length > 0) {
     throw new JailctlError('USAGE', `${given.join(', ')}: run options need --jail`, { hint: 'jailctl trace --jail [run options] -- COMMAND' });
   }
@@ -70,7 +75,9 @@ async function toContext(args: string[], flags: TraceFlags): Promise<TraceContex
     outputs.defaultAction = parseDefaultAction(flags.defaultAction, archFromNode());
   }
   const context: TraceContext = { command: args, cwd: process.cwd(), env: { ...process.env }, outputs };
-  if (flags.jail === true) context.jail = { raw: toRawSpec([], flags), ...(flags.spec !== undefined ? { specFile: flags.spec } : {}) };
+  const raw = toRawSpec([], flags);
+  if (flags.jail === true) context.jail = { raw, ...(flags.spec !== undefined ? { specFile: flags.spec } : {}) };
+  else if (raw.env !== undefined) context.setEnv = raw.env;
   return context;
 }
 

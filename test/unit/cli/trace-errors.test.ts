@@ -38,6 +38,15 @@ t.test('--dry-run prints the traced plan and runs nothing', async (t) => {
   t.same(plan.steps.map((s) => s.op), ['trace', 'clone', 'forward-signals', 'fork-service', ...(process.geteuid?.() === 0 ? [] : ['no-new-privs']), 'trace-me', 'seccomp', 'execve']);
 });
 
+t.test('--dry-run: the program gets the environment of `jailctl run` (PATH and --env), not the caller\'s', async (t) => {
+  process.env['JAILCTL_TEST_CALLER_VAR'] = 'caller';
+  t.teardown(() => delete process.env['JAILCTL_TEST_CALLER_VAR']);
+  const r = jailctl(['trace', '--dry-run', '--env', 'LANG=C.UTF-8', '--', '/bin/true']);
+  t.equal(r.code, 0, r.stderr);
+  const plan = JSON.parse(r.stdout) as { steps: { op: string; env?: string[] }[] };
+  t.same(plan.steps.find((s) => s.op === 'execve')?.env, ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'LANG=C.UTF-8']);
+});
+
 t.test('--jail --dry-run: the jail of `run`, its seccomp profile left out with a warning', async (t) => {
   const r = jailctl(['trace', '--jail', '--dry-run', '--proc', '--seccomp', PROFILE, '--', '/bin/true']);
   t.equal(r.code, 0, r.stderr);

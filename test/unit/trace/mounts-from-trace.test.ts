@@ -151,3 +151,31 @@ t.test('paths relative to an unknown directory are named, not guessed', async (t
 t.test('mergeMountSpecs(): binds of both, read-write wins', async (t) => {
   t.same(mergeMountSpecs({ ro: ['/a', '/b'], proc: true }, { ro: ['/c'], rw: ['/b'], tmpfs: ['/tmp'], dev: true }), { ro: ['/a', '/c'], rw: ['/b'], tmpfs: ['/tmp'], proc: true, dev: true });
 });
+
+t.test('a trace inside a jail: the jail\'s own mounts, and the host only for what they did not serve', async (t) => {
+  const result = aggregateTrace([
+    read('/etc/app.conf'), // the jail's bind of another file: not the host's /etc/app.conf
+    path('openat', '/data/new', { ret: 3, flags: O.WRONLY | O.CREAT | O.EXCL }),
+    path('openat', '/scratch/x', { ret: 4, flags: O.WRONLY | O.CREAT | O.EXCL }),
+    read('/etc/hosts'),
+    read('/etc/passwd'),
+    read('/proc/self/status'),
+  ], 'x86_64', { cwd: '/data' });
+  const jail = {
+    binds: [
+      { source: '/home/user/app.conf', dest: '/etc/app.conf', writable: false },
+      { source: '/var/lib/app', dest: '/data', writable: true },
+      { source: '/etc/hosts', writable: false },
+    ],
+    tmpfs: ['/scratch'], proc: true, sys: false, dev: false, cwd: '/data',
+  };
+  const { spec, notes } = buildMountsFromTrace(result, host, { command: '/usr/bin/app', cwd: '/data', jail });
+  t.same(spec, {
+    cwd: '/data',
+    ro: ['/etc/hosts', '/etc/passwd', '/home/user/app.conf:/etc/app.conf'],
+    rw: ['/var/lib/app:/data'],
+    tmpfs: ['/scratch'],
+    proc: true,
+  });
+  t.same(notes, []);
+});
