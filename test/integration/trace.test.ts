@@ -2,7 +2,8 @@
 // exit statuses and signals, --merge, --json, commands that cannot run and a killed trace.
 // Workloads stay tiny: every traced syscall is a ptrace stop (~100 µs here).
 // Jails built from a trace (profile, mount list, --jail, --learn) are in trace-jail.test.ts.
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -171,6 +172,15 @@ t.test('--json: one parsable summary line on stdout', async (t) => {
   const written = JSON.parse(withFile.stdout) as TraceSummary;
   t.equal(written.profile, undefined, 'with -o the profile goes to the file');
   t.match(written.written, [/^wrote .*json\.json/]);
+});
+
+t.test('-o to a device writes to it and leaves it a device (-o /dev/null to keep only --stats)', async (t) => {
+  const device = file('null'); // a /dev/null of our own: a regression must not replace the real one
+  t.equal(spawnSync('mknod', ['-m', '666', device, 'c', '1', '3']).status, 0, 'mknod');
+  const r = jailctl(['trace', '-o', device, '--stats', file('null.stats.json'), '--', '/bin/true']);
+  t.equal(r.code, 0, r.stderr);
+  t.ok(statSync(device).isCharacterDevice(), 'still the device');
+  t.ok(readJson<TraceStatsFile>(file('null.stats.json')).counts['execve'], 'the stats written');
 });
 
 t.test('a command that does not exist: 127, one line, nothing written', async (t) => {

@@ -1,6 +1,7 @@
 // writeFileAtomic(): the target is either the old file or the whole new one, never a part;
-// no temporary file is left behind, also when the write fails.
-import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+// no temporary file is left behind, also when the write fails; devices and links are kept.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, lstatSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { writeFileAtomic } from '../../../src/io/write-atomic.js';
@@ -33,4 +34,22 @@ t.test('a target that cannot be replaced keeps its old content and leaves no tem
     chmodSync(dir, 0o700);
     t.equal(readFileSync(join(dir, 'out.json'), 'utf8'), 'old');
   }
+});
+
+t.test('through a symlink the file it leads to is replaced; the link stays', async (t) => {
+  const dir = t.testdir({ 'real.json': 'old', link: t.fixture('symlink', 'real.json') });
+  writeFileAtomic(join(dir, 'link'), 'new');
+  t.ok(lstatSync(join(dir, 'link')).isSymbolicLink(), 'still a link');
+  t.equal(readFileSync(join(dir, 'real.json'), 'utf8'), 'new');
+  t.same(readdirSync(dir).sort(), ['link', 'real.json'], 'no temporary files left');
+});
+
+t.test('a device is written to, never replaced by a regular file (-o /dev/null as root)', { skip: process.geteuid?.() === 0 ? false : 'mknod needs root' }, async (t) => {
+  const dir = t.testdir({});
+  const device = join(dir, 'null');
+  // a /dev/null of our own: a regression must not replace the real one
+  t.equal(spawnSync('mknod', ['-m', '666', device, 'c', '1', '3']).status, 0, 'mknod');
+  writeFileAtomic(device, '{"profile": true}\n');
+  t.ok(statSync(device).isCharacterDevice(), 'still the device');
+  t.same(readdirSync(dir), ['null'], 'no temporary files left');
 });
