@@ -1,6 +1,6 @@
 // Bad input to `jailctl trace` and `run --learn`: one line, the exit status of env(1) for a
 // command that cannot run, 125 otherwise; and --dry-run plans that start nothing.
-import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -8,6 +8,7 @@ import { jailctl } from '../../helpers/jailctl.js';
 import { expectOneLineError } from '../../helpers/one-line-error.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'jailctl-trace-cli-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 const file = (name: string, text: string, mode = 0o644) => {
   const path = join(dir, name);
   writeFileSync(path, text);
