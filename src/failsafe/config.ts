@@ -10,6 +10,7 @@ export interface ListenFlags {
   iface: string[];
   flag?: string;
   rebootCmd?: string;
+  rebootFifo?: string;
   window?: number;
   rescueCmd?: string;
   rescueJail: string[];
@@ -34,6 +35,8 @@ export interface ListenerConfig {
   ifaces: string[];
   flagPath?: string;
   rebootCmd: string;
+  /** jailed: write the reboot request here instead of running rebootCmd (reboot-request.ts) */
+  rebootFifo?: string;
   windowMs?: number;
   failsafeEnabled: boolean;
   rescue?: RescueConfig;
@@ -89,6 +92,12 @@ export function resolveListenerConfig(section: UciSection | undefined, flags: Li
   };
   const flagPath = flags.flag ?? option('flag');
   if (flagPath !== undefined) config.flagPath = flagPath;
+  if (flags.rebootFifo !== undefined && flags.rebootFifo !== '') {
+    if (flags.rebootCmd !== undefined) {
+      throw new JailctlError('USAGE', '--reboot-fifo and --reboot-cmd exclude each other: with --reboot-fifo, the reader of the FIFO runs the reboot command', { hint: 'keep one of them' });
+    }
+    config.rebootFifo = flags.rebootFifo;
+  }
   const windowMs = parseWindow(flags);
   if (windowMs !== undefined) config.windowMs = windowMs;
   const rescueCmd = flags.rescueCmd ?? option('rescue_cmd');

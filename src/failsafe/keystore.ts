@@ -1,11 +1,15 @@
 // The device key in UCI (`config failsafe 'failsafe'` / `option key '<64 hex>'`): read it, create it
 // (32 bytes from the kernel CSPRNG, /dev/urandom), write the file atomically. Edge: file I/O.
-// Messages never contain key material.
-import { closeSync, fsyncSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+// Key material never becomes a JavaScript string (strings cannot be zeroed): files are read and
+// written as bytes through secret-uci.ts, and every copy is zeroed after use. Messages never
+// contain key material.
+import { closeSync, fsyncSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { JailctlError, isErrnoError } from '../errors.js';
-import { KEY_LEN, deriveKeys } from './protocol.js';
-import { findUciSection, parseUci, serializeUci, setUciOption, type UciDocument, type UciSection } from './uci.js';
+import { writeFileAtomic } from '../io/write-atomic.js';
+import { KEY_LEN, deriveKeys, wipeKeys } from './protocol.js';
+import { KEY_PLACEHOLDER, decodeHexBytes, encodeHexBytes, isHexDigits, parseMaskedUci, secretBytes, serializeMaskedUci, wipeSecrets, type MaskedUci } from './secret-uci.js';
+import { findUciSection, parseUci, setUciOption, type UciDocument, type UciSection } from './uci.js';
 
 export const DEFAULT_CONFIG = '/etc/config/system';
 export const SECTION_TYPE = 'failsafe';
@@ -13,39 +17,64 @@ export const SECTION_NAME = 'failsafe';
 
 const KEYGEN_HINT = (file: string) => `run \`jailctl failsafe keygen --config ${file}\` (add --rotate to replace a damaged key)`;
 
-/** 64 hex characters -> 32 bytes; `where` names the source in the error (never the value). */
+/** 64 hex characters -> 32 bytes (for --key, which arrives as a string); errors as parseKeyDigits. */
 export function parseKeyHex(text: string, where: string, hint?: string): Buffer {
-  const trimmed = text.trim();
-  if (trimmed.length !== KEY_LEN * 2 || !/^[0-9a-fA-F]+$/.test(trimmed)) {
-    const what = trimmed.length === 0 ? 'it is empty' : /^[0-9a-fA-F]*$/.test(trimmed) ? `got ${trimmed.length}` : 'it holds characters that are not hex digits';
-    throw new JailctlError('FAILSAFE_KEY_INVALID', `${where}: the key must be ${KEY_LEN * 2} hex characters; ${what}`, hint === undefined ? {} : { hint });
+  const digits = Buffer.from(text, 'latin1');
+  try {
+    return parseKeyDigits(digits, where, hint);
+  } finally {
+    digits.fill(0);
   }
-  return Buffer.from(trimmed, 'hex');
 }
 
-/** Reads and parses a UCI file; a missing file is `undefined`. */
-export function readUciFile(path: string): UciDocument | undefined {
-  let text: string;
+const isSpace = (b: number | undefined) => b === 0x20 || (b !== undefined && b >= 0x09 && b <= 0x0d);
+
+/** 64 ASCII hex digits, blanks around them allowed -> 32 bytes; `where` names the source in the error (never the value). */
+export function parseKeyDigits(digits: Uint8Array, where: string, hint?: string): Buffer {
+  let start = 0;
+  let end = digits.length;
+  while (start < end && isSpace(digits[start])) start++;
+  while (end > start && isSpace(digits[end - 1])) end--;
+  const trimmed = digits.subarray(start, end);
+  const key = trimmed.length === KEY_LEN * 2 ? decodeHexBytes(trimmed) : undefined;
+  if (key !== undefined) return key;
+  const what = trimmed.length === 0 ? 'it is empty' : isHexDigits(trimmed) ? `got ${trimmed.length}` : 'it holds characters that are not hex digits';
+  throw new JailctlError('FAILSAFE_KEY_INVALID', `${where}: the key must be ${KEY_LEN * 2} hex characters; ${what}`, hint === undefined ? {} : { hint });
+}
+
+/**
+ * Reads and parses a UCI file with every key value masked (secret-uci.ts); a missing file is
+ * `undefined`. The caller zeroes the secrets with wipeSecrets.
+ */
+export function readUciFile(path: string): MaskedUci | undefined {
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (err) {
     if (isErrnoError(err) && err.code === 'ENOENT') return undefined;
     throw ioError(`cannot read ${path}`, err, path);
   }
-  return parseUci(text, path);
+  try {
+    return parseMaskedUci(bytes, path);
+  } finally {
+    bytes.fill(0);
+  }
 }
 
 export function failsafeSection(doc: UciDocument | undefined): UciSection | undefined {
   return doc === undefined ? undefined : findUciSection(doc, SECTION_TYPE, SECTION_NAME);
 }
 
-/** The device key from the failsafe section of `doc` (read from `file`). */
-export function keyFromConfig(doc: UciDocument | undefined, file: string): Buffer {
-  const option = failsafeSection(doc)?.options.get('key');
-  if (option === undefined) {
+/** The device key from the failsafe section of the file read as `masked`; the caller zeroes it. */
+export function keyFromConfig(masked: MaskedUci | undefined, file: string): Buffer {
+  const option = failsafeSection(masked?.doc)?.options.get('key');
+  if (masked === undefined || option === undefined) {
     throw new JailctlError('FAILSAFE_KEY_MISSING', `${file}: no failsafe key (config ${SECTION_TYPE} '${SECTION_NAME}', option key)`, { path: file, hint: KEYGEN_HINT(file) });
   }
-  return parseKeyHex(option.value, `${file}:${option.line}: option key`, KEYGEN_HINT(file));
+  const where = `${file}:${option.line}: option key`;
+  const digits = masked.secrets.get(masked.doc.lines[option.line - 1]!);
+  // a value that was not masked is not 64 plain hex digits: parsing it only builds the error
+  return digits === undefined ? parseKeyHex(option.value, where, KEYGEN_HINT(file)) : parseKeyDigits(digits, where, KEYGEN_HINT(file));
 }
 
 export interface KeySource {
@@ -60,18 +89,26 @@ export function readClientKey(source: KeySource): Buffer {
   if (given !== 1) throw new JailctlError('USAGE', 'give the device key with exactly one of --key HEX, --key-file FILE or --config FILE');
   if (source.key !== undefined) return parseKeyHex(source.key, '--key');
   if (source.keyFile !== undefined) {
-    let text: string;
+    let digits: Buffer;
     try {
-      text = readFileSync(source.keyFile, 'utf8');
+      digits = readFileSync(source.keyFile);
     } catch (err) {
       throw ioError(`--key-file ${source.keyFile}: cannot read the file`, err, source.keyFile);
     }
-    return parseKeyHex(text, `--key-file ${source.keyFile}`);
+    try {
+      return parseKeyDigits(digits, `--key-file ${source.keyFile}`);
+    } finally {
+      digits.fill(0);
+    }
   }
   const file = source.config!;
-  const doc = readUciFile(file);
-  if (doc === undefined) throw new JailctlError('PATH_MISSING', `--config ${file}: no such file`, { path: file });
-  return keyFromConfig(doc, file);
+  const masked = readUciFile(file);
+  if (masked === undefined) throw new JailctlError('PATH_MISSING', `--config ${file}: no such file`, { path: file });
+  try {
+    return keyFromConfig(masked, file);
+  } finally {
+    wipeSecrets(masked);
+  }
 }
 
 export interface KeygenResult {
@@ -81,29 +118,47 @@ export interface KeygenResult {
 
 /**
  * Creates the key (32 bytes from /dev/urandom) and writes it into `file` atomically. Refuses to
- * replace an existing key, even a malformed one, unless `rotate`.
+ * replace an existing key, even a malformed one, unless `rotate`. Other lines, other sections'
+ * `option key` values included, are written back byte for byte.
  */
 export function generateKey(file: string, rotate: boolean): KeygenResult {
-  const doc = readUciFile(file) ?? parseUci('', file);
-  const existing = failsafeSection(doc)?.options.get('key');
-  if (existing !== undefined && !rotate) {
-    throw new JailctlError('FAILSAFE_KEY_EXISTS', `${file}:${existing.line}: a failsafe key already exists; not overwriting it`, {
-      path: file,
-      hint: 'add --rotate to replace it (admins holding the old key will need the new one)',
-    });
-  }
-  const key = readKernelRandom(KEY_LEN);
+  const masked = readUciFile(file) ?? { doc: parseUci('', file), secrets: new Map() };
   try {
-    const updated = setUciOption(doc, SECTION_TYPE, SECTION_NAME, 'key', key.toString('hex'));
-    writeFileAtomic(file, serializeUci(updated));
-    return { devId: deriveKeys(key).devId, replaced: existing !== undefined };
+    const existing = failsafeSection(masked.doc)?.options.get('key');
+    if (existing !== undefined && !rotate) {
+      throw new JailctlError('FAILSAFE_KEY_EXISTS', `${file}:${existing.line}: a failsafe key already exists; not overwriting it`, {
+        path: file,
+        hint: 'add --rotate to replace it (admins holding the old key will need the new one)',
+      });
+    }
+    return { devId: writeNewKey(file, masked), replaced: existing !== undefined };
+  } finally {
+    wipeSecrets(masked);
+  }
+}
+
+/** Writes a fresh key into the failsafe section; returns its dev_id. Every copy is zeroed. */
+function writeNewKey(file: string, masked: MaskedUci): Buffer {
+  const key = readKernelRandom(KEY_LEN);
+  const digits = encodeHexBytes(key);
+  let bytes: Buffer | undefined;
+  try {
+    const doc = setUciOption(masked.doc, SECTION_TYPE, SECTION_NAME, 'key', KEY_PLACEHOLDER);
+    const line = doc.lines[failsafeSection(doc)!.options.get('key')!.line - 1]!;
+    bytes = serializeMaskedUci(doc, new Map([...masked.secrets, [line, digits]]));
+    writeUciBytes(file, bytes);
+    const keys = deriveKeys(key);
+    wipeKeys(keys);
+    return keys.devId;
   } finally {
     key.fill(0);
+    digits.fill(0);
+    bytes?.fill(0);
   }
 }
 
 function readKernelRandom(size: number): Buffer {
-  const out = Buffer.alloc(size);
+  const out = secretBytes(size);
   let fd: number | undefined;
   try {
     fd = openSync('/dev/urandom', 'r');
@@ -117,34 +172,16 @@ function readKernelRandom(size: number): Buffer {
   }
 }
 
-/** Temp file in the same directory, fsync, rename over the target, fsync the directory. */
-export function writeFileAtomic(path: string, text: string): void {
-  const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.jailctl-${process.pid}`);
+/** Atomic write keeping the file's mode (a new file is 0600: it holds the key), then the directory is synced. */
+function writeUciBytes(path: string, bytes: Uint8Array): void {
   let mode = 0o600;
   try {
     mode = statSync(path).mode & 0o7777;
   } catch (err) {
     if (!(isErrnoError(err) && err.code === 'ENOENT')) throw ioError(`cannot stat ${path}`, err, path);
   }
-  try {
-    const fd = openSync(temp, 'wx', mode);
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, path);
-  } catch (err) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // documented fallback: the temp file may not exist (open failed); nothing else to undo
-    }
-    throw ioError(`cannot write ${path}`, err, path);
-  }
-  syncDirectory(dir);
+  writeFileAtomic(path, bytes, mode);
+  syncDirectory(dirname(path));
 }
 
 function syncDirectory(dir: string): void {

@@ -1,7 +1,8 @@
 // `jailctl failsafe listen` (edge): reads its configuration and key once, derives the keys and
-// zeroes K, opens UDP and raw-frame endpoints, and feeds every packet to the verifier. Writes
-// nothing but the flag (and the key, only if the file has none). Never crashes on a packet and
-// never answers with more bytes than it received.
+// zeroes K (key material is never a string), opens UDP and raw-frame endpoints, and feeds every
+// packet to the verifier. Writes nothing but the flag (and the key, only if the file has none)
+// and, jailed, the reboot request. Never crashes on a packet and never answers with more bytes
+// than it received.
 import { spawn } from 'node:child_process';
 import { JailctlError } from '../errors.js';
 import { randomBytes } from 'node:crypto';
@@ -11,6 +12,8 @@ import { findLanAddresses, resolveListenerConfig, type ListenFlags, type Listene
 import { prepareFlag, resolveFlagPath, setFlag } from './flag.js';
 import { failsafeSection, generateKey, keyFromConfig, readUciFile } from './keystore.js';
 import { AckStatus, Action, decodeRescueParam, deriveKeys, describeAction, wipeKeys, type DerivedKeys } from './protocol.js';
+import { checkRebootFifo, requestReboot } from './reboot-request.js';
+import { wipeSecrets, type MaskedUci } from './secret-uci.js';
 import { buildRescuePlan, type FirewallTools } from './rescue.js';
 import { findFirewallTools, startRescue, type RunningRescue } from './rescue-run.js';
 import { openRawEndpoint, openUdpEndpoint, type Endpoint, type Reply } from './transport.js';
@@ -29,7 +32,7 @@ export interface ListenContext {
   warn: (line: string) => void;
 }
 
-interface Prepared {
+export interface Prepared {
   config: ListenerConfig;
   keys: DerivedKeys;
   flagPath?: string;
@@ -43,32 +46,46 @@ interface Prepared {
  */
 export function prepareListener(ctx: ListenContext): Prepared {
   const file = ctx.flags.config;
-  let doc = readUciFile(file);
-  if (doc === undefined) {
+  let masked = readUciFile(file);
+  if (masked === undefined) {
     throw new JailctlError('PATH_MISSING', `--config ${file}: no such file`, { path: file, hint: `create the key with \`jailctl failsafe keygen --config ${file}\`` });
   }
-  const addresses = (ifaces: string[]) => findLanAddresses(ifaces, networkInterfaces());
-  const config = resolveListenerConfig(failsafeSection(doc), ctx.flags, addresses);
-  const flagPath = config.failsafeEnabled ? resolveFlagPath(config.flagPath) : undefined;
-  if (failsafeSection(doc)?.options.get('key') === undefined) {
-    const { devId } = generateKey(file, false);
-    ctx.log(`failsafe: no key in ${file}; created one (dev_id ${devId.toString('hex')})`);
-    doc = readUciFile(file);
-  }
-  const k = keyFromConfig(doc, file);
-  const keys = deriveKeys(k);
-  k.fill(0);
-  const prepared: Prepared = { config, keys, tools: config.rescue === undefined ? {} : findFirewallTools() };
-  if (flagPath !== undefined) {
-    try {
-      prepareFlag(flagPath);
-    } catch (err) {
-      wipeKeys(keys);
-      throw err;
+  try {
+    const addresses = (ifaces: string[]) => findLanAddresses(ifaces, networkInterfaces());
+    const config = resolveListenerConfig(failsafeSection(masked.doc), ctx.flags, addresses);
+    const flagPath = config.failsafeEnabled ? resolveFlagPath(config.flagPath) : undefined;
+    if (config.failsafeEnabled && config.rebootFifo !== undefined) checkRebootFifo(config.rebootFifo);
+    if (failsafeSection(masked.doc)?.options.get('key') === undefined) {
+      const { devId } = generateKey(file, false);
+      ctx.log(`failsafe: no key in ${file}; created one (dev_id ${devId.toString('hex')})`);
+      wipeSecrets(masked);
+      masked = readUciFile(file);
     }
-    prepared.flagPath = flagPath;
+    const keys = deriveFromConfig(masked, file);
+    const prepared: Prepared = { config, keys, tools: config.rescue === undefined ? {} : findFirewallTools() };
+    if (flagPath !== undefined) {
+      try {
+        prepareFlag(flagPath);
+      } catch (err) {
+        wipeKeys(keys);
+        throw err;
+      }
+      prepared.flagPath = flagPath;
+    }
+    return prepared;
+  } finally {
+    wipeSecrets(masked);
   }
-  return prepared;
+}
+
+/** FAILSAFE.md: after deriving, only K_c2d, K_d2c and dev_id are kept; K is zeroed whatever happens. */
+function deriveFromConfig(masked: MaskedUci | undefined, file: string): DerivedKeys {
+  const k = keyFromConfig(masked, file);
+  try {
+    return deriveKeys(k);
+  } finally {
+    k.fill(0);
+  }
 }
 
 export class Listener {
@@ -196,7 +213,16 @@ export class Listener {
   }
 
   private runRebootCommand(): void {
-    const command = this.prepared.config.rebootCmd;
+    const { rebootCmd: command, rebootFifo } = this.prepared.config;
+    if (rebootFifo !== undefined) {
+      try {
+        requestReboot(rebootFifo);
+        this.ctx.log(`failsafe: flag set; reboot requested through ${rebootFifo}`);
+      } catch (err) {
+        this.ctx.warn(`failsafe: ${(err as Error).message}`);
+      }
+      return;
+    }
     if (command.trim() === '') {
       this.ctx.log('failsafe: flag set; no reboot command (--reboot-cmd is empty)');
       return;

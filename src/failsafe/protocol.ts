@@ -50,11 +50,10 @@ function hmac(key: Uint8Array, data: Uint8Array): Buffer {
 
 /** Derives the direction keys and dev_id from K (ASCII labels, no terminator). The caller zeroes K. */
 export function deriveKeys(k: Uint8Array): DerivedKeys {
-  return {
-    c2d: hmac(k, Buffer.from('owfs1 c2d', 'ascii')),
-    d2c: hmac(k, Buffer.from('owfs1 d2c', 'ascii')),
-    devId: hmac(k, Buffer.from('owfs1 id', 'ascii')).subarray(0, DEV_ID_LEN),
-  };
+  const id = hmac(k, Buffer.from('owfs1 id', 'ascii'));
+  const devId = Buffer.from(id.subarray(0, DEV_ID_LEN));
+  id.fill(0);
+  return { c2d: hmac(k, Buffer.from('owfs1 c2d', 'ascii')), d2c: hmac(k, Buffer.from('owfs1 d2c', 'ascii')), devId };
 }
 
 /** Zeroes the secret halves of the derived keys (dev_id is public). */

@@ -100,7 +100,7 @@ export class Verifier {
     if (status === AckStatus.OK) {
       // rule 5: wipe every slot; from now on only the identical TRIGGER gets this ACK again.
       // Re-sending needs no key, so the derived keys are zeroed right away.
-      this.slots = [];
+      this.wipeSlots();
       this.mode = { name: 'done', trigger: Buffer.from(trigger), ack };
       wipeKeys(this.options.keys);
     } else {
@@ -115,6 +115,10 @@ export class Verifier {
   /** Zeroes the derived keys and forgets every slot (SIGTERM). */
   wipe(): void {
     wipeKeys(this.options.keys);
+    this.wipeSlots();
+  }
+
+  private wipeSlots(): void {
     for (const slot of this.slots) slot.serverNonce.fill(0);
     this.slots = [];
   }

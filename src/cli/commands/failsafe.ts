@@ -62,6 +62,7 @@ function registerListen(failsafe: Command): void {
     .option('--iface <name>', 'raw frames (EtherType 0x88B5) on this interface; repeatable', collect, [])
     .option('--flag <path>', 'the flag region (default: the mtd partition named failsafe-flag)')
     .option('--reboot-cmd <cmd>', 'run after the flag is set and verified (default: reboot; empty: none)')
+    .option('--reboot-fifo <path>', 'instead of running the reboot command, write "reboot" into this FIFO, whose reader outside the jail reboots')
     .addOption(new Option('--window <ms>', 'listen this long; exit 0 if triggered, 1 if not').argParser(parseInteger('--window')))
     .option('--rescue-cmd <cmd>', 'enables RESCUE: command to start jailed; {port} is replaced by the requested port')
     .option('--rescue-jail <options>', 'extra `jailctl run` options for the rescue service; repeatable', collect, [])

@@ -73,3 +73,25 @@ t.test("readClientKey(): exactly one of --key, --key-file, --config", async (t) 
   t.throws(() => readClientKey({ config: join(dir, 'nope') }), { code: 'PATH_MISSING' });
   t.throws(() => parseKeyHex('', '--key'), { message: '--key: the key must be 64 hex characters; it is empty' });
 });
+
+t.test('keygen writes other sections, their `option key` values included, back byte for byte', async (t) => {
+  const dir = tempDir();
+  const path = join(dir, 'system');
+  const wifi = `config wifi-iface 'w'\n\toption key "${KEY_HEX}"  # psk\n`;
+  writeFileSync(path, `${wifi}\nconfig failsafe 'failsafe'\n\toption key 'short'\n\toption udp_port '4919'\n`);
+  generateKey(path, true);
+  const text = readFileSync(path, 'utf8');
+  t.ok(text.startsWith(`${wifi}\nconfig failsafe 'failsafe'\n\toption key '`), text);
+  t.match(text, /\toption key '[0-9a-f]{64}'\n\toption udp_port '4919'\n$/);
+  t.notMatch(text, /x{64}/, 'no placeholder written');
+});
+
+t.test('the key file may hold blanks and a line break around the digits; errors never show them', async (t) => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'k'), `  ${KEY_HEX}\n`);
+  t.same(readClientKey({ keyFile: join(dir, 'k') }), Buffer.from(KEY_HEX, 'hex'));
+  writeFileSync(join(dir, 'k'), `${KEY_HEX.slice(0, 60)}zzzz\n`);
+  const err = t.throws(() => readClientKey({ keyFile: join(dir, 'k') })) as Error;
+  t.match(err.message, /^--key-file .*k: the key must be 64 hex characters; it holds characters that are not hex digits$/);
+  t.same(readClientKey({ config: writeConfig(dir) }), Buffer.from(KEY_HEX, 'hex'));
+});
