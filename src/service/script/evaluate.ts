@@ -29,22 +29,32 @@ export interface Evaluated {
 const SHELL = '/bin/sh';
 const SHIM_FILES = ['rc.common', 'procd.sh', 'functions.sh'];
 
+/** The first answer `probe` gives for this module's folder or one above it. */
+function findUpwards<T>(probe: (dir: string) => T | undefined): T | undefined {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const found = probe(dir);
+    if (found !== undefined || dirname(dir) === dir) return found;
+  }
+}
+
 /** src/service/shim beside the package root (the folder holding package.json), bundled or not. */
 export function findShimDir(): string {
   const fromEnv = process.env['JAILCTL_SHIM_DIR'];
   if (fromEnv) return fromEnv;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'src', 'service', 'shim');
-    if (existsSync(join(candidate, 'rc.common'))) return candidate;
-    if (existsSync(join(dir, 'shim', 'rc.common'))) return join(dir, 'shim');
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
+  const shim = findUpwards((dir) => [join(dir, 'src', 'service', 'shim'), join(dir, 'shim')].find((d) => existsSync(join(d, 'rc.common'))));
+  if (shim !== undefined) return shim;
   throw new JailctlError('NOT_SUPPORTED', `jailctl's procd shim (${SHIM_FILES.join(', ')}) is missing from the installation`, {
     hint: 'reinstall jailctl, or point JAILCTL_SHIM_DIR at a folder holding src/service/shim',
   });
+}
+
+/**
+ * jailctl's own installation (a checkout or the installed package: dist/jailctl.mjs, profiles/,
+ * build/Release), given to scripts as JAILCTL_ROOT so that a shipped script can name jailctl's
+ * files; undefined when this jailctl runs from elsewhere.
+ */
+export function findInstallRoot(): string | undefined {
+  return findUpwards((dir) => (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'dist', 'jailctl.mjs')) ? dir : undefined));
 }
 
 /** Evaluates the script; throws JailctlError naming it on any problem. */
@@ -107,8 +117,11 @@ function runShim(options: EvaluateOptions, work: string, out: string) {
     JAILCTL_OUT: out,
     JAILCTL_UCI: join(work, 'uci'),
     JAILCTL_SERVICE: options.name,
+    JAILCTL_NODE: process.execPath,
     UCI_CONFIG_DIR: options.configDir,
   };
+  const root = findInstallRoot();
+  if (root !== undefined) env['JAILCTL_ROOT'] = root;
   const r = spawnSync(SHELL, ['-c', '. "$JAILCTL_SHIM/rc.common"', options.script, options.script, options.action], {
     env, cwd: '/', encoding: 'utf8', timeout: options.timeoutMs ?? 30_000, stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,8 +1,9 @@
-// Every shipped profile (profiles/**/*.json but the schemas) passes the checks and compiles
-// for every architecture jailctl supports.
+// Every shipped profile (profiles/**/*.json but the schemas and the capabilities files) passes
+// the checks and compiles for every architecture jailctl supports; every capabilities file parses.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import t from 'tap';
+import { parseCapabilities } from '../../../src/jail/caps.js';
 import { ARCH_NAMES } from '../../../src/profile/arch.js';
 import { compileFilter } from '../../../src/profile/compile.js';
 import { parseProfile } from '../../../src/profile/parse.js';
@@ -16,7 +17,19 @@ function jsonFiles(dir: string): string[] {
   });
 }
 
-const files = jsonFiles(join(REPO, 'profiles'));
+const CAPABILITIES = /\.capabilities\.json$/;
+const all = jsonFiles(join(REPO, 'profiles'));
+const files = all.filter((f) => !CAPABILITIES.test(f));
+
+t.test('the shipped services have their profiles', async (t) => {
+  for (const name of ['httpd-example', 'failsafe-listener']) t.ok(files.includes(join(REPO, 'profiles', `${name}.json`)), name);
+});
+
+for (const file of all.filter((f) => CAPABILITIES.test(f))) {
+  t.test(relative(REPO, file), async (t) => {
+    t.doesNotThrow(() => parseCapabilities(readFileSync(file, 'utf8'), file));
+  });
+}
 
 t.test('there are shipped profiles in both formats', async (t) => {
   const formats = files.map((f) => parseProfile(readFileSync(f, 'utf8'), f).format);
