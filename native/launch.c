@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -107,7 +108,13 @@ int main(int argc, char **argv) {
   unsigned char *buf;
   size_t len;
   const char *err;
-  if (argc != 2) { fprintf(stderr, "usage: jailctl-launch PLAN_FD (run by jailctl, not by hand)\n"); return 125; }
+  if (argc != 2 && argc != 3) { fprintf(stderr, "usage: jailctl-launch PLAN_FD [PARENT_PID] (run by jailctl, not by hand)\n"); return 125; }
+  /* With PARENT_PID, jailctl stays as our parent (trace, --learn): if it dies, so do we, and with
+   * us the jail (its pid 1 has the same death signal); if it is gone already, start nothing. */
+  if (argc == 3) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (getppid() != (pid_t)atoi(argv[2])) return 125;
+  }
   int plan_fd = atoi(argv[1]);
   if (read_plan(plan_fd, &buf, &len) < 0) { fprintf(stderr, "jailctl: cannot read launch plan from fd %d: %s\n", plan_fd, strerror(errno)); return 125; }
   close(plan_fd);

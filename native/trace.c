@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -169,7 +170,9 @@ static void remember_exe(pid_t pid, char *out, size_t size) {
     if (vals[i] == 31 /* AT_EXECFN */) { read_string(pid, vals[i + 1], out, size); return; }
 }
 
-struct exe_slot { pid_t pid; char path[256]; };
+/* Per task (denial mode): the program it runs and its thread group, learnt at clone events, since
+ * the tracer may have no /proc to ask (it is the jail's pid 1). */
+struct exe_slot { pid_t pid, tgid; char path[256]; };
 static struct exe_slot *exes;
 
 static struct exe_slot *exe_of(pid_t pid, int create) {
@@ -184,6 +187,27 @@ static const char *denial_name(const struct jc_denials *d, uint32_t arch, int32_
   return NULL;
 }
 
+/* An exec by a thread other than the leader takes over the leader's id (the old thread id is
+ * given by PTRACE_GETEVENTMSG and never reports its exit): move its state over. */
+static void on_exec(pid_t pid) {
+  unsigned long former = 0;
+  if (ptrace(PTRACE_GETEVENTMSG, pid, 0, &former) == 0 && (pid_t)former != pid && former != 0) {
+    struct pending *leader = slot_for(pid, 0), *execing = slot_for((pid_t)former, 0);
+    if (leader) leader->pid = 0;
+    if (execing) execing->pid = pid;
+    for (int i = 0; i < MAX_PENDING; i++) if (seen[i] == (pid_t)former) seen[i] = 0;
+    if (exes) {
+      struct exe_slot *old = exe_of((pid_t)former, 0), *mine = exe_of(pid, 0);
+      if (old && mine) old->pid = 0;
+      else if (old) old->pid = pid;
+    }
+  }
+  if (exes) {
+    struct exe_slot *e = exe_of(pid, 1);
+    if (e) { e->tgid = pid; remember_exe(pid, e->path, sizeof e->path); }
+  }
+}
+
 static pid_t killed_tgid[64];
 
 /* A refused syscall: say which, then kill the process (the profile's kill action). */
@@ -193,8 +217,8 @@ static void on_denial(pid_t pid, const struct jc_denials *d) {
   ptrace(PTRACE_GETEVENTMSG, pid, 0, &data);
   if (ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, &info) <= 0) info.seccomp.nr = (uint64_t)-1;
   const char *name = denial_name(d, info.arch, (int32_t)info.seccomp.nr);
-  pid_t tgid = pid;
   struct exe_slot *exe = exe_of(pid, 0);
+  pid_t tgid = exe && exe->tgid > 0 ? exe->tgid : pid;
   char line[768];
   int n = name ? snprintf(line, sizeof line, "jailctl: %s: seccomp refused %s in pid %d (%s); killing it\n", d->jail, name, (int)pid, exe && exe->path[0] ? exe->path : "?")
                : snprintf(line, sizeof line, "jailctl: %s: seccomp refused syscall %lld (audit arch 0x%x) in pid %d (%s); killing it\n", d->jail, (long long)info.seccomp.nr, info.arch, (int)pid, exe && exe->path[0] ? exe->path : "?");
@@ -246,9 +270,11 @@ int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncap
       on_denial(pid, denials);
     } else if (event == PTRACE_EVENT_SECCOMP) {
       resume = on_seccomp_stop(pid, caps, ncaps);
-    } else if (event == PTRACE_EVENT_EXEC && exes) {
-      struct exe_slot *e = exe_of(pid, 1);
-      if (e) remember_exe(pid, e->path, sizeof e->path);
+    } else if (event == PTRACE_EVENT_EXEC) {
+      on_exec(pid);
+      /* the execve's exit stop carries its result (and so the program's path): keep it */
+      struct pending *p = slot_for(pid, 0);
+      if (p && p->cap) resume = PTRACE_SYSCALL;
     } else if (sig == (SIGTRAP | 0x80)) {
       on_syscall_exit(pid, fd);
     } else if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE) {
@@ -257,7 +283,10 @@ int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncap
       if (!denials) emit(fd, JC_TREC_SPAWN, (pid_t)child, 0, 0, 0, pid, -1, NULL, 0);
       if (exes) { /* a child runs its parent's program until it execs */
         struct exe_slot *from = exe_of(pid, 0), *to = exe_of((pid_t)child, 1);
+        pid_t group = from && from->tgid > 0 ? from->tgid : pid;
         if (from && to) memcpy(to->path, from->path, sizeof to->path);
+        /* tgkill with signal 0 succeeds only if the child is a thread of its parent's group */
+        if (to) to->tgid = event == PTRACE_EVENT_CLONE && syscall(SYS_tgkill, group, (pid_t)child, 0) == 0 ? group : (pid_t)child;
       }
     } else if (event == 0 && sig == SIGSTOP && first_stop(pid)) {
       /* a new child's attach stop: swallow it */

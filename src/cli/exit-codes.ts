@@ -6,6 +6,8 @@ export const EXIT_JAILCTL_FAILED = 125;
 export const EXIT_CANNOT_EXECUTE = 126;
 /** the command was not found */
 export const EXIT_NOT_FOUND = 127;
+/** the reader of our output went away (128 + SIGPIPE, what a C tool would end with) */
+export const EXIT_OUTPUT_CLOSED = 141;
 /** `profile check` found problems */
 export const EXIT_CHECK_FAILED = 1;
 

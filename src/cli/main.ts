@@ -7,7 +7,7 @@ import { registerFailsafe } from './commands/failsafe.js';
 import { registerRun } from './commands/run.js';
 import { registerService } from './commands/service.js';
 import { registerTrace } from './commands/trace.js';
-import { EXIT_JAILCTL_FAILED, exitCodeFor } from './exit-codes.js';
+import { EXIT_JAILCTL_FAILED, EXIT_OUTPUT_CLOSED, exitCodeFor } from './exit-codes.js';
 import { fail } from './output.js';
 
 export function buildProgram(): Command {
@@ -28,7 +28,20 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** A reader that goes away (`jailctl profile explain P | head`) ends us quietly with 141, as
+ * SIGPIPE ends a C tool; any other output error is one line, not an unhandled 'error' event. */
+function handleOutputErrors(): void {
+  for (const [name, stream] of [['standard output', process.stdout], ['standard error', process.stderr]] as const) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(EXIT_OUTPUT_CLOSED);
+      if (stream !== process.stderr) process.stderr.write(`jailctl: cannot write to ${name}: ${err.message}\n`);
+      process.exit(EXIT_JAILCTL_FAILED);
+    });
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
+  handleOutputErrors();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

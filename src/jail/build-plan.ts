@@ -82,15 +82,21 @@ export function buildLaunchPlan(spec: JailSpec, host: HostFacts, inputs: PlanInp
 /** Finds the executable like execvp(3) would, on the host. */
 export function resolveCommand(host: HostFacts, command: string, hostPath: string, hostCwd = '/'): string {
   const candidates = command.startsWith('/') ? [command] : command.includes('/') ? [joinPath(hostCwd, command)] : hostPath.split(':').filter((d) => d.startsWith('/')).map((d) => `${d}/${command}`);
-  let notExecutable: string | undefined;
+  // like execvp: a candidate execve would refuse with EACCES (a directory, no x bit) is
+  // remembered and the search goes on; if nothing runs, that is exit 126, not 127
+  let notExecutable: { path: string; isDir: boolean } | undefined;
   for (const candidate of candidates) {
     const resolved = resolveHostPath(host, candidate);
-    if (resolved === undefined || resolved.info.kind === 'dir') continue;
+    if (resolved === undefined) continue;
     if (resolved.info.kind === 'file' && (resolved.info.mode & 0o111) !== 0) return candidate;
-    notExecutable ??= candidate;
+    notExecutable ??= { path: candidate, isDir: resolved.info.kind === 'dir' };
   }
   if (notExecutable !== undefined) {
-    throw new JailctlError('COMMAND_NOT_EXECUTABLE', `${notExecutable}: not an executable file`, { path: notExecutable, hint: 'chmod +x it, or run it through its interpreter' });
+    const { path, isDir } = notExecutable;
+    throw new JailctlError('COMMAND_NOT_EXECUTABLE', `${path}: ${isDir ? 'is a directory' : 'not an executable file'}`, {
+      path,
+      hint: isDir ? 'give the program inside it' : 'chmod +x it, or run it through its interpreter',
+    });
   }
   const where = command.includes('/') ? command : `${command} (searched ${hostPath})`;
   throw new JailctlError('COMMAND_NOT_FOUND', `command not found: ${where}`, { path: command, hint: 'give the full path of an executable file' });

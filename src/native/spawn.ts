@@ -1,5 +1,6 @@
 // Running a launch plan while Node stays (jailctl trace): the launcher is spawned as a child,
-// gets the plan on fd 3 and writes trace records to fd 4, which we decode as they arrive.
+// gets the plan on fd 3 and writes trace records to fd 4, which we decode as they arrive. It is
+// given our pid so that it dies with us (a killed trace leaves nothing stopped or orphaned).
 import { spawn } from 'node:child_process';
 import { endianness } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
@@ -21,7 +22,7 @@ export interface SpawnedJail {
 
 /** Starts the launcher as our child; `onRecord` receives every trace record. */
 export function spawnLaunchPlan(plan: LaunchPlan, onRecord: (record: TraceRecord) => void): SpawnedJail {
-  const child = spawn(launcherPath(), ['3'], { stdio: ['inherit', 'inherit', 'inherit', 'pipe', 'pipe'] });
+  const child = spawn(launcherPath(), ['3', String(process.pid)], { stdio: ['inherit', 'inherit', 'inherit', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new JailctlError('JAIL_SETUP_FAILED', 'cannot start the launcher');
   const planPipe = child.stdio[3] as Writable;
   const tracePipe = child.stdio[TRACE_FD] as Readable;

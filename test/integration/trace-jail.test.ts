@@ -47,7 +47,6 @@ t.test('a call outside the traced profile is refused by name: exit 159 (128+SIGS
 
 t.test('a call outside the profile made by a second thread: named, and exit 159 as for the main thread', {
   skip: hasGcc ? false : 'needs gcc to build the threaded program',
-  todo: 'native/trace.c on_denial kills and remembers the thread id, not the thread group: the service ends with 137 (SIGKILL)',
 }, async (t) => {
   const threads = compileFixture('threads', file('threads'), ['-pthread']);
   const profile = file('threads.json');

@@ -210,6 +210,14 @@ t.test('a bare command name is found on PATH; a missing one is reported', async 
   t.throws(() => buildLaunchPlan(missing, host(), { launcherPid: 1, hostPath: '/bin:/usr/bin' }), { code: 'COMMAND_NOT_FOUND', message: 'command not found: nothere (searched /bin:/usr/bin)' });
 });
 
+t.test('a directory is not a command: skipped on PATH like execvp does, refused as a path (126)', async (t) => {
+  const h = host({ '/bin/tool': { dir: true } });
+  const spec = normalizeJailSpec({ autoLibs: false, command: ['tool'] }, '/');
+  t.match(buildLaunchPlan(spec, h, { launcherPid: 1, hostPath: '/bin:/usr/bin' }).steps.at(-1), { op: 'execve', path: '/usr/bin/tool' });
+  const asPath = normalizeJailSpec({ autoLibs: false, command: ['/bin/tool'] }, '/');
+  t.throws(() => buildLaunchPlan(asPath, h, { launcherPid: 1, hostPath: '/bin:/usr/bin' }), { code: 'COMMAND_NOT_EXECUTABLE', message: '/bin/tool: is a directory' });
+});
+
 t.test('--userns refuses ids it does not map', async (t) => {
   const h = host({ '/etc/passwd': 'big:x:70000:70000::/:/bin/false\n' });
   t.throws(() => plan({ userns: true, user: 'big' }, h), { code: 'JAIL_INVALID', message: /maps ids 0-65535 only/ });

@@ -131,3 +131,10 @@ t.test('run --seccomp: the compiled filter is the last step before execve', asyn
   t.same(ops.slice(-2), ['seccomp', 'execve']);
   t.equal(plan.steps.at(-2)!.filter!.bytes, compileFilter(parseProfileOrThrow(readFileSync(GOOD, 'utf8'), GOOD).profile, archFromNode()).program.length);
 });
+
+t.test('a reader that goes away (| head) ends jailctl quietly with 141, no stack trace', async (t) => {
+  // the shell closes the pipe before jailctl writes: `:` reads nothing and exits at once
+  const bash = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" profile explain "${OCI}" | :; echo \${PIPESTATUS[0]}`], { encoding: 'utf8' });
+  t.equal(bash.stdout.trim(), '141', bash.stderr);
+  t.equal(bash.stderr, '', 'nothing on stderr');
+});
