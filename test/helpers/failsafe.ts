@@ -68,6 +68,7 @@ export async function openProbe(port: number, host = '127.0.0.1') {
   const inbox: Buffer[] = [];
   socket.on('message', (msg) => inbox.push(msg));
   const log: { request: Buffer; replies: Buffer[] }[] = [];
+  /** For a request that must stay unanswered: everything that arrives within `ms`. */
   const send = async (bytes: Buffer, ms = 300): Promise<Buffer[]> => {
     inbox.length = 0;
     await new Promise<void>((resolve) => socket.send(bytes, port, host, () => resolve()));
@@ -76,8 +77,20 @@ export async function openProbe(port: number, host = '127.0.0.1') {
     log.push({ request: bytes, replies: got });
     return got;
   };
+  /** For a request that must be answered: waits for the first reply (up to `ms`, as a loaded
+   * machine may be slow), then a little more for any further one. */
+  const request = async (bytes: Buffer, ms = 5000): Promise<Buffer[]> => {
+    inbox.length = 0;
+    await new Promise<void>((resolve) => socket.send(bytes, port, host, () => resolve()));
+    for (const start = Date.now(); inbox.length === 0 && Date.now() - start < ms; ) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
+    const got = [...inbox];
+    log.push({ request: bytes, replies: got });
+    return got;
+  };
   const blast = (bytes: Buffer) => new Promise<void>((resolve) => socket.send(bytes, port, host, () => resolve()));
-  return { send, blast, log, close: () => new Promise<void>((resolve) => socket.close(() => resolve())) };
+  socket.unref(); // a test that fails half-way must not hang its file on this socket
+  return { send, request, blast, log, close: () => new Promise<void>((resolve) => socket.close(() => resolve())) };
 }
 
 export function newChallenge(keys: DerivedKeys): { clientNonce: Buffer; bytes: Buffer } {
