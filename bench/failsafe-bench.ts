@@ -12,7 +12,7 @@ import { runTrigger } from '../src/failsafe/client.js';
 import { Action, deriveKeys, encodeChallenge } from '../src/failsafe/protocol.js';
 import type { Row } from './table.js';
 
-const CLI = fileURLToPath(new URL('../../dist/jailctl.mjs', import.meta.url));
+const CLI = fileURLToPath(new URL('../../dist/jailctl.cjs', import.meta.url));
 const FLOOD = 100_000;
 const IN_FLIGHT = 256;
 const KEY_HEX = randomBytes(32).toString('hex');

@@ -9,13 +9,13 @@ export interface Row {
 }
 
 /** Median wall time in ms of `runs` executions of argv (after one warm-up run). */
-export function timeCommand(argv: string[], runs: number): { median: number; ok: boolean; stderr: string } {
+export function timeCommand(argv: string[], runs: number, env: NodeJS.ProcessEnv = process.env): { median: number; ok: boolean; stderr: string } {
   const times: number[] = [];
   let ok = true;
   let stderr = '';
   for (let i = 0; i <= runs; i++) {
     const start = process.hrtime.bigint();
-    const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env });
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     if (r.status !== 0) {
       ok = false;

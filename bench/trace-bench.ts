@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensurePackage, type Row } from './table.js';
 
-const CLI = fileURLToPath(new URL('../../dist/jailctl.mjs', import.meta.url));
+const CLI = fileURLToPath(new URL('../../dist/jailctl.cjs', import.meta.url));
 const ROUNDS = 7;
 
 interface Subject {

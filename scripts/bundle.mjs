@@ -1,31 +1,44 @@
 #!/usr/bin/env node
-// Bundles the CLI into one ES module (dist/jailctl.mjs): Node then loads one file instead of
-// resolving ~40 modules, which is most of jailctl's own start-up time (see bench/).
+// Bundles the CLI: Node then loads a few files instead of resolving ~40 modules, which is most
+// of jailctl's own start-up time (see bench/).
+//   dist/jailctl.cjs  the bin: CommonJS, so a `jailctl run` served from the plan cache never
+//                     starts Node's ES module loader (src/cli/entry-cjs.ts)
+//   dist/jailctl.mjs  the same entry as an ES module (src/cli/entry.ts)
+//   dist/cli.mjs      the CLI itself, loaded by both when no cached plan can be used
 import { build } from 'esbuild';
 import { chmodSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outfile = join(root, 'dist', 'jailctl.mjs');
-rmSync(join(root, 'dist', 'chunks'), { recursive: true, force: true });
-await build({
-  entryPoints: { jailctl: join(root, 'src', 'cli', 'main.ts') },
-  outdir: join(root, 'dist'),
-  outExtension: { '.js': '.mjs' },
-  // each command's heavy modules (profile tables, failsafe, trace) become chunks loaded on use
-  splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
+const common = {
   bundle: true,
   platform: 'node',
-  format: 'esm',
   target: 'node20',
-  // CommonJS dependencies (commander) call require() for Node built-ins: give the bundle one
-  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __jailctlRequire } from 'node:module';\nconst require = __jailctlRequire(import.meta.url);" },
   logLevel: 'warning',
   legalComments: 'none',
   // less to parse at every start; names stay readable in JAILCTL_DEBUG stack traces
   minifyWhitespace: true,
   minifySyntax: true,
+};
+rmSync(join(root, 'dist', 'chunks'), { recursive: true, force: true });
+await build({
+  ...common,
+  entryPoints: { jailctl: join(root, 'src', 'cli', 'entry.ts'), cli: join(root, 'src', 'cli', 'main.ts') },
+  outdir: join(root, 'dist'),
+  outExtension: { '.js': '.mjs' },
+  // each command's heavy modules (profile tables, failsafe, trace) become chunks loaded on use
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  format: 'esm',
+  // CommonJS dependencies (commander) call require() for Node built-ins: give the bundle one
+  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __jailctlRequire } from 'node:module';\nconst require = __jailctlRequire(import.meta.url);" },
 });
-chmodSync(outfile, 0o755);
+await build({
+  ...common,
+  entryPoints: [join(root, 'src', 'cli', 'entry-cjs.ts')],
+  outfile: join(root, 'dist', 'jailctl.cjs'),
+  format: 'cjs',
+  banner: { js: '#!/usr/bin/env node' },
+});
+for (const bin of ['jailctl.mjs', 'jailctl.cjs']) chmodSync(join(root, 'dist', bin), 0o755);

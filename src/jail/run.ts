@@ -1,9 +1,11 @@
 // `jailctl run`, end to end (edge): read the spec, gather host facts, build the plan, then
 // either print it (--dry-run) or become the launcher. Never starts anything unjailed.
+import { resolve } from 'node:path';
 import { JailctlError } from '../errors.js';
 import { execLaunchPlan } from '../native/index.js';
 import { buildLaunchPlan, type PlanInputs } from './build-plan.js';
 import { createHostFs } from './host-fs.js';
+import { cacheableDependencies, planCacheDir, planCacheKey, recordingHost, storePlan, type PlanDependency } from './plan-cache.js';
 import type { LaunchPlan } from './plan.js';
 import { compileSeccompForRun, type SeccompForRun } from './seccomp-input.js';
 import { mergeRawSpecs, normalizeJailSpec, type RawJailSpec } from './spec.js';
@@ -18,10 +20,16 @@ export interface RunContext {
 
 /** Builds the plan for a run context (everything but the launch); `compileSeccomp` makes the
  * filter of --seccomp (learning mode passes its own). */
-export function planRun(context: RunContext, compileSeccomp: (file: string, arch: string) => SeccompForRun = compileSeccompForRun): LaunchPlan {
+export function planRun(
+  context: RunContext,
+  compileSeccomp: (file: string, arch: string) => SeccompForRun = compileSeccompForRun,
+  deps?: Map<string, PlanDependency>,
+): LaunchPlan {
   const fromFile = context.specFile === undefined ? {} : readJailSpecFile(context.specFile);
   const spec = normalizeJailSpec(mergeRawSpecs(fromFile, context.raw), context.cwd);
-  const host = createHostFs();
+  const host = deps === undefined ? createHostFs() : recordingHost(createHostFs(), deps);
+  // the two files read outside HostFacts
+  for (const file of [context.specFile, spec.seccompFile]) if (file !== undefined) deps?.set(`1${resolve(context.cwd, file)}`, { path: resolve(context.cwd, file), follow: true });
   const inputs: PlanInputs = { launcherPid: process.pid, hostPath: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin', hostCwd: context.cwd };
   if (spec.seccompFile !== undefined) inputs.seccomp = compileSeccomp(spec.seccompFile, host.arch);
   return buildLaunchPlan(spec, host, inputs);
@@ -29,7 +37,9 @@ export function planRun(context: RunContext, compileSeccomp: (file: string, arch
 
 /** Prints the plan (dry run) and returns, or replaces this process with the jail's launcher. */
 export function runJail(context: RunContext, print: (plan: LaunchPlan) => void = defaultPrint): void {
-  const plan = planRun(context);
+  const cacheDir = context.dryRun ? undefined : planCacheDir();
+  const deps = cacheDir === undefined ? undefined : new Map<string, PlanDependency>();
+  const plan = planRun(context, compileSeccompForRun, deps);
   if (context.dryRun) {
     print(plan);
     return;
@@ -39,7 +49,9 @@ export function runJail(context: RunContext, print: (plan: LaunchPlan) => void =
       hint: 'run it as root (sudo jailctl run ...), or use --dry-run to see the plan',
     });
   }
-  execLaunchPlan(plan);
+  // a cgroup is named after the launcher's pid: such a plan is never the same twice
+  const store = cacheDir !== undefined && deps !== undefined && plan.summary.cgroup.length === 0 && cacheableDependencies(deps.values());
+  execLaunchPlan(plan, store ? (bytes, addon, launcher) => storePlan(cacheDir, planCacheKey(), deps.values(), bytes, addon, launcher) : undefined);
 }
 
 function defaultPrint(plan: LaunchPlan): void {

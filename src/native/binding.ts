@@ -37,14 +37,18 @@ function findBuilt(file: string): string {
 
 let addon: NativeAddon | undefined;
 
+export function addonPath(): string {
+  return resolve(findBuilt('jailctl_native.node'));
+}
+
 export function loadAddon(): NativeAddon {
   if (addon === undefined) {
     const require = createRequire(import.meta.url);
-    addon = require(findBuilt('jailctl_native.node')) as NativeAddon;
+    addon = require(addonPath()) as NativeAddon;
   }
   return addon;
 }
 
 export function launcherPath(): string {
-  return findBuilt('jailctl-launch');
+  return resolve(findBuilt('jailctl-launch'));
 }

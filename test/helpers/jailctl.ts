@@ -1,8 +1,8 @@
-// Runs the built CLI (dist/jailctl.mjs) as a child process and collects its output.
+// Runs the built CLI (dist/jailctl.cjs, the installed bin) as a child process and collects its output.
 import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const CLI = fileURLToPath(new URL('../../../dist/jailctl.mjs', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../../dist/jailctl.cjs', import.meta.url));
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface Result {
@@ -13,12 +13,13 @@ export interface Result {
 }
 
 /** Synchronous run with a timeout; stdin is empty. */
-export function jailctl(args: string[], options: { input?: string; timeout?: number; cwd?: string } = {}): Result {
+export function jailctl(args: string[], options: { input?: string; timeout?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Result {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     input: options.input ?? '',
     timeout: options.timeout ?? 30_000,
     encoding: 'utf8',
     cwd: options.cwd ?? REPO,
+    env: options.env ?? process.env,
   });
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }

@@ -110,13 +110,13 @@ async function checkJailedRun(t: Test, options: Options, trigger: (port: number)
   t.equal(field('Uid'), `${uid}\t${uid}\t${uid}\t${uid}`, `runs as ${options.user ?? 'root'}`);
   if (options.user !== undefined) t.not(uid, '0');
 
-  const allowed = new Set([realpathSync(process.execPath), join(REPO, 'dist', 'jailctl.mjs'), s.config, s.flag, s.fifo, '/etc/ld.so.cache',
+  const allowed = new Set([realpathSync(process.execPath), join(REPO, 'dist', 'jailctl.mjs'), join(REPO, 'dist', 'cli.mjs'), s.config, s.flag, s.fifo, '/etc/ld.so.cache',
     '/usr/bin/env', // the #! interpreter of dist/jailctl.mjs, which jailctl binds with any executable script
     ...(options.raw ? [join(REPO, 'build', 'Release', 'jailctl_native.node')] : []),
     ...(options.user === undefined ? [] : ['/etc/passwd', '/etc/group'])]);
   const files = jailFiles(listener.pid);
   t.same(files.filter((f) => !declared(f, allowed)), [], 'the jail holds only the declared files');
-  for (const file of [s.config, s.flag, s.fifo, join(REPO, 'dist', 'jailctl.mjs')]) t.ok(files.includes(file), `${file} is there`);
+  for (const file of [s.config, s.flag, s.fifo, join(REPO, 'dist', 'jailctl.mjs'), join(REPO, 'dist', 'cli.mjs')]) t.ok(files.includes(file), `${file} is there`);
   for (const hidden of ['/etc/shadow', '/etc/hostname', '/bin/sh', join(REPO, 'package.json'), join(REPO, 'src')]) t.notOk(existsSync(`/proc/${listener.pid}/root${hidden}`), `${hidden} is not`);
   if (options.user === undefined) t.notOk(files.includes('/etc/passwd'), "the host's /etc/passwd is not visible");
 

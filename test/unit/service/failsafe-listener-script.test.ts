@@ -11,6 +11,7 @@ import { isRoot, REPO } from '../../helpers/jailctl.js';
 const SCRIPT = join(REPO, 'init.d', 'failsafe-listener');
 const NODE = realpathSync(process.execPath);
 const BUNDLE = join(REPO, 'dist', 'jailctl.mjs');
+const CLI_MODULE = join(REPO, 'dist', 'cli.mjs');
 
 function evaluate(t: Test, options: string, key = `\toption key '${KEY_HEX}'\n`) {
   const dir = t.testdir({ config: {} });
@@ -31,7 +32,7 @@ t.test('raw frames, as root: CAP_NET_RAW, the addon, the flag read-write, the FI
   t.same(listener.env, { JAILCTL_NATIVE_DIR: join(REPO, 'build', 'Release') });
   t.same(listener.jail, {
     name: 'failsafe-listener',
-    mount: { [BUNDLE]: '0', [join(REPO, 'dist', 'chunks')]: '0', [e.system]: '0', [join(REPO, 'build', 'Release', 'jailctl_native.node')]: '0', [e.flag]: '1', [e.fifo]: '0' },
+    mount: { [BUNDLE]: '0', [CLI_MODULE]: '0', [join(REPO, 'dist', 'chunks')]: '0', [e.system]: '0', [join(REPO, 'build', 'Release', 'jailctl_native.node')]: '0', [e.flag]: '1', [e.fifo]: '0' },
   });
   t.match(listener, { respawn: [], stdout: true, stderr: true });
   const reboot = e.instances['reboot']!;
@@ -49,7 +50,7 @@ t.test('UDP only, as another user: no capability, no addon; the flag and FIFO ar
   t.equal(listener.user, 'nobody');
   t.equal(listener.capabilities, undefined, 'every capability dropped');
   t.equal(listener.env, undefined);
-  t.same(Object.keys(listener.jail!.mount!), [BUNDLE, join(REPO, 'dist', 'chunks'), e.system, e.flag, e.fifo]);
+  t.same(Object.keys(listener.jail!.mount!), [BUNDLE, CLI_MODULE, join(REPO, 'dist', 'chunks'), e.system, e.flag, e.fifo]);
   t.equal(lstatSync(e.flag).uid, 65534);
   t.equal(lstatSync(e.fifo).uid, 65534);
 });
@@ -60,7 +61,7 @@ t.test('an empty reboot_cmd: no FIFO, no reboot instance; failsafe_action 0: no 
   t.same(noReboot.instances['listener']!.command!.slice(-4), ['--flag', noReboot.flag, '--reboot-cmd', '']);
   const noAction = evaluate(t, "\toption failsafe_action '0'\n");
   t.same(noAction.instances['listener']!.command!.slice(6), ['--rescue-cmd', '', '--reboot-cmd', '']);
-  t.same(Object.keys(noAction.instances['listener']!.jail!.mount!), [BUNDLE, join(REPO, 'dist', 'chunks'), noAction.system]);
+  t.same(Object.keys(noAction.instances['listener']!.jail!.mount!), [BUNDLE, CLI_MODULE, join(REPO, 'dist', 'chunks'), noAction.system]);
 });
 
 t.test('no key yet: keygen makes one before the jail, whose copy of the file is read-only', async (t) => {
