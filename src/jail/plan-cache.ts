@@ -142,7 +142,7 @@ export function cacheableDependencies(deps: Iterable<PlanDependency>): boolean {
 }
 
 /** Stores a plan (atomically; a cache that cannot be written is simply not used). */
-export function storePlan(dir: string, key: string, deps: Iterable<PlanDependency>, plan: Uint8Array, addon: string, launcher: string, nowMs = Date.now()): void {
+export function storePlan(dir: string, key: string | (() => string), deps: Iterable<PlanDependency>, plan: Uint8Array, addon: string, launcher: string, nowMs = Date.now()): void {
   const euid = process.geteuid?.();
   if (euid === undefined) return;
   try {
@@ -154,7 +154,7 @@ export function storePlan(dir: string, key: string, deps: Iterable<PlanDependenc
     if (stamps.some((s) => s.ctimeNs >= racyFrom)) return;
     const stored: StoredPlan = {
       format: FORMAT,
-      key,
+      key: typeof key === 'string' ? key : key(),
       deps: stamps.map(({ path, follow, print }) => [path, follow ? 1 : 0, print]),
       addon,
       launcher,
@@ -162,7 +162,7 @@ export function storePlan(dir: string, key: string, deps: Iterable<PlanDependenc
     };
     const names = readdirSync(dir);
     if (names.length >= MAX_ENTRIES) for (const name of names) unlinkSync(join(dir, name));
-    const target = join(dir, fileNameFor(key));
+    const target = join(dir, fileNameFor(stored.key));
     const temp = `${target}.${process.pid}.tmp`;
     const fd = openSync(temp, 'wx', 0o600);
     try {

@@ -1,6 +1,7 @@
 // `jailctl run`, end to end (edge): read the spec, gather host facts, build the plan, then
 // either print it (--dry-run) or become the launcher. Never starts anything unjailed.
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { JailctlError } from '../errors.js';
 import { execLaunchPlan } from '../native/index.js';
 import { buildLaunchPlan, type PlanInputs } from './build-plan.js';
@@ -51,7 +52,12 @@ export function runJail(context: RunContext, print: (plan: LaunchPlan) => void =
   }
   // a cgroup is named after the launcher's pid: such a plan is never the same twice
   const store = cacheDir !== undefined && deps !== undefined && plan.summary.cgroup.length === 0 && cacheableDependencies(deps.values());
-  execLaunchPlan(plan, store ? (bytes, addon, launcher) => storePlan(cacheDir, planCacheKey(), deps.values(), bytes, addon, launcher) : undefined);
+  if (store) {
+    // the planner's own code is part of what made the plan (the key holds only the entry script)
+    const planner = fileURLToPath(import.meta.url);
+    deps.set(`1${planner}`, { path: planner, follow: true });
+  }
+  execLaunchPlan(plan, store ? (bytes, addon, launcher) => storePlan(cacheDir, () => planCacheKey(), deps.values(), bytes, addon, launcher) : undefined);
 }
 
 function defaultPrint(plan: LaunchPlan): void {

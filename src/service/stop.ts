@@ -37,11 +37,12 @@ async function stopInstance(inst: InstanceRecord): Promise<string[]> {
     // the jail's pid 1 dies with its supervisor (PR_SET_PDEATHSIG), taking the service along
     if (!gone) signal(inst.launcherPid, 'SIGKILL');
   }
-  await waitUntil(() => !launcherAlive(inst.launcherPid) && leftoverProcesses(ns).length === 0, 2000);
+  // processes killed with their pid namespace still take a moment to go on a loaded machine
+  await waitUntil(() => !launcherAlive(inst.launcherPid) && leftoverProcesses(ns).length === 0, 5000);
   const left: string[] = [];
   if (launcherAlive(inst.launcherPid)) left.push(`supervisor pid ${inst.launcherPid}`);
   const procs = leftoverProcesses(ns);
-  if (procs.length > 0) left.push(`processes ${procs.join(', ')} in the jail's namespaces`);
+  if (procs.length > 0) left.push(`processes ${procs.map(describeProcess).join(', ')} in the jail's namespaces`);
   for (const dir of inst.cgroup) {
     if (!existsSync(dir)) continue;
     try {
@@ -51,6 +52,13 @@ async function stopInstance(inst: InstanceRecord): Promise<string[]> {
     }
   }
   return left.map((l) => `instance "${inst.instance}": ${l}`);
+}
+
+/** "PID (comm, state)" for the error that names what a stop left behind. */
+function describeProcess(pid: number): string {
+  const stat = readTextIfExists(`/proc/${pid}/stat`) ?? '';
+  const match = /^\d+ \((.*)\) (\S)/s.exec(stat);
+  return match === null ? String(pid) : `${pid} (${match[1]}, state ${match[2]})`;
 }
 
 function signal(pid: number, name: NodeJS.Signals): void {
