@@ -143,7 +143,9 @@ export async function traceLaunchPlan(plan: LaunchPlan, aggregator: TraceAggrega
     const launcher = await jail.exit;
     reporter.progress?.(aggregator.progress());
     const exit = aggregator.result().exit;
-    const exitCode = exit?.code ?? (exit?.signal !== undefined ? 128 + exit.signal : launcher.code);
+    // a failed first execve: the service's own status is the 125 of a jail step; the launcher
+    // read the failure and exits 126/127 like env(1)
+    const exitCode = aggregator.execFailed() ? launcher.code : (exit?.code ?? (exit?.signal !== undefined ? 128 + exit.signal : launcher.code));
     const counted = Object.keys(aggregator.result().counts).length > 0;
     return { exitCode, sawCalls: records > 0 && counted && !aggregator.execFailed() };
   } finally {
