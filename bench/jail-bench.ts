@@ -6,10 +6,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensurePackage, have, timeCommand, type Row } from './table.js';
+import { ensurePackage, have, timeInterleaved, type Row, type Timed } from './table.js';
 
 const CLI = fileURLToPath(new URL('../../dist/jailctl.cjs', import.meta.url));
-const RUNS = 15;
+const RUNS = 25;
 const FULL_JAIL = ['--proc', '--dev', '--netns', '--tmpfs', '/tmp'];
 
 function bwrapArgs(): string[] {
@@ -21,20 +21,22 @@ function bwrapArgs(): string[] {
 
 export function runStartupBench(): Row[] {
   const rows: Row[] = [];
-  const plain = timeCommand(['/bin/true'], RUNS);
-  const node = timeCommand([process.execPath, '-e', '0'], RUNS);
   const jailArgv = [process.execPath, CLI, 'run', ...FULL_JAIL, '--', '/bin/true'];
   // planned every time, and served from the plan cache (a private one, filled by one run first)
-  const cold = timeCommand(jailArgv, RUNS, { ...process.env, JAILCTL_PLAN_CACHE: 'off' });
   const cacheRoot = mkdtempSync(join(tmpdir(), 'jailctl-bench-'));
   const cached = { ...process.env, JAILCTL_PLAN_CACHE: join(cacheRoot, 'plans') };
   spawnSync(jailArgv[0]!, jailArgv.slice(1), { stdio: 'ignore', env: cached });
   spawnSync('sleep', ['1.1']); // files changed in the last second are not trusted to the cache
-  const warm = timeCommand(jailArgv, RUNS, cached);
-  rmSync(cacheRoot, { recursive: true, force: true });
-  const unshare = timeCommand(['unshare', '--mount', '--pid', '--uts', '--ipc', '--net', '--fork', '--mount-proc', '/bin/true'], RUNS);
   const hasBwrap = ensurePackage('bwrap', 'bubblewrap');
-  const bwrap = hasBwrap ? timeCommand(bwrapArgs(), RUNS) : undefined;
+  const [plain, node, unshare, cold, warm, bwrap] = timeInterleaved([
+    { argv: ['/bin/true'] },
+    { argv: [process.execPath, '-e', '0'] },
+    { argv: ['unshare', '--mount', '--pid', '--uts', '--ipc', '--net', '--fork', '--mount-proc', '/bin/true'] },
+    { argv: jailArgv, env: { ...process.env, JAILCTL_PLAN_CACHE: 'off' } },
+    { argv: jailArgv, env: cached },
+    ...(hasBwrap ? [{ argv: bwrapArgs() }] : []),
+  ], RUNS) as [Timed, Timed, Timed, Timed, Timed, Timed | undefined];
+  rmSync(cacheRoot, { recursive: true, force: true });
   const ms = (v: number) => `${v.toFixed(2)} ms`;
   rows.push({ bench: 'startup /bin/true', subject: 'plain exec', value: ms(plain.median) });
   rows.push({ bench: 'startup /bin/true', subject: 'node -e 0', value: ms(node.median) });

@@ -9,22 +9,39 @@ export interface Row {
 }
 
 /** Median wall time in ms of `runs` executions of argv (after one warm-up run). */
-export function timeCommand(argv: string[], runs: number, env: NodeJS.ProcessEnv = process.env): { median: number; ok: boolean; stderr: string } {
-  const times: number[] = [];
-  let ok = true;
-  let stderr = '';
-  for (let i = 0; i <= runs; i++) {
-    const start = process.hrtime.bigint();
-    const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env });
-    const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    if (r.status !== 0) {
-      ok = false;
-      stderr = r.stderr;
-    }
-    if (i > 0) times.push(ms);
+export interface Timed {
+  median: number;
+  ok: boolean;
+  stderr: string;
+}
+
+/** A command to time, with its environment. */
+export interface Timing {
+  argv: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Median wall time (ms) per command over `rounds` rounds, after one warm-up round. The commands
+ * run interleaved (one of each per round), so the machine's drift hits all of them alike and
+ * ratios between them hold even when absolute times wander.
+ */
+export function timeInterleaved(commands: readonly Timing[], rounds: number): Timed[] {
+  const times = commands.map(() => [] as number[]);
+  const failures = commands.map(() => '');
+  for (let round = 0; round <= rounds; round++) {
+    commands.forEach(({ argv, env }, i) => {
+      const start = process.hrtime.bigint();
+      const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env: env ?? process.env });
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      if (r.status !== 0) failures[i] = r.stderr || `exit ${r.status}`;
+      if (round > 0) times[i]!.push(ms);
+    });
   }
-  times.sort((a, b) => a - b);
-  return { median: times[Math.floor(times.length / 2)]!, ok, stderr };
+  return times.map((t, i) => {
+    t.sort((a, b) => a - b);
+    return { median: t[Math.floor(t.length / 2)]!, ok: failures[i] === '', stderr: failures[i]! };
+  });
 }
 
 export function printTable(rows: readonly Row[]): void {

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensurePackage, type Row } from './table.js';
+import { ensurePackage, timeInterleaved, type Row } from './table.js';
 
 const CLI = fileURLToPath(new URL('../../dist/jailctl.cjs', import.meta.url));
 const ROUNDS = 7;
@@ -38,25 +38,6 @@ function workloads(dir: string): { name: string; argv: string[] }[] {
   ];
 }
 
-/** Median wall time (ms) per subject; one warm-up round first, then ROUNDS rounds interleaved. */
-function timeInterleaved(argvs: readonly string[][]): { median: number; ok: boolean; stderr: string }[] {
-  const times = argvs.map(() => [] as number[]);
-  const failures = argvs.map(() => '');
-  for (let round = 0; round <= ROUNDS; round++) {
-    argvs.forEach((argv, i) => {
-      const start = process.hrtime.bigint();
-      const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-      const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      if (r.status !== 0) failures[i] = r.stderr || `exit ${r.status}`;
-      if (round > 0) times[i]!.push(ms);
-    });
-  }
-  return times.map((t, i) => {
-    t.sort((a, b) => a - b);
-    return { median: t[Math.floor(t.length / 2)]!, ok: failures[i] === '', stderr: failures[i]! };
-  });
-}
-
 export async function runTraceBench(): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), 'jailctl-trace-bench-'));
   // the profile goes to a tmpfs, as strace's output goes to /dev/null: tracing is compared, not the disk's fsync
@@ -70,7 +51,7 @@ export async function runTraceBench(): Promise<Row[]> {
   const rows: Row[] = [];
   try {
     for (const workload of workloads(dir)) {
-      const results = timeInterleaved(subjects.map((s) => s.argv(workload.argv)));
+      const results = timeInterleaved(subjects.map((s) => ({ argv: s.argv(workload.argv) })), ROUNDS);
       const strace = hasStrace ? results[1]! : undefined;
       subjects.forEach((subject, i) => {
         const r = results[i]!;

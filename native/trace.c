@@ -136,14 +136,19 @@ static int on_seccomp_stop(pid_t pid, const struct jc_capture *caps, int ncaps) 
   return PTRACE_SYSCALL;
 }
 
+/* The record of a captured call, now that its result is known. */
+static void emit_pending(int fd, pid_t pid, struct pending *p, int64_t ret) {
+  uint32_t type = p->cap->kind == 1 ? JC_TREC_PATH : p->cap->kind == 2 ? JC_TREC_VALUE : JC_TREC_BYTES;
+  emit(fd, type, pid, p->cap->arch, p->cap->nr, ret, p->value, p->flags, p->data, p->len);
+  p->cap = NULL;
+}
+
 static void on_syscall_exit(pid_t pid, int fd) {
   struct pending *p = slot_for(pid, 0);
   struct __ptrace_syscall_info info;
   if (!p || !p->cap) return;
   int64_t ret = ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, &info) > 0 && info.op == PTRACE_SYSCALL_INFO_EXIT ? info.exit.rval : -ENOSYS;
-  uint32_t type = p->cap->kind == 1 ? JC_TREC_PATH : p->cap->kind == 2 ? JC_TREC_VALUE : JC_TREC_BYTES;
-  emit(fd, type, pid, p->cap->arch, p->cap->nr, ret, p->value, p->flags, p->data, p->len);
-  p->cap = NULL;
+  emit_pending(fd, pid, p, ret);
 }
 
 /* The program a process runs, from AT_EXECFN on its stack right after execve (no /proc needed
@@ -272,9 +277,9 @@ int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncap
       resume = on_seccomp_stop(pid, caps, ncaps);
     } else if (event == PTRACE_EVENT_EXEC) {
       on_exec(pid);
-      /* the execve's exit stop carries its result (and so the program's path): keep it */
+      /* the exec event is the execve's success: record it now, with no stop at its exit */
       struct pending *p = slot_for(pid, 0);
-      if (p && p->cap) resume = PTRACE_SYSCALL;
+      if (p && p->cap) emit_pending(fd, pid, p, 0);
     } else if (sig == (SIGTRAP | 0x80)) {
       on_syscall_exit(pid, fd);
     } else if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE) {

@@ -10,7 +10,17 @@ import { registerTrace } from './commands/trace.js';
 import { EXIT_JAILCTL_FAILED, EXIT_OUTPUT_CLOSED, exitCodeFor } from './exit-codes.js';
 import { fail } from './output.js';
 
-export function buildProgram(): Command {
+const COMMANDS: Readonly<Record<string, (program: Command) => void>> = {
+  run: registerRun,
+  failsafe: registerFailsafe,
+  profile: registerProfile,
+  service: registerService,
+  trace: registerTrace,
+};
+
+/** The program with every command, or only `only` when it names one: defining every option of
+ * every command costs milliseconds at each start, and only help needs them all. */
+export function buildProgram(only?: string): Command {
   const program = new Command();
   program
     .name('jailctl')
@@ -20,11 +30,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text.startsWith('error:') ? `jailctl: ${text.slice(7)}` : text) });
-  registerRun(program);
-  registerFailsafe(program);
-  registerProfile(program);
-  registerService(program);
-  registerTrace(program);
+  const single = only !== undefined && Object.hasOwn(COMMANDS, only) ? COMMANDS[only] : undefined;
+  for (const register of single === undefined ? Object.values(COMMANDS) : [single]) register(program);
   return program;
 }
 
@@ -42,7 +49,7 @@ function handleOutputErrors(): void {
 
 async function main(argv: string[]): Promise<void> {
   handleOutputErrors();
-  const program = buildProgram();
+  const program = buildProgram(argv[2]);
   try {
     await program.parseAsync(argv);
   } catch (err) {

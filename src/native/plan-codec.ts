@@ -65,42 +65,53 @@ function signalNumber(name: string): number {
   return number;
 }
 
+/** One growing buffer: a plan has thousands of integers (trace captures), and a small array
+ * and DataView per value cost milliseconds on every start. */
 class Writer {
-  private chunks: Uint8Array[] = [];
+  private buf = new Uint8Array(16384);
+  private view = new DataView(this.buf.buffer);
+  private length = 0;
   private readonly encoder = new TextEncoder();
 
+  private reserve(n: number): number {
+    if (this.length + n > this.buf.length) {
+      const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.length + n));
+      bigger.set(this.buf.subarray(0, this.length));
+      this.buf = bigger;
+      this.view = new DataView(bigger.buffer);
+    }
+    const at = this.length;
+    this.length += n;
+    return at;
+  }
+
+  // reserve() first: it may replace buf and view
   u32(value: number): void {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setUint32(0, value, HOST_LE);
-    this.chunks.push(b);
+    const at = this.reserve(4);
+    this.view.setUint32(at, value, HOST_LE);
   }
 
   i64(value: bigint): void {
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setBigInt64(0, BigInt.asIntN(64, value), HOST_LE);
-    this.chunks.push(b);
+    const at = this.reserve(8);
+    this.view.setBigInt64(at, BigInt.asIntN(64, value), HOST_LE);
   }
 
   str(value: string | Uint8Array): void {
     const bytes = typeof value === 'string' ? this.encoder.encode(value) : value;
     if (typeof value === 'string' && bytes.includes(0)) throw new JailctlError('JAIL_INVALID', `a launch plan string contains a NUL byte: ${JSON.stringify(value)}`);
     this.u32(bytes.length);
-    this.chunks.push(bytes, new Uint8Array(1));
+    this.raw(bytes);
+    const at = this.reserve(1);
+    this.buf[at] = 0;
   }
 
   raw(bytes: Uint8Array): void {
-    this.chunks.push(bytes);
+    const at = this.reserve(bytes.length);
+    this.buf.set(bytes, at);
   }
 
   bytes(): Uint8Array {
-    const total = this.chunks.reduce((sum, c) => sum + c.length, 0);
-    const out = new Uint8Array(total);
-    let offset = 0;
-    for (const c of this.chunks) {
-      out.set(c, offset);
-      offset += c.length;
-    }
-    return out;
+    return this.buf.slice(0, this.length);
   }
 }
 

@@ -36,6 +36,24 @@ t.test('layout: magic, name, count, then ops', async (t) => {
   t.equal(view.getUint32(22, le), 1, 'first op code: clone');
 });
 
+t.test('a plan larger than the first buffer grows it without losing a byte', async (t) => {
+  const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  const filter = new Uint8Array(40_000).map((_, i) => i % 251);
+  const big: LaunchPlan = {
+    ...plan,
+    steps: [
+      ...Array.from({ length: 300 }, (_, i) => ({ phase: 'jail' as const, op: 'mkdir' as const, mode: 0o755, path: `/d${i}`, describe: `mkdir ${i}` })),
+      { phase: 'service', op: 'seccomp', flags: 0, filter, profile: 'big.json', describe: 'seccomp' },
+    ],
+  };
+  const bytes = encodeLaunchPlan(big);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  t.equal(view.getUint32(18, le), 301, 'step count');
+  t.equal(bytes[bytes.length - 1], 0, 'the last string NUL-terminated');
+  t.same(bytes.subarray(bytes.length - 1 - filter.length, bytes.length - 1), filter, 'the filter, whole, at the end');
+  t.equal(view.getUint32(bytes.length - 1 - filter.length - 4, le), filter.length, 'its length before it');
+});
+
 t.test('a string with a NUL byte is refused', async (t) => {
   const bad: LaunchPlan = { ...plan, steps: [{ phase: 'jail', op: 'chdir', path: 'a\0b', describe: 'x' }] };
   t.throws(() => encodeLaunchPlan(bad), { code: 'JAIL_INVALID', message: /NUL byte/ });
