@@ -2,7 +2,7 @@
 // "absent"; any other failure is a JailctlError IO_FAILED naming the path and the syscall.
 import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import { JailctlError, isErrnoError } from '../errors.js';
-import { archFromNode } from '../profile/arch.js';
+import { archFromNode } from '../profile/host-arch.js';
 import type { FileInfo, FileKind, HostFacts } from './host.js';
 
 const ABSENT = new Set(['ENOENT', 'ENOTDIR', 'EACCES']);

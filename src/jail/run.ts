@@ -8,7 +8,7 @@ import { buildLaunchPlan, type PlanInputs } from './build-plan.js';
 import { createHostFs } from './host-fs.js';
 import { cacheableDependencies, planCacheDir, planCacheKey, recordingHost, storePlan, type PlanDependency } from './plan-cache.js';
 import type { LaunchPlan } from './plan.js';
-import { compileSeccompForRun, type SeccompForRun } from './seccomp-input.js';
+import type { SeccompForRun } from './seccomp-input.js';
 import { mergeRawSpecs, normalizeJailSpec, type RawJailSpec } from './spec.js';
 import { readJailSpecFile } from './spec-file.js';
 
@@ -19,13 +19,17 @@ export interface RunContext {
   cwd: string;
 }
 
+/** Makes the filter of --seccomp for the host arch. */
+export type SeccompCompiler = (file: string, arch: string) => SeccompForRun;
+
+/** For plans that cannot hold a profile (it was taken out, or none was given). */
+export const NO_SECCOMP: SeccompCompiler = (file) => {
+  throw new JailctlError('JAIL_INVALID', `--seccomp ${file}: no profile was expected here`);
+};
+
 /** Builds the plan for a run context (everything but the launch); `compileSeccomp` makes the
- * filter of --seccomp (learning mode passes its own). */
-export function planRun(
-  context: RunContext,
-  compileSeccomp: (file: string, arch: string) => SeccompForRun = compileSeccompForRun,
-  deps?: Map<string, PlanDependency>,
-): LaunchPlan {
+ * filter of --seccomp (seccomp-input.ts; learning mode passes its own). */
+export function planRun(context: RunContext, compileSeccomp: SeccompCompiler, deps?: Map<string, PlanDependency>): LaunchPlan {
   const fromFile = context.specFile === undefined ? {} : readJailSpecFile(context.specFile);
   const spec = normalizeJailSpec(mergeRawSpecs(fromFile, context.raw), context.cwd);
   const host = deps === undefined ? createHostFs() : recordingHost(createHostFs(), deps);
@@ -37,10 +41,13 @@ export function planRun(
 }
 
 /** Prints the plan (dry run) and returns, or replaces this process with the jail's launcher. */
-export function runJail(context: RunContext, print: (plan: LaunchPlan) => void = defaultPrint): void {
+export async function runJail(context: RunContext, print: (plan: LaunchPlan) => void = defaultPrint): Promise<void> {
   const cacheDir = context.dryRun ? undefined : planCacheDir();
   const deps = cacheDir === undefined ? undefined : new Map<string, PlanDependency>();
-  const plan = planRun(context, compileSeccompForRun, deps);
+  // the profile compiler and every syscall table load only when a profile may be asked for
+  const mayUseSeccomp = context.raw.seccomp !== undefined || context.specFile !== undefined;
+  const compile = mayUseSeccomp ? (await import('./seccomp-input.js')).compileSeccompForRun : NO_SECCOMP;
+  const plan = planRun(context, compile, deps);
   if (context.dryRun) {
     print(plan);
     return;

@@ -3,11 +3,14 @@
 // Pure: no fs. Syscall numbers live in the generated ./syscalls/ tables.
 import { JailctlError } from '../errors.js';
 import type { ErrnoFamily } from './errno.js';
+import { NODE_ARCHES } from './host-arch.js';
 import { SYSCALL_TABLES, type SyscallTable, type SyscallTableName } from './syscalls/index.js';
 
-export type ArchName =
-  | 'x86_64' | 'i386' | 'x32' | 'aarch64' | 'arm' | 'mips' | 'mipsel' | 'mips64' | 'mips64el'
-  | 'mips64n32' | 'mipsel64n32' | 'riscv64' | 'powerpc' | 'ppc64' | 'ppc64le';
+// kept apart so that planners needing only the host's arch name do not load every syscall table
+export { archFromNode } from './host-arch.js';
+
+export type { ArchName } from './host-arch.js';
+import type { ArchName } from './host-arch.js';
 
 /**
  * Arches one kernel runs side by side (a 64-bit kernel and its compat ABIs). A filter can only
@@ -61,12 +64,6 @@ export const ARCHES: Readonly<Record<ArchName, ArchInfo>> = {
 
 export const ARCH_NAMES = Object.keys(ARCHES) as ArchName[];
 
-/** Node's process.arch -> our name; ppc64 depends on endianness. */
-const NODE_ARCHES: Readonly<Record<string, ArchName>> = {
-  x64: 'x86_64', ia32: 'i386', arm64: 'aarch64', arm: 'arm', mips: 'mips', mipsel: 'mipsel',
-  mips64: 'mips64', mips64el: 'mips64el', riscv64: 'riscv64', ppc: 'powerpc',
-};
-
 /** Look an arch up by our name, its SCMP_ARCH_* name, or a Node process.arch name. */
 export function resolveArch(name: string): ArchInfo {
   const found = findArch(name);
@@ -83,20 +80,6 @@ function findArch(name: string): ArchInfo | undefined {
   if (byScmp) return ARCHES[byScmp];
   const byNode = NODE_ARCHES[name];
   return byNode ? ARCHES[byNode] : undefined;
-}
-
-/** Our arch name for a Node process.arch and os.endianness() (defaults: this process). */
-export function archFromNode(nodeArch: string = process.arch, endianness: 'LE' | 'BE' = hostEndianness()): ArchName {
-  if (nodeArch === 'ppc64') return endianness === 'LE' ? 'ppc64le' : 'ppc64';
-  const name = NODE_ARCHES[nodeArch];
-  if (name) return name;
-  throw new JailctlError('ARCH_UNKNOWN', `seccomp filters are not supported on ${nodeArch}`, {
-    hint: `pass --arch with one of: ${ARCH_NAMES.join(', ')}`,
-  });
-}
-
-function hostEndianness(): 'LE' | 'BE' {
-  return new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 'LE' : 'BE';
 }
 
 /** The generated syscall table of an arch. */

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createHostFs } from '../jail/host-fs.js';
 import type { LaunchPlan } from '../jail/plan.js';
 import { planRun } from '../jail/run.js';
+import { compileSeccompForRun } from '../jail/seccomp-input.js';
 import type { RawJailSpec } from '../jail/spec.js';
 import { inInstance, inInstanceAsync, requireRoot, scriptPath, type ServiceContext } from './context.js';
 import { evaluateInitScript } from './script/evaluate.js';
@@ -35,7 +36,7 @@ export function planService(context: ServiceContext, mode: 'start' | 'trace' = '
   const instances = buildServiceInstances(service, createHostFs(), { seccompMayBeMissing: mode === 'trace' }).map((instance) => ({
     instance,
     plan: inInstance(script, instance.instance, () => {
-      const plan = planRun({ raw: mode === 'trace' ? withoutSeccomp(instance.raw) : instance.raw, dryRun: false, cwd: '/' });
+      const plan = planRun({ raw: mode === 'trace' ? withoutSeccomp(instance.raw) : instance.raw, dryRun: false, cwd: '/' }, compileSeccompForRun);
       return instance.unjailed ? buildUnjailedPlan(plan, instance.raw.caps === undefined) : plan;
     }),
   }));

@@ -6,7 +6,7 @@ import { JailctlError } from '../errors.js';
 import { resolveCommand } from '../jail/build-plan.js';
 import { createHostFs } from '../jail/host-fs.js';
 import type { LaunchPlan } from '../jail/plan.js';
-import { planRun } from '../jail/run.js';
+import { NO_SECCOMP, planRun } from '../jail/run.js';
 import { DEFAULT_PATH, mergeRawSpecs, normalizeJailSpec, type RawJailSpec } from '../jail/spec.js';
 import { readJailSpecFile } from '../jail/spec-file.js';
 import { spawnLaunchPlan, TRACE_FD } from '../native/spawn.js';
@@ -98,7 +98,7 @@ function planJailed(context: TraceContext, jail: NonNullable<TraceContext['jail'
     warn(`the seccomp profile ${raw.seccomp} is left out while tracing: the trace records what the program needs`);
     delete raw.seccomp;
   }
-  const plan = planRun({ raw, dryRun: false, cwd: context.cwd });
+  const plan = planRun({ raw, dryRun: false, cwd: context.cwd }, NO_SECCOMP);
   // as planRun read them: the mount list of the trace starts from these
   const { binds, tmpfs, proc, sys, dev, cwd } = normalizeJailSpec(raw, context.cwd);
   return { plan, jailMounts: { binds, tmpfs, proc, sys, dev, cwd } };

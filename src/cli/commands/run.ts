@@ -25,7 +25,7 @@ export function registerRun(program: Command): void {
       if (flags.spec !== undefined) context.specFile = flags.spec;
       if (flags.learn !== undefined) return learn(context, flags.learn);
       const { runJail } = await import('../../jail/run.js');
-      runJail(context);
+      await runJail(context);
     });
 }
 
