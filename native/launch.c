@@ -108,17 +108,21 @@ int main(int argc, char **argv) {
   unsigned char *buf;
   size_t len;
   const char *err;
-  if (argc != 2 && argc != 3) { fprintf(stderr, "usage: jailctl-launch PLAN_FD [PARENT_PID] (run by jailctl, not by hand)\n"); return 125; }
-  /* With PARENT_PID, jailctl stays as our parent (trace, --learn): if it dies, so do we, and with
-   * us the jail (its pid 1 has the same death signal); if it is gone already, start nothing. */
-  if (argc == 3) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    if (getppid() != (pid_t)atoi(argv[2])) return 125;
-  }
+  if (argc != 2) { fprintf(stderr, "usage: jailctl-launch PLAN_FD (run by jailctl, not by hand)\n"); return 125; }
   int plan_fd = atoi(argv[1]);
   if (read_plan(plan_fd, &buf, &len) < 0) { fprintf(stderr, "jailctl: cannot read launch plan from fd %d: %s\n", plan_fd, strerror(errno)); return 125; }
   close(plan_fd);
   if (jc_plan_parse(buf, len, &plan, &err) < 0) { fprintf(stderr, "jailctl: launch plan: %s\n", err); return 125; }
+  /* jailctl stays as our parent: if it dies, so do we, and with us the jail (its pid 1 has the
+   * same death signal); if it is gone already, nothing starts */
+  const struct jc_op *parent = jc_find_op(&plan, JC_OP_DIE_WITH_PARENT);
+  if (parent && parent->nints == 1) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (getppid() != (pid_t)parent->ints[0]) {
+      fprintf(stderr, "jailctl: the jailctl that started this launcher (pid %lld) is gone; starting nothing\n", (long long)parent->ints[0]);
+      return 125;
+    }
+  }
   close_inherited(&plan); /* nothing of Node's may reach the jail */
   reset_inherited_state();
   /* a jail that dies early closes its pipes: the launcher must see EPIPE and report, not die */

@@ -53,6 +53,8 @@ enum jc_op_code {
   JC_OP_DENIALS,            /* ints: (audit arch, nr) pairs; strs: their names: pid 1 names refused calls */
   JC_OP_SUPERVISE,          /* ints: respawn, threshold ms, timeout ms, retry, term timeout ms, ready fd;
                                strs: state file, log file, syslog ident */
+  JC_OP_DIE_WITH_PARENT,    /* ints: pid of the parent that stays (jailctl trace, --learn): the
+                               launcher dies with it, and starts nothing if it is gone already */
   JC_OP_MAX
 };
 

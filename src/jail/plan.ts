@@ -57,6 +57,7 @@ export type PlanStep = StepBase & (
   | { op: 'trace-me' }
   | { op: 'denials'; names: { auditArch: number; nr: number; name: string }[] }
   | ({ op: 'supervise' } & SupervisePolicy)
+  | { op: 'die-with-parent'; parentPid: number }
 );
 
 /** How the launcher keeps a service running (procd's respawn, term_timeout, stdout/stderr). */

@@ -42,6 +42,7 @@ export const OP_CODES: Record<StepOp, number> = {
   'trace-me': 32,
   'denials': 33,
   'supervise': 34,
+  'die-with-parent': 35,
 };
 
 export const CAPTURE_KINDS = { path: 1, value: 2, bytes: 3 } as const;

@@ -1,11 +1,11 @@
 // Running a launch plan while Node stays (jailctl trace): the launcher is spawned as a child,
-// gets the plan on fd 3 and writes trace records to fd 4, which we decode as they arrive. It is
-// given our pid so that it dies with us (a killed trace leaves nothing stopped or orphaned).
+// gets the plan on fd 3 and writes trace records to fd 4, which we decode as they arrive. The plan
+// tells it to die with us (a killed trace leaves nothing stopped or orphaned).
 import { spawn } from 'node:child_process';
 import { endianness } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { JailctlError } from '../errors.js';
-import type { LaunchPlan } from '../jail/plan.js';
+import type { LaunchPlan, PlanStep } from '../jail/plan.js';
 import { TraceRecordDecoder, type TraceRecord } from '../trace/records.js';
 import { launcherPath } from './binding.js';
 import { encodeLaunchPlan } from './plan-codec.js';
@@ -20,14 +20,20 @@ export interface SpawnedJail {
   kill(signal: NodeJS.Signals): void;
 }
 
+/** The plan for a launcher whose parent stays: it dies with `parentPid` (pure). */
+export function withParentDeath(plan: LaunchPlan, parentPid: number): LaunchPlan {
+  const step: PlanStep = { phase: 'config', op: 'die-with-parent', parentPid, describe: `die with jailctl (pid ${parentPid}), which stays to read the trace` };
+  return { ...plan, steps: [step, ...plan.steps.filter((s) => s.op !== 'die-with-parent')] };
+}
+
 /** Starts the launcher as our child; `onRecord` receives every trace record. */
 export function spawnLaunchPlan(plan: LaunchPlan, onRecord: (record: TraceRecord) => void): SpawnedJail {
-  const child = spawn(launcherPath(), ['3', String(process.pid)], { stdio: ['inherit', 'inherit', 'inherit', 'pipe', 'pipe'] });
+  const child = spawn(launcherPath(), ['3'], { stdio: ['inherit', 'inherit', 'inherit', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new JailctlError('JAIL_SETUP_FAILED', 'cannot start the launcher');
   const planPipe = child.stdio[3] as Writable;
   const tracePipe = child.stdio[TRACE_FD] as Readable;
   planPipe.on('error', () => undefined); // the launcher reports plan problems itself
-  planPipe.end(Buffer.from(encodeLaunchPlan(plan)));
+  planPipe.end(Buffer.from(encodeLaunchPlan(withParentDeath(plan, process.pid))));
   const decoder = new TraceRecordDecoder(endianness() === 'LE');
   tracePipe.on('data', (chunk: Buffer) => {
     for (const record of decoder.push(chunk)) onRecord(record);

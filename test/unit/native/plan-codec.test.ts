@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import type { LaunchPlan } from '../../../src/jail/plan.js';
 import { encodeLaunchPlan } from '../../../src/native/plan-codec.js';
+import { withParentDeath } from '../../../src/native/spawn.js';
 
 const LAUNCHER = fileURLToPath(new URL('../../../../build/Release/jailctl-launch', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'jailctl-codec-'));
@@ -85,6 +86,24 @@ t.test('the launcher refuses malformed plans', { skip: existsSync(LAUNCHER) ? fa
   const usage = spawnSync(LAUNCHER, [], { encoding: 'utf8' });
   t.equal(usage.status, 125);
   t.match(usage.stderr, /run by jailctl, not by hand/);
+});
+
+t.test('die-with-parent: first, once, with the parent pid', async (t) => {
+  const once = withParentDeath(plan, 4242);
+  t.match(once.steps[0], { phase: 'config', op: 'die-with-parent', parentPid: 4242 });
+  t.same(once.steps.slice(1), plan.steps, 'the rest unchanged');
+  const twice = withParentDeath(once, 77);
+  t.same(twice.steps.filter((s) => s.op === 'die-with-parent'), [{ phase: 'config', op: 'die-with-parent', parentPid: 77, describe: 'die with jailctl (pid 77), which stays to read the trace' }]);
+});
+
+t.test('a launcher whose parent is not the one the plan names starts nothing', { skip: existsSync(LAUNCHER) ? false : 'launcher not built' }, async (t) => {
+  // the test process is the launcher's parent; the plan names another pid (1 is never us)
+  const marker = join(dir, 'started');
+  const touching: LaunchPlan = { ...plan, steps: [...plan.steps.slice(0, 1), { phase: 'parent', op: 'write-file', path: marker, content: 'x', describe: 'mark' }, ...plan.steps.slice(1)] };
+  const r = runLauncher(encodeLaunchPlan(withParentDeath(touching, 1)));
+  t.equal(r.status, 125);
+  t.match(r.stderr, /the jailctl that started this launcher \(pid 1\) is gone; starting nothing/);
+  t.notOk(existsSync(marker), 'no step ran');
 });
 
 t.test('a failing step is reported with its words, syscall and errno, and exits 125', { skip: existsSync(LAUNCHER) && process.geteuid?.() === 0 ? false : 'needs root and the launcher' }, async (t) => {
