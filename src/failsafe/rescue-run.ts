@@ -4,6 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { JailctlError } from '../errors.js';
+import { hostSearchPath } from '../jail/spec.js';
 import type { CommandStep, FirewallTools, RescuePlan } from './rescue.js';
 
 /** Grace period between SIGTERM and SIGKILL when the rescue time is up. */
@@ -23,7 +24,7 @@ function findTool(name: string, path: string): string | undefined {
 }
 
 /** Looked up once at start (the listener reads its surroundings only then). */
-export function findFirewallTools(path = process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin'): FirewallTools {
+export function findFirewallTools(path = hostSearchPath()): FirewallTools {
   const tools: FirewallTools = {};
   const withSbin = `${path}:/usr/sbin:/sbin`;
   for (const name of ['nft', 'iptables', 'ip6tables'] as const) {

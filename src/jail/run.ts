@@ -9,7 +9,7 @@ import { createHostFs } from './host-fs.js';
 import { cacheableDependencies, planCacheDir, planCacheKey, recordingHost, storePlan, type PlanDependency } from './plan-cache.js';
 import type { LaunchPlan } from './plan.js';
 import type { SeccompForRun } from './seccomp-input.js';
-import { mergeRawSpecs, normalizeJailSpec, type RawJailSpec } from './spec.js';
+import { hostSearchPath, mergeRawSpecs, normalizeJailSpec, type JailSpec, type RawJailSpec } from './spec.js';
 import { readJailSpecFile } from './spec-file.js';
 
 export interface RunContext {
@@ -32,12 +32,21 @@ export const NO_SECCOMP: SeccompCompiler = (file) => {
 export function planRun(context: RunContext, compileSeccomp: SeccompCompiler, deps?: Map<string, PlanDependency>): LaunchPlan {
   const fromFile = context.specFile === undefined ? {} : readJailSpecFile(context.specFile);
   const spec = normalizeJailSpec(mergeRawSpecs(fromFile, context.raw), context.cwd);
+  if (context.specFile !== undefined) noteFile(deps, resolve(context.cwd, context.specFile));
+  return planSpec(spec, context.cwd, compileSeccomp, deps);
+}
+
+/** The plan of a normalized spec, on this host; `cwd` is where relative command paths start. */
+export function planSpec(spec: JailSpec, cwd: string, compileSeccomp: SeccompCompiler, deps?: Map<string, PlanDependency>): LaunchPlan {
   const host = deps === undefined ? createHostFs() : recordingHost(createHostFs(), deps);
-  // the two files read outside HostFacts
-  for (const file of [context.specFile, spec.seccompFile]) if (file !== undefined) deps?.set(`1${resolve(context.cwd, file)}`, { path: resolve(context.cwd, file), follow: true });
-  const inputs: PlanInputs = { launcherPid: process.pid, hostPath: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin', hostCwd: context.cwd };
+  if (spec.seccompFile !== undefined) noteFile(deps, spec.seccompFile); // read outside HostFacts
+  const inputs: PlanInputs = { launcherPid: process.pid, hostPath: hostSearchPath(), hostCwd: cwd };
   if (spec.seccompFile !== undefined) inputs.seccomp = compileSeccomp(spec.seccompFile, host.arch);
   return buildLaunchPlan(spec, host, inputs);
+}
+
+function noteFile(deps: Map<string, PlanDependency> | undefined, path: string): void {
+  deps?.set(`1${path}`, { path, follow: true });
 }
 
 /** Prints the plan (dry run) and returns, or replaces this process with the jail's launcher. */
@@ -61,8 +70,7 @@ export async function runJail(context: RunContext, print: (plan: LaunchPlan) => 
   const store = cacheDir !== undefined && deps !== undefined && plan.summary.cgroup.length === 0 && cacheableDependencies(deps.values());
   if (store) {
     // the planner's own code is part of what made the plan (the key holds only the entry script)
-    const planner = fileURLToPath(import.meta.url);
-    deps.set(`1${planner}`, { path: planner, follow: true });
+    noteFile(deps, fileURLToPath(import.meta.url));
   }
   execLaunchPlan(plan, store ? (bytes, addon, launcher) => storePlan(cacheDir, () => planCacheKey(), deps.values(), bytes, addon, launcher) : undefined);
 }

@@ -66,6 +66,11 @@ export interface JailSpec {
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
+/** The PATH commands are looked up on, on the host: the caller's, or DEFAULT_PATH without one. */
+export function hostSearchPath(env: Record<string, string | undefined> = process.env): string {
+  return env['PATH'] ?? DEFAULT_PATH;
+}
+
 /** "PATH[:DEST]" -> bind; relative sources are taken from `baseDir` (the spec file's folder or the cwd). */
 export function parseBindArg(arg: string, writable: boolean, origin: string, baseDir: string): BindSpec {
   const colon = arg.indexOf(':');

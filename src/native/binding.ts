@@ -3,21 +3,10 @@
 // them when they are missing.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { JailctlError } from '../errors.js';
+import { packageRoot } from '../io/package-root.js';
 import type { NativeAddon } from './types.js';
-
-/** The folder holding binding.gyp: dist/ and build/ are beside it (works bundled or not). */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'binding.gyp'))) {
-    const parent = dirname(dir);
-    if (parent === dir) return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-    dir = parent;
-  }
-  return dir;
-}
 
 function candidateDirs(): string[] {
   const fromEnv = process.env['JAILCTL_NATIVE_DIR'];

@@ -18,6 +18,13 @@ export function processState(pid: number): string | undefined {
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
 }
 
+/** "PID (comm, state S)" for messages naming a process; "PID" once it is gone. */
+export function describeProcess(pid: number): string {
+  const state = processState(pid);
+  const comm = readProc(`/proc/${pid}/comm`)?.trim();
+  return state === undefined || comm === undefined ? String(pid) : `${pid} (${comm}, state ${state})`;
+}
+
 export function processAlive(pid: number): boolean {
   const state = processState(pid);
   return state !== undefined && state !== 'Z' && state !== 'X';

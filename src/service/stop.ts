@@ -6,7 +6,7 @@ import { existsSync, rmdirSync, rmSync } from 'node:fs';
 import { JailctlError } from '../errors.js';
 import type { ServiceContext } from './context.js';
 import { evaluateInitScript } from './script/evaluate.js';
-import { launcherAlive, namespaceOf, processAlive, processesInNamespace, firstChildOf, waitUntil } from './proc.js';
+import { describeProcess, launcherAlive, namespaceOf, processAlive, processesInNamespace, firstChildOf, waitUntil } from './proc.js';
 import { readServiceRecord, readTextIfExists, removeServiceRecord, type InstanceRecord, type ServiceRecord } from './record.js';
 import { parseLauncherState } from './status.js';
 
@@ -52,13 +52,6 @@ async function stopInstance(inst: InstanceRecord): Promise<string[]> {
     }
   }
   return left.map((l) => `instance "${inst.instance}": ${l}`);
-}
-
-/** "PID (comm, state)" for the error that names what a stop left behind. */
-function describeProcess(pid: number): string {
-  const stat = readTextIfExists(`/proc/${pid}/stat`) ?? '';
-  const match = /^\d+ \((.*)\) (\S)/s.exec(stat);
-  return match === null ? String(pid) : `${pid} (${match[1]}, state ${match[2]})`;
 }
 
 function signal(pid: number, name: NodeJS.Signals): void {

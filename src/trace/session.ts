@@ -6,8 +6,8 @@ import { JailctlError } from '../errors.js';
 import { resolveCommand } from '../jail/build-plan.js';
 import { createHostFs } from '../jail/host-fs.js';
 import type { LaunchPlan } from '../jail/plan.js';
-import { NO_SECCOMP, planRun } from '../jail/run.js';
-import { DEFAULT_PATH, mergeRawSpecs, normalizeJailSpec, type RawJailSpec } from '../jail/spec.js';
+import { NO_SECCOMP, planSpec } from '../jail/run.js';
+import { DEFAULT_PATH, hostSearchPath, mergeRawSpecs, normalizeJailSpec, type RawJailSpec } from '../jail/spec.js';
 import { readJailSpecFile } from '../jail/spec-file.js';
 import { spawnLaunchPlan, TRACE_FD } from '../native/spawn.js';
 import { archFromNode, type ArchName } from '../profile/arch.js';
@@ -74,8 +74,7 @@ function planBare(context: TraceContext): LaunchPlan {
   if (context.command.length === 0 || context.command[0] === '') {
     throw new JailctlError('USAGE', 'no command given', { hint: 'usage: jailctl trace [options] -- COMMAND [ARGS...]' });
   }
-  const path = context.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin';
-  const executable = resolveCommand(createHostFs(), context.command[0]!, path, context.cwd);
+  const executable = resolveCommand(createHostFs(), context.command[0]!, hostSearchPath(context.env), context.cwd);
   const uid = process.geteuid?.() ?? 0;
   // The environment `jailctl run` gives the program, not the caller's: traced with HOME, PWD or
   // LANG set, a program skips calls it makes without them (dash's getcwd, getpwuid's files),
@@ -98,9 +97,10 @@ function planJailed(context: TraceContext, jail: NonNullable<TraceContext['jail'
     warn(`the seccomp profile ${raw.seccomp} is left out while tracing: the trace records what the program needs`);
     delete raw.seccomp;
   }
-  const plan = planRun({ raw, dryRun: false, cwd: context.cwd }, NO_SECCOMP);
-  // as planRun read them: the mount list of the trace starts from these
-  const { binds, tmpfs, proc, sys, dev, cwd } = normalizeJailSpec(raw, context.cwd);
+  const spec = normalizeJailSpec(raw, context.cwd);
+  const plan = planSpec(spec, context.cwd, NO_SECCOMP);
+  // the mount list of the trace starts from the jail's own mounts
+  const { binds, tmpfs, proc, sys, dev, cwd } = spec;
   return { plan, jailMounts: { binds, tmpfs, proc, sys, dev, cwd } };
 }
 

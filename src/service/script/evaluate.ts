@@ -4,9 +4,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { JailctlError, isErrnoError } from '../../errors.js';
+import { packageRoot } from '../../io/package-root.js';
+import { hostSearchPath } from '../../jail/spec.js';
 import { parseProcdService, type ProcdService } from '../procd.js';
 import { buildUciShell, parseUci } from './uci.js';
 
@@ -29,20 +30,12 @@ export interface Evaluated {
 const SHELL = '/bin/sh';
 const SHIM_FILES = ['rc.common', 'procd.sh', 'functions.sh'];
 
-/** The first answer `probe` gives for this module's folder or one above it. */
-function findUpwards<T>(probe: (dir: string) => T | undefined): T | undefined {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
-    const found = probe(dir);
-    if (found !== undefined || dirname(dir) === dir) return found;
-  }
-}
-
-/** src/service/shim beside the package root (the folder holding package.json), bundled or not. */
+/** src/service/shim of jailctl's installation, bundled or not. */
 export function findShimDir(): string {
   const fromEnv = process.env['JAILCTL_SHIM_DIR'];
   if (fromEnv) return fromEnv;
-  const shim = findUpwards((dir) => [join(dir, 'src', 'service', 'shim'), join(dir, 'shim')].find((d) => existsSync(join(d, 'rc.common'))));
-  if (shim !== undefined) return shim;
+  const shim = join(packageRoot(), 'src', 'service', 'shim');
+  if (existsSync(join(shim, 'rc.common'))) return shim;
   throw new JailctlError('NOT_SUPPORTED', `jailctl's procd shim (${SHIM_FILES.join(', ')}) is missing from the installation`, {
     hint: 'reinstall jailctl, or point JAILCTL_SHIM_DIR at a folder holding src/service/shim',
   });
@@ -54,7 +47,8 @@ export function findShimDir(): string {
  * files; undefined when this jailctl runs from elsewhere.
  */
 export function findInstallRoot(): string | undefined {
-  return findUpwards((dir) => (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'dist', 'jailctl.mjs')) ? dir : undefined));
+  const root = packageRoot();
+  return existsSync(join(root, 'dist', 'jailctl.mjs')) ? root : undefined;
 }
 
 /** Evaluates the script; throws JailctlError naming it on any problem. */
@@ -111,7 +105,7 @@ export function stripScript(script: string, line: string): string {
 function runShim(options: EvaluateOptions, work: string, out: string) {
   const shim = findShimDir();
   const env: NodeJS.ProcessEnv = {
-    PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+    PATH: hostSearchPath(),
     HOME: '/',
     JAILCTL_SHIM: shim,
     JAILCTL_OUT: out,
