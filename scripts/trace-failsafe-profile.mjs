@@ -9,7 +9,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ const CLI = join(ROOT, 'dist', 'jailctl.mjs');
 const OUT = resolve(process.argv[2] ?? join(ROOT, 'profiles', 'failsafe-listener.json'));
 const { ARCH_NAMES, ARCHES, archFromNode, resolveSyscall } = await import(join(ROOT, 'dist', 'profile', 'arch.js'));
 const { encodeChallenge, deriveKeys } = await import(join(ROOT, 'dist', 'failsafe', 'protocol.js'));
+const { writeFileAtomic } = await import(join(ROOT, 'dist', 'io', 'write-atomic.js'));
 
 /** The ABIs OpenWrt devices run; the profile lists them so that each one's names are valid. */
 const ARCHITECTURES = ['x86_64', 'aarch64', 'arm', 'mipsel', 'mips'];
@@ -43,9 +44,8 @@ function run(args, options = {}) {
   return { code: r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() };
 }
 
-class Failure extends Error {}
 function fail(message) {
-  throw new Failure(message);
+  throw new Error(message);
 }
 
 async function freeUdpPort() {
@@ -86,7 +86,7 @@ function writeProfile(traced, out) {
     architectures: ARCHITECTURES.map((arch) => ARCHES[arch].scmpName),
     syscalls: [{ names: [...names, ...added], action: 'SCMP_ACT_ALLOW' }],
   };
-  writeFileSync(out, formatProfile(profile));
+  writeFileAtomic(out, formatProfile(profile)); // a failed run never leaves half a profile
   return { traced: names.length, added };
 }
 
@@ -106,8 +106,12 @@ function formatProfile(profile) {
   return `${head},\n  "syscalls": [\n    {\n      "names": [\n${rows.map((r) => `        ${r}`).join(',\n')}\n      ],\n      "action": "SCMP_ACT_ALLOW"\n    }\n  ]\n}\n`;
 }
 
-if (process.geteuid() !== 0) throw new Error('trace-failsafe-profile: needs root (it runs the listener jailed)');
-if (!existsSync(CLI) || !existsSync(join(ROOT, 'build', 'Release', 'jailctl_native.node'))) throw new Error('trace-failsafe-profile: build first: npm run build');
+function quit(message) {
+  console.error(`trace-failsafe-profile: ${message}`);
+  process.exit(1);
+}
+if (process.geteuid() !== 0) quit('needs root (it runs the listener jailed)');
+if (!existsSync(CLI) || !existsSync(join(ROOT, 'build', 'Release', 'jailctl_native.node'))) quit('build first: npm run build');
 
 const work = mkdtempSync(join(tmpdir(), 'jailctl-trace-failsafe-'));
 const name = `failsafe-listener-trace-${process.pid}`;
@@ -131,7 +135,7 @@ try {
   tracer.stderr.on('data', (d) => (output += d));
   const ended = new Promise((done) => tracer.on('exit', done));
   await waitFor(() => output.includes(`listening on udp 127.0.0.1:${port}, raw lo`), `the listener (output so far: ${output})`);
-  const devId = /dev_id ([0-9a-f]{16})/.exec(output)[1];
+  const devId = /dev_id ([0-9a-f]{16})/.exec(output)?.[1] ?? fail(`the listener did not say its dev_id:\n${output}`);
   await sendNoise(port, Buffer.from(devId, 'hex'));
   const wrongKey = ['--key', 'ee'.repeat(32), '--timeout', '100'];
   run(['failsafe', 'trigger', '--iface', 'lo', 'broadcast', ...wrongKey]);
@@ -152,8 +156,9 @@ try {
   }
   console.log(`checked for ${ARCH_NAMES.join(', ')}`);
 } catch (err) {
-  if (!(err instanceof Failure)) throw err;
-  console.error(`trace-failsafe-profile: ${err.message}`);
+  // one line, whatever failed (a step here, jailctl's own modules); the stack only when asked
+  console.error(`trace-failsafe-profile: ${err instanceof Error ? err.message : String(err)}`);
+  if (process.env.JAILCTL_DEBUG && err instanceof Error) console.error(err.stack);
   process.exitCode = 1;
 } finally {
   if (tracer?.exitCode === null) service('stop');
