@@ -138,3 +138,9 @@ t.test('a reader that goes away (| head) ends jailctl quietly with 141, no stack
   t.equal(bash.stdout.trim(), '141', bash.stderr);
   t.equal(bash.stderr, '', 'nothing on stderr');
 });
+
+t.test('output that cannot be written (a full disk) is one line and exit 125', async (t) => {
+  const r = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" profile explain "${OCI}" > /dev/full`], { encoding: 'utf8' });
+  t.equal(r.status, 125);
+  t.equal(r.stderr, 'jailctl: cannot write to standard output: ENOSPC: no space left on device, write\n');
+});
