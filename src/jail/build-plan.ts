@@ -29,7 +29,6 @@ export interface PlanInputs {
 export const USERNS_ID_BASE = 100000;
 export const USERNS_ID_COUNT = 65536;
 export const FORWARDED_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGQUIT'];
-const PROC_MASKS = ['/proc/kcore', '/proc/sysrq-trigger', '/proc/timer_list', '/proc/sched_debug'];
 const STAGING_CANDIDATES = ['/tmp', '/mnt', '/run', '/var'];
 
 export function buildLaunchPlan(spec: JailSpec, host: HostFacts, inputs: PlanInputs): LaunchPlan {
@@ -55,7 +54,7 @@ export function buildLaunchPlan(spec: JailSpec, host: HostFacts, inputs: PlanInp
     ...(spec.userns ? becomeNamespaceRoot() : []),
     ...buildMountSteps(tree, {
       stagingDir: stagingDir(host), tmpfs: spec.tmpfs, proc: spec.proc, sys: spec.sys, dev: spec.dev,
-      userns: spec.userns, netns: spec.netns, procMasks: PROC_MASKS,
+      userns: spec.userns, netns: spec.netns,
     }),
     { phase: 'jail', op: 'sethostname', hostname: spec.hostname, describe: `set hostname ${spec.hostname}` },
     ...(spec.netns ? [{ phase: 'jail', op: 'loopback-up', interface: 'lo', describe: 'bring up lo in the new network namespace' } as PlanStep] : []),

@@ -3,7 +3,7 @@
 import { JailctlError } from '../errors.js';
 import { hostSignalNumber, os } from './os-signals.js';
 import type { LaunchPlan, PlanStep } from '../jail/plan.js';
-import { CAPTURE_KINDS, MNT_DETACH, OPF_OPTIONAL, OP_CODES, PHASE_CODES, PLAN_MAGIC, mountFlags, namespaceFlags } from './ops.js';
+import { CAPTURE_KINDS, MNT_DETACH, OPF_OPTIONAL, OP_CODES, PHASE_CODES, PLAN_MAGIC, mountAttrs, mountFlags, namespaceFlags } from './ops.js';
 
 type Operand = { ints: bigint[]; strs: (string | Uint8Array)[] };
 
@@ -20,6 +20,7 @@ function operands(step: PlanStep): Operand {
     case 'mount': return { ints: [n(mountFlags(step.flags))], strs: [step.source, step.target, step.fstype, step.data, step.procDir] };
     case 'bind': return { ints: [step.recursive ? 1n : 0n], strs: [step.source, step.target, step.procDir] };
     case 'remount': return { ints: [n(mountFlags(step.flags))], strs: [step.target, step.procDir] };
+    case 'setattr': return { ints: [n(mountAttrs(step.set)), n(mountAttrs(step.clear)), step.recursive ? 1n : 0n], strs: [step.target] };
     case 'mkfile': return { ints: [n(step.mode)], strs: [step.path] };
     case 'symlink': return { ints: [], strs: [step.target, step.path] };
     case 'pivot-root': return { ints: [], strs: [step.newRoot, step.putOld] };

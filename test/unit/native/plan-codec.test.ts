@@ -111,3 +111,17 @@ t.test('a failing step is reported with its words, syscall and errno, and exits 
   t.equal(r.status, 125);
   t.equal(r.stderr, 'jailctl: probe: enter the missing directory: chdir(2): ENOENT (No such file or directory)\nhint: it does not exist\n');
 });
+
+t.test('setattr: its attributes are encoded, and a failure names mount_setattr', { skip: existsSync(LAUNCHER) && process.geteuid?.() === 0 ? false : 'needs root and the launcher' }, async (t) => {
+  // in a mount namespace of its own, /etc is not the root of a mount: EINVAL
+  const setattr: LaunchPlan = { ...plan, steps: [plan.steps[0]!, { phase: 'jail', op: 'setattr', target: '/etc', set: ['MOUNT_ATTR_RDONLY', 'MOUNT_ATTR_NODEV'], clear: [], recursive: true, describe: 'make /etc read-only' }, ...plan.steps.slice(2)] };
+  const bytes = encodeLaunchPlan(setattr);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  const index = bytes.findIndex((_, i) => i > 22 && view.getUint32(i, le) === 36 && view.getUint32(i + 4, le) === 2);
+  t.ok(index > 0, 'op 36 in the jail phase');
+  t.same([0, 1, 2].map((k) => view.getBigInt64(index + 20 + 8 * k, le)), [0x5n, 0n, 1n], 'set RDONLY|NODEV, clear nothing, recursive');
+  const r = runLauncher(bytes);
+  t.equal(r.status, 125);
+  t.equal(r.stderr, 'jailctl: probe: make /etc read-only: mount_setattr(2): EINVAL (Invalid argument)\n');
+});
