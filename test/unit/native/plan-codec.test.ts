@@ -1,7 +1,7 @@
 // The encoded plan as the C launcher reads it: layout checks here, and the real launcher fed
 // good and bad plans (it must refuse anything malformed before doing anything).
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -124,4 +124,24 @@ t.test('setattr: its attributes are encoded, and a failure names mount_setattr',
   const r = runLauncher(bytes);
   t.equal(r.status, 125);
   t.equal(r.stderr, 'jailctl: probe: make /etc read-only: mount_setattr(2): EINVAL (Invalid argument)\n');
+});
+
+t.test('the launcher follows no symlink in a plan path (ELOOP), whatever the planner decided', { skip: existsSync(LAUNCHER) && process.geteuid?.() === 0 ? false : 'needs root and the launcher' }, async (t) => {
+  const linkDir = mkdtempSync(join(tmpdir(), 'jailctl-codec-link-'));
+  t.teardown(() => rmSync(linkDir, { recursive: true, force: true }));
+  writeFileSync(join(linkDir, 'real'), 'x');
+  writeFileSync(join(linkDir, 'target'), '');
+  symlinkSync('real', join(linkDir, 'link'));
+  symlinkSync('.', join(linkDir, 'here'));
+  const cases = [
+    ['a final link', join(linkDir, 'link'), /openat\(2\): ELOOP/],
+    ['a link on the way', join(linkDir, 'here', 'real'), /openat\(2\): (ELOOP|ENOTDIR)/],
+    ['a ".." on the way', `${linkDir}/../${linkDir.split('/').pop()}/real`, /openat\(2\): EINVAL/],
+  ] as const;
+  for (const [name, source, refusal] of cases) {
+    const bind: LaunchPlan = { ...plan, steps: [plan.steps[0]!, { phase: 'jail', op: 'bind', source, target: join(linkDir, 'target'), recursive: false, procDir: '/proc', describe: `bind ${name}` }, ...plan.steps.slice(2)] };
+    const r = runLauncher(encodeLaunchPlan(bind));
+    t.equal(r.status, 125, name);
+    t.match(r.stderr, refusal, `${name}: ${r.stderr}`);
+  }
 });
