@@ -38,6 +38,9 @@ export const PROC_POLICY = {
     '/proc/keys', '/proc/key-users', // keyrings of the host's users
     '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', // host timing side channels
   ],
+  // Left visible on purpose: what services and ps/free/top read (meminfo, stat, loadavg, uptime,
+  // cpuinfo, cmdline, mounts, modules, interrupts), and what the jail's own namespaces scope
+  // (net -> self/net, sysvipc). Every entry above is skipped where this kernel lacks it.
 } as const;
 
 /** /sys of the jail (read-only as a whole) may still be read: hide firmware tables and meters. */
