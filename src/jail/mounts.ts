@@ -63,7 +63,8 @@ export function buildMountSteps(tree: readonly TreeEntry[], options: MountOption
 }
 
 /** A directory bind is recursive, so binding an ancestor of the host's /proc or /sys would show
- * host processes and kernel state: those places are masked, unless the jail mounts its own. */
+ * host processes and kernel state: those places are masked, unless the jail mounts its own (a
+ * host file from there is bound elsewhere on purpose: --ro /proc/cpuinfo:/run/cpuinfo). */
 function hostKernelMasks(tree: readonly TreeEntry[], options: MountOptions): PlanStep[] {
   const own = [...(options.proc ? ['/proc'] : []), ...(options.sys ? ['/sys'] : [])];
   const steps: PlanStep[] = [];
