@@ -38,7 +38,7 @@ if [ -d /proc/self ]; then
   for f in cmdline environ maps mem stat status; do echo "REAPER_$f $(cat /proc/1/$f 2>&- | wc -c)"; done
   echo "REAPER_fd $(ls /proc/1/fd 2>&- | wc -l)"
   echo "REAPER_exe $(readlink /proc/1/exe 2>&-)"
-  echo "LAUNCHER $(find / -xdev -name 'jailctl-launch*' 2>&- | wc -l)"
+  echo "LAUNCHER $(find / \\( -path /proc -o -path /sys \\) -prune -o -name 'jailctl-launch*' -print 2>&- | wc -l)"
 fi
 echo "DEVICES $(find / \\( -path /proc -o -path /sys \\) -prune -o \\( -type c -o -type b \\) -print 2>&- | tr '\\n' ' ')"
 echo DONE
