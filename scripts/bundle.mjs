@@ -6,8 +6,9 @@
 //   dist/jailctl.mjs  the same entry as an ES module (src/cli/entry.ts)
 //   dist/cli.mjs      the CLI itself, loaded by both when no cached plan can be used
 // A jailctl may be running while this rebuilds (npm test during a long `jailctl service trace`):
-// every file is replaced by rename(2), so a running process keeps the file it opened, and chunks
-// of earlier builds (hashed names) stay for a day so that a running CLI can still load them.
+// every bundle file is replaced by rename(2), so a running process keeps the file it opened, and
+// chunks of earlier builds (hashed names) stay for a day so that a running CLI can still load
+// them. (tsc's per-module output beside them is for scripts/, not what the bin loads.)
 import { build } from 'esbuild';
 import { mkdirSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
