@@ -18,6 +18,9 @@ export interface ElfDep {
 export interface ElfDeps {
   /** the program first, then in the order the kernel and the loader open them; each path once */
   files: ElfDep[];
+  /** set when glibc's loader must expand $ORIGIN for the program itself: the program's real
+   * directory, which the loader reads from /proc/self/exe (or, without /proc, LD_ORIGIN_PATH) */
+  programOrigin?: string;
 }
 
 interface LoadedObject {
@@ -51,7 +54,8 @@ export function resolveElfDeps(host: HostFacts, path: string): ElfDeps {
   resolver.add(path, 'the program itself', 'program');
   const elf = resolver.followScripts(path);
   if (elf !== undefined) resolver.loadProgram(elf);
-  return { files: resolver.files };
+  const origin = resolver.programOriginForGlibc();
+  return origin === undefined ? { files: resolver.files } : { files: resolver.files, programOrigin: origin };
 }
 
 class Resolver {
@@ -236,6 +240,14 @@ class Resolver {
     const dir = path.slice(0, path.lastIndexOf('/'));
     if (!this.displayDirs.has(dir)) this.displayDirs.set(dir, resolveRealPath(this.host, dir || '/')?.real);
     return joinPath(this.displayDirs.get(dir) ?? normalizePath(dir), path.slice(path.lastIndexOf('/') + 1));
+  }
+
+  /** The main program's $ORIGIN when glibc has to expand it (musl falls back to argv[0] itself). */
+  programOriginForGlibc(): string | undefined {
+    const main = this.objects[0];
+    if (main === undefined || this.musl || this.interpreter === '') return undefined;
+    const usesOrigin = [...main.info.rpath, ...main.info.runpath].some((d) => /\$(\{ORIGIN\}|ORIGIN(?![A-Za-z0-9_]))/.test(d));
+    return usesOrigin ? main.origin : undefined;
   }
 
   /** The program execve maps: what the kernel refuses (a corrupt file, another machine's code) is

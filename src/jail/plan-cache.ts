@@ -13,6 +13,7 @@
 import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeSync, type BigIntStats } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { fsPath } from '../io/raw-bytes.js';
 import type { HostFacts } from './host.js';
 
 const FORMAT = 1;
@@ -75,7 +76,8 @@ export function fingerprint(path: string, follow: boolean): string {
 function stamp(path: string, follow: boolean): { print: string; ctimeNs: bigint } {
   let s: BigIntStats | undefined;
   try {
-    s = follow ? statSync(path, { bigint: true, throwIfNoEntry: false }) : lstatSync(path, { bigint: true, throwIfNoEntry: false });
+    const at = fsPath(path);
+    s = follow ? statSync(at, { bigint: true, throwIfNoEntry: false }) : lstatSync(at, { bigint: true, throwIfNoEntry: false });
   } catch (err) {
     return { print: `!${(err as NodeJS.ErrnoException).code ?? 'ERR'}`, ctimeNs: 0n };
   }

@@ -97,8 +97,21 @@ export function defaultJailName(command: string): string {
   return cleaned === '' ? 'jail' : cleaned;
 }
 
+/** A NUL byte cannot reach the kernel in an argument, a path or a variable: name where it is. */
+function refuseNulBytes(raw: RawJailSpec): void {
+  const visit = (value: unknown, where: string): void => {
+    if (typeof value === 'string' && value.includes('\0')) {
+      throw new JailctlError('USAGE', `${where}: contains a NUL byte, which no argument, path or environment variable can hold`);
+    }
+    if (Array.isArray(value)) value.forEach((v, i) => visit(v, `${where}[${i}]`));
+    else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) { visit(k, `${where} key`); visit(v, `${where}.${k}`); }
+  };
+  for (const [key, value] of Object.entries(raw)) visit(value, key);
+}
+
 /** Normalizes a raw spec; `baseDir` resolves relative paths. */
 export function normalizeJailSpec(raw: RawJailSpec, baseDir: string): JailSpec {
+  refuseNulBytes(raw);
   const command = raw.command ?? [];
   if (command.length === 0 || command[0] === '') {
     throw new JailctlError('USAGE', 'no command given', { hint: 'usage: jailctl run [options] -- COMMAND [ARGS...]' });

@@ -56,3 +56,25 @@ t.test("another machine's program is named as such by run, not as a missing load
   const r = jailctl(['run', '--', program('foreign2', foreignElf())]);
   t.match(r.stderr, /a program for (aarch64|x86_64); this host runs/);
 });
+
+t.test('arguments, --env values and paths that are not UTF-8 reach the jail byte for byte', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const { mkdirSync, writeFileSync: write } = await import('node:fs');
+  const { CLI } = await import('../helpers/jailctl.js');
+  const name = Buffer.concat([Buffer.from(`${dir}/d`), Buffer.from([0xe9])]);
+  mkdirSync(name);
+  write(Buffer.concat([name, Buffer.from('/f')]), 'inside\n');
+  // the shell makes the raw bytes (Node's spawn would encode strings as UTF-8)
+  const script = `d=$(printf '%s/d\\351' "$1"); x=$(printf '\\377'); exec "$0" "$2" run --ro "$d" --env "X=$x" -- /bin/sh -c 'read l < "$0"/f; printf "%s|%s|%s" "$X" "$l" "$0"' "$d"`;
+  const r = spawnSync('/bin/sh', ['-c', script, process.execPath, dir, CLI], { encoding: 'buffer' });
+  t.equal(r.status, 0, r.stderr.toString());
+  t.same(r.stdout, Buffer.concat([Buffer.from([0xff]), Buffer.from('|inside|'), name]), 'the variable, the file under the non-UTF-8 path, the argument');
+});
+
+t.test('a NUL byte in a spec string is named with its field', async (t) => {
+  const spec = join(dir, 'nul.json');
+  writeFileSync(spec, JSON.stringify({ command: ['/bin/true'], ro: ['/etc/a\u0000b'] }));
+  const r = jailctl(['run', '--spec', spec]);
+  t.equal(r.code, 125);
+  t.match(r.stderr, /^jailctl: ro\[0\]: contains a NUL byte/);
+});
