@@ -57,10 +57,17 @@ export function checkBindLinks(host: HostFacts, bind: LinkBind, resolved: Resolv
   for (const hop of resolved.links) {
     const why = untrustedLink(host, hop, writableDirs);
     if (why === undefined) continue;
-    const flag = bind.writable ? '--rw' : '--ro';
     throw new JailctlError('PATH_UNSAFE', `${bind.origin} ${bind.source}: symlink ${hop.path} -> ${hop.target} is not followed: ${why}, so a jail or another user could have planted it`, {
       path: hop.path,
-      hint: `if ${resolved.real} is really meant, bind it by its own path: ${flag} ${resolved.real}:${bind.dest ?? bind.source}`,
+      hint: remedy(bind, resolved.real),
     });
   }
+}
+
+/** What to do instead, by where the bind came from. */
+function remedy(bind: LinkBind, real: string): string {
+  const explicit = `${bind.writable ? '--rw' : '--ro'} ${real}:${bind.dest ?? bind.source}`;
+  if (bind.origin === 'command') return `if ${real} is really meant, run it by its own path`;
+  if (bind.origin === 'ELF dependency') return `if ${real} is really meant, bind the libraries yourself: --no-auto-libs ${explicit}`;
+  return `if ${real} is really meant, bind it by its own path: ${explicit}`;
 }

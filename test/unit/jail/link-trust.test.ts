@@ -73,6 +73,9 @@ t.test('a planted link that leads out of its directory is refused, naming the li
   t.throws(() => boundFrom(h, [ro('/tmp/work/app.conf')]), { code: 'PATH_UNSAFE' }, 'below sticky /tmp too');
   t.throws(() => boundFrom(h, [ro('/srv/app/app.conf', '/etc/app.conf')]), { code: 'PATH_UNSAFE', hint: /--ro \/etc\/shadow:\/etc\/app.conf/ }, 'with a destination');
   t.same(boundFrom(h, [ro('/etc/shadow', '/srv/app/app.conf')]), ['/etc/shadow'], 'the explicit bind the hint gives works');
+  const from = (origin: string): BindRequest => ({ source: '/srv/app/app.conf', writable: false, reason: 'test', origin });
+  t.throws(() => boundFrom(h, [from('command')]), { message: /^command \/srv\/app\/app.conf: symlink/, hint: 'if /etc/shadow is really meant, run it by its own path' });
+  t.throws(() => boundFrom(h, [from('ELF dependency')]), { code: 'PATH_UNSAFE', hint: 'if /etc/shadow is really meant, bind the libraries yourself: --no-auto-libs --ro /etc/shadow:/srv/app/app.conf' });
 });
 
 t.test('".." after a link is applied where the link led, as the kernel does', async (t) => {
