@@ -5,6 +5,8 @@
 //                     starts Node's ES module loader (src/cli/entry-cjs.ts)
 //   dist/jailctl.mjs  the same entry as an ES module (src/cli/entry.ts)
 //   dist/cli.mjs      the CLI itself, loaded by both when no cached plan can be used
+//   dist/openwrt-tools.cjs  uci, validate_data, jshn and network-status for the init-script
+//                     shell library (src/service/shim/openwrt/), which runs them in loops
 import { build } from 'esbuild';
 import { chmodSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -40,5 +42,11 @@ await build({
   outfile: join(root, 'dist', 'jailctl.cjs'),
   format: 'cjs',
   banner: { js: '#!/usr/bin/env node' },
+});
+await build({
+  ...common,
+  entryPoints: [join(root, 'src', 'openwrt', 'tools-main.ts')],
+  outfile: join(root, 'dist', 'openwrt-tools.cjs'),
+  format: 'cjs',
 });
 for (const bin of ['jailctl.mjs', 'jailctl.cjs']) chmodSync(join(root, 'dist', bin), 0o755);

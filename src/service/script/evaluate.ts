@@ -2,14 +2,16 @@
 // evaluates the real script; we only read the JSON it leaves behind. Syntax errors, shim
 // errors and shell failures become one line naming the script (and the line the shell gives).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JailctlError, isErrnoError } from '../../errors.js';
 import { packageRoot } from '../../io/package-root.js';
-import { hostSearchPath } from '../../jail/spec.js';
+import { toolContext } from '../../openwrt/tools.js';
 import { parseProcdService, type ProcdService } from '../procd.js';
-import { buildUciShell, parseUci } from './uci.js';
+import { chooseShell, type ShellChoice } from './shell.js';
+import { writeUciCache } from './uci-cache.js';
+import { evaluationView, type EvaluationView } from './view.js';
 
 export interface EvaluateOptions {
   script: string;
@@ -27,7 +29,6 @@ export interface Evaluated {
   warnings: string[];
 }
 
-const SHELL = '/bin/sh';
 const SHIM_FILES = ['rc.common', 'procd.sh', 'functions.sh'];
 
 /** src/service/shim of jailctl's installation, bundled or not. */
@@ -54,12 +55,16 @@ export function findInstallRoot(): string | undefined {
 /** Evaluates the script; throws JailctlError naming it on any problem. */
 export function evaluateInitScript(options: EvaluateOptions): Evaluated {
   checkScript(options.script);
-  checkSyntax(options.script);
+  const shell = chooseShell();
+  checkSyntax(options.script, shell);
   const work = mkdtempSync(join(tmpdir(), 'jailctl-eval-'));
   try {
-    const warnings = writeUciPackages(options.configDir, join(work, 'uci'));
+    const uciCache = join(work, 'uci');
+    const view = evaluationView({ shimDir: findShimDir(), uciCache, configDir: options.configDir });
+    if (view.source !== 'openwrt') writeUciCache({ ...toolContext(process.env), confdir: options.configDir }, uciCache);
+    const warnings = [...(shell.warning !== undefined ? [shell.warning] : []), ...view.warnings];
     const out = join(work, 'service.json');
-    const result = runShim(options, work, out);
+    const result = runShim(options, shell, view, out);
     const shimError = readIfExists(`${out}.err`);
     if (shimError !== undefined) throw scriptError(options.script, shimError.trim().split('\n')[0]!);
     if (result.error !== undefined) throw new JailctlError('SPEC_INVALID', `init script ${options.script}: ${result.error}`, { hint: 'a script must not wait for anything while it is evaluated' });
@@ -88,8 +93,8 @@ function checkScript(script: string): void {
 }
 
 /** `sh -n`: the shell reports the first syntax error with its line. */
-function checkSyntax(script: string): void {
-  const r = spawnSync(SHELL, ['-n', script], { encoding: 'utf8', timeout: 10_000 });
+function checkSyntax(script: string, shell: ShellChoice): void {
+  const r = spawnSync(shell.argv[0]!, [...shell.argv.slice(1), '-n', script], { encoding: 'utf8', timeout: 10_000 });
   if (r.status === 0) return;
   const line = r.stderr.split('\n').find((l) => l.trim() !== '') ?? `sh -n exited with status ${r.status}`;
   throw new JailctlError('SPEC_INVALID', `init script ${script}: ${stripScript(script, line)}`, { path: script, hint: 'fix the shell syntax; `sh -n SCRIPT` shows the same error' });
@@ -102,21 +107,21 @@ export function stripScript(script: string, line: string): string {
   return rest;
 }
 
-function runShim(options: EvaluateOptions, work: string, out: string) {
+function runShim(options: EvaluateOptions, shell: ShellChoice, view: EvaluationView, out: string) {
   const shim = findShimDir();
   const env: NodeJS.ProcessEnv = {
-    PATH: hostSearchPath(),
     HOME: '/',
     JAILCTL_SHIM: shim,
     JAILCTL_OUT: out,
-    JAILCTL_UCI: join(work, 'uci'),
     JAILCTL_SERVICE: options.name,
-    JAILCTL_NODE: process.execPath,
     UCI_CONFIG_DIR: options.configDir,
+    ...(process.env['JAILCTL_UCI_SAVEDIR'] ? { JAILCTL_UCI_SAVEDIR: process.env['JAILCTL_UCI_SAVEDIR'] } : {}),
+    ...view.env,
   };
   const root = findInstallRoot();
   if (root !== undefined) env['JAILCTL_ROOT'] = root;
-  const r = spawnSync(SHELL, ['-c', '. "$JAILCTL_SHIM/rc.common"', options.script, options.script, options.action], {
+  const argv = [...view.wrapper, ...shell.argv, '-c', `${view.prelude}. "$JAILCTL_SHIM/rc.common"`, options.script, options.script, options.action];
+  const r = spawnSync(argv[0]!, argv.slice(1), {
     env, cwd: '/', encoding: 'utf8', timeout: options.timeoutMs ?? 30_000, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const error = r.error !== undefined ? `evaluation did not finish (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})` : undefined;
@@ -134,7 +139,7 @@ function shellFailure(script: string, lines: string[], status: number | null): J
   const last = lines[lines.length - 1];
   const message = last === undefined ? `the shell exited with status ${status}` : stripScript(script, last);
   const hint = last !== undefined && OPENWRT_LIBS.test(last)
-    ? "this host has no OpenWrt shell libraries; jailctl's rc.common already provides config_load, config_get, config_foreach, append and uci_get: guard the include with [ -f FILE ] && . FILE"
+    ? "jailctl provides OpenWrt's libraries at their paths only inside a mount namespace, which could not be made here (see the warnings); run jailctl as root, or where unshare works"
     : 'run the script by hand (sh -x) to see where it stops';
   return new JailctlError('SPEC_INVALID', `init script ${script}: ${message}`, { path: script, hint });
 }
@@ -146,26 +151,4 @@ function readIfExists(path: string): string | undefined {
     if (isErrnoError(err) && err.code === 'ENOENT') return undefined;
     throw err;
   }
-}
-
-/** Normalizes every package in `configDir` for config_load; broken ones are skipped with a warning. */
-function writeUciPackages(configDir: string, into: string): string[] {
-  const warnings: string[] = [];
-  mkdirSync(into, { recursive: true });
-  let names: string[];
-  try {
-    names = readdirSync(configDir);
-  } catch {
-    return warnings; // documented fallback: no config folder means every config_load finds nothing
-  }
-  for (const name of names.filter((n) => /^[A-Za-z0-9_-]+$/.test(n))) {
-    const file = join(configDir, name);
-    try {
-      if (!statSync(file).isFile()) continue;
-      writeFileSync(join(into, name), buildUciShell(parseUci(readFileSync(file, 'utf8'), file)));
-    } catch (err) {
-      warnings.push(`config ${err instanceof Error ? err.message : String(err)}; package ${name} not loaded`);
-    }
-  }
-  return warnings;
 }
