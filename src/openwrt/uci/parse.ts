@@ -157,12 +157,12 @@ class UciFileParser {
     const first = seen.get(name);
     if (!list && existing !== undefined && value === '') {
       this.warnings.push(`option "${name}" of section "${section.name}" is emptied on line ${line}: uci deletes it`);
+    } else if (!list && existing !== undefined && Array.isArray(existing.value)) {
+      this.warnings.push(`option "${name}" of section "${section.name}" on line ${line} replaces the list of the same name`);
     } else if (!list && existing !== undefined && first !== undefined) {
       this.warnings.push(`option "${name}" of section "${section.name}" is set again on line ${line} (first on line ${first}): uci keeps the later value`);
     } else if (list && existing !== undefined && typeof existing.value === 'string') {
       this.warnings.push(`list "${name}" of section "${section.name}" on line ${line} follows an option of the same name: uci makes one list of both`);
-    } else if (!list && existing !== undefined && Array.isArray(existing.value)) {
-      this.warnings.push(`option "${name}" of section "${section.name}" on line ${line} replaces the list of the same name`);
     }
     if (first === undefined) seen.set(name, line);
   }

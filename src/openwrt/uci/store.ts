@@ -106,8 +106,10 @@ export function loadPackage(ctx: UciContext, name: string): LoadedPackage {
 }
 
 function readDeltas(dir: string, pkgName: string): UciDelta[] {
+  const file = join(dir, pkgName);
+  if (!existsSync(file)) return [];
   try {
-    return parseDeltaFile(readFileSync(join(dir, pkgName), 'utf8'), pkgName);
+    return parseDeltaFile(readFileSync(file, 'utf8'), pkgName);
   } catch {
     return [];
   }

@@ -15,7 +15,9 @@ export type Expression =
   | { kind: 'string'; raw: string }
   | { kind: 'call'; fn: Datatype; name: string; args: Expression[] };
 
-export class DatatypeSyntaxError extends Error {}
+export class DatatypeSyntaxError extends Error {
+  override name = 'DatatypeSyntaxError';
+}
 
 /** Reads a UCI package for the uci(package, section, option) datatype. */
 export type UciLookup = (pkg: string) => UciPackage | undefined;
@@ -51,6 +53,7 @@ function parseList(code: string, start: number, end: number): Expression[] {
       last = p + 1;
     }
   }
+  if (nest !== 0) throw new DatatypeSyntaxError('unbalanced parentheses');
   return out;
 }
 

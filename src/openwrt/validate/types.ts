@@ -42,7 +42,7 @@ function netmask6(value: string): boolean {
   while (i < 16 && bytes[i] === 0xff) i++;
   if (i === 16) return true;
   if (![255, 254, 252, 248, 240, 224, 192, 128, 0].includes(bytes[i]!)) return false;
-  i++;
+  // as ubox does: the zero bytes are counted from the partial one, so only whole bytes pass
   while (i < 16 && bytes[i] === 0) i++;
   return i === 16;
 }

@@ -10,8 +10,8 @@ import { packageRoot } from '../../io/package-root.js';
 import { toolContext } from '../../openwrt/tools.js';
 import { parseProcdService, type ProcdService } from '../procd.js';
 import { chooseShell, type ShellChoice } from './shell.js';
-import { writeUciCache } from './uci-cache.js';
-import { evaluationView, type EvaluationView } from './view.js';
+import { packageWords, writeUciCache } from './uci-cache.js';
+import { evaluationView, type EvaluationView, type LibrarySource } from './view.js';
 
 export interface EvaluateOptions {
   script: string;
@@ -61,7 +61,10 @@ export function evaluateInitScript(options: EvaluateOptions): Evaluated {
   try {
     const uciCache = join(work, 'uci');
     const view = evaluationView({ shimDir: findShimDir(), uciCache, configDir: options.configDir });
-    if (view.source !== 'openwrt') writeUciCache({ ...toolContext(process.env), confdir: options.configDir }, uciCache);
+    if (view.source !== 'openwrt') {
+      const words = packageWords(readFileSync(options.script, 'latin1'));
+      writeUciCache({ ...toolContext(process.env), confdir: options.configDir }, uciCache, (name) => words.has(name));
+    }
     const warnings = [...(shell.warning !== undefined ? [shell.warning] : []), ...view.warnings];
     const out = join(work, 'service.json');
     const result = runShim(options, shell, view, out);
@@ -69,7 +72,7 @@ export function evaluateInitScript(options: EvaluateOptions): Evaluated {
     if (shimError !== undefined) throw scriptError(options.script, shimError.trim().split('\n')[0]!);
     if (result.error !== undefined) throw new JailctlError('SPEC_INVALID', `init script ${options.script}: ${result.error}`, { hint: 'a script must not wait for anything while it is evaluated' });
     const stderrLines = result.stderr.split('\n').filter((l) => l.trim() !== '');
-    if (result.status !== 0) throw shellFailure(options.script, stderrLines, result.status);
+    if (result.status !== 0) throw shellFailure(options.script, stderrLines, result.status, view.source);
     if (options.action === 'stop') return { service: { name: options.name, script: options.script, instances: {} }, warnings: [...warnings, ...stderrLines] };
     const json = readIfExists(out);
     if (json === undefined) {
@@ -135,12 +138,15 @@ function scriptError(script: string, message: string): JailctlError {
 
 const OPENWRT_LIBS = /(?:cannot|can't) open .*(\/lib\/functions|\/usr\/share\/libubox\/jshn\.sh|\/lib\/functions\/[\w.-]+)/;
 
-function shellFailure(script: string, lines: string[], status: number | null): JailctlError {
+function shellFailure(script: string, lines: string[], status: number | null, source: LibrarySource): JailctlError {
   const last = lines[lines.length - 1];
   const message = last === undefined ? `the shell exited with status ${status}` : stripScript(script, last);
-  const hint = last !== undefined && OPENWRT_LIBS.test(last)
+  const missingInclude = last !== undefined && /(?:cannot|can't) open/.test(last);
+  const hint = missingInclude && source === 'shim-folder' && OPENWRT_LIBS.test(last)
     ? "jailctl provides OpenWrt's libraries at their paths only inside a mount namespace, which could not be made here (see the warnings); run jailctl as root, or where unshare works"
-    : 'run the script by hand (sh -x) to see where it stops';
+    : missingInclude
+      ? "the script includes a file this host does not have (jailctl provides /lib/functions.sh, /lib/functions/{network,service,system,procd}.sh, /lib/config/uci.sh and /usr/share/libubox/jshn.sh; other files come with the script's package)"
+      : 'run the script by hand (sh -x) to see where it stops';
   return new JailctlError('SPEC_INVALID', `init script ${script}: ${message}`, { path: script, hint });
 }
 

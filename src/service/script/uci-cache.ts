@@ -3,7 +3,7 @@
 // for config_load) and a table of every `uci get` answer (for uci_get and `uci get`), plus the
 // warnings a package deserves (lines uci skips, options set twice ...), shown when a script
 // loads it. jailctl's uci command drops the cache as soon as a command may change something.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportPackage, getValue } from '../../openwrt/uci/format.js';
 import type { UciPackage } from '../../openwrt/uci/model.js';
@@ -31,27 +31,42 @@ export function getTable(pkg: UciPackage): Map<string, string> {
   return table;
 }
 
+const STATE_DIR = '/var/state';
+
+/** The words of a script that could name a UCI package (config_load "$NAME" names it through
+ * NAME=dropbear), plus the packages jailctl's own library reads. */
+export function packageWords(scriptText: string): Set<string> {
+  return new Set([...(scriptText.match(/[A-Za-z0-9_-]+/g) ?? []), 'system', 'network']);
+}
+
 export interface UciCacheResult {
   packages: string[];
 }
 
-/** Writes the cache for every package of ctx.confdir into `dir`. */
-export function writeUciCache(ctx: UciContext, dir: string): UciCacheResult {
+/**
+ * Writes the cache into `dir` for the packages of ctx.confdir that `wanted` accepts (those a
+ * script names: reading every package of a full /etc/config at each evaluation costs more than
+ * the few runs of the uci command a package left out may need).
+ */
+export function writeUciCache(ctx: UciContext, dir: string, wanted: (name: string) => boolean = () => true): UciCacheResult {
   for (const sub of ['export/plain', 'export/state', 'get', 'warn']) mkdirSync(join(dir, sub), { recursive: true });
   let names: string[];
   try {
-    names = listPackages(ctx);
+    names = listPackages(ctx).filter(wanted);
   } catch {
     return { packages: [] }; // no config folder: every config_load finds nothing, as on a bare device
   }
   const stateCtx: UciContext = { ...ctx, deltaPaths: [...ctx.deltaPaths], strict: false };
-  setSavedir(stateCtx, '/var/state');
+  setSavedir(stateCtx, STATE_DIR);
   for (const name of names) {
     const file = join(ctx.confdir, name);
     try {
       const loose = loadPackage({ ...ctx, strict: false }, name);
-      writeFileSync(join(dir, 'export/plain', name), exportPackage(loose.pkg, { header: true, names: true }));
-      writeFileSync(join(dir, 'export/state', name), exportPackage(loadPackage(stateCtx, name).pkg, { header: true, names: true }));
+      const plain = exportPackage(loose.pkg, { header: true, names: true });
+      writeFileSync(join(dir, 'export/plain', name), plain);
+      // /var/state's changes, when there are any (uci -P /var/state, as config_load asks)
+      const state = existsSync(join(STATE_DIR, name)) ? exportPackage(loadPackage(stateCtx, name).pkg, { header: true, names: true }) : plain;
+      writeFileSync(join(dir, 'export/state', name), state);
       const notes = [
         ...loose.skipped.map((e) => `config ${file}: line ${e.line}: ${e.reason}; uci skips the line`),
         ...loose.warnings.map((w) => `config ${file}: ${w}`),
