@@ -58,13 +58,13 @@ function candidates(env: NodeJS.ProcessEnv): string[][] {
   return list;
 }
 
-let chosen: ShellChoice | undefined;
+const chosen = new Map<string, ShellChoice>();
 
-/** The shell for init scripts (decided once per process). */
+/** The shell for init scripts (decided once per process and JAILCTL_SHELL). */
 export function chooseShell(env: NodeJS.ProcessEnv = process.env): ShellChoice {
-  if (chosen !== undefined && env === process.env) return chosen;
-  const choice = decide(env);
-  if (env === process.env) chosen = choice;
+  const key = `${env['JAILCTL_SHELL'] ?? ''}\0${hostSearchPath(env)}`;
+  let choice = chosen.get(key);
+  if (choice === undefined) chosen.set(key, (choice = decide(env)));
   return choice;
 }
 
