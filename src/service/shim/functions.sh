@@ -7,6 +7,11 @@
 # (JAILCTL_LIBROOT empty too) or, where no namespace could be made, read from there
 # (JAILCTL_LIBROOT=that folder; a script's own `. /lib/functions.sh` then fails).
 
+# run without jailctl's evaluation (no JAILCTL_LIBROOT) on a host without the libraries: ours
+if [ -z "${JAILCTL_LIBROOT+x}" ] && [ ! -f /lib/functions.sh ]; then
+	JAILCTL_LIBROOT="$JAILCTL_SHIM/openwrt"
+fi
+
 . "${JAILCTL_LIBROOT:-}/lib/functions.sh"
 [ -f "${JAILCTL_LIBROOT:-}/lib/functions/service.sh" ] && . "${JAILCTL_LIBROOT:-}/lib/functions/service.sh"
 . "${JAILCTL_LIBROOT:-}/usr/share/libubox/jshn.sh"
