@@ -106,6 +106,9 @@ function checkSyntax(script: string, shell: ShellChoice): void {
 /** "SCRIPT: 12: msg" (dash) or "SCRIPT: line 12: msg" (ash, bash) -> "line 12: msg". */
 export function stripScript(script: string, line: string): string {
   let rest = line.startsWith(`${script}: `) ? line.slice(script.length + 2) : line;
+  // ash names the file it is running, rc.common, for errors in the script's own functions;
+  // the line numbers are the script's
+  rest = rest.replace(/^\S*\/rc\.common: (?=(?:line )?\d+: )/, '');
   rest = rest.replace(/^(?:\.: )?(?:line )?(\d+): /, 'line $1: ');
   return rest;
 }

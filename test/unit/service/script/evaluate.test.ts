@@ -101,6 +101,7 @@ t.test('an instance left open, or defined twice, is an error', async (t) => {
 t.test('stripScript() turns dash and ash diagnostics into "line N: ..."', async (t) => {
   t.equal(stripScript('/s', '/s: 11: Syntax error: "}" unexpected'), 'line 11: Syntax error: "}" unexpected');
   t.equal(stripScript('/s', '/s: line 11: syntax error: unexpected "}"'), 'line 11: syntax error: unexpected "}"');
+  t.equal(stripScript('/s', '/opt/jailctl/src/service/shim/rc.common: line 45: fw3: not found'), 'line 45: fw3: not found', "errors in the script's functions");
 });
 
 const IDIOMS = `config daemon
