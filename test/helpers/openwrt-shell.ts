@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Test } from 'tap';
-import { findOnPath } from '../../src/service/script/shell.js';
+import { findOnPath } from '../../src/io/find-on-path.js';
 import { REPO } from './jailctl.js';
 
 export const SHIM = join(REPO, 'src', 'service', 'shim');

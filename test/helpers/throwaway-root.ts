@@ -2,7 +2,7 @@
 // and network namespace whose root is an overlay of / over a tmpfs, so that whatever the
 // command writes (real init scripts run start_service for real) vanishes with it.
 import { spawnSync } from 'node:child_process';
-import { findOnPath } from '../../src/service/script/shell.js';
+import { findOnPath } from '../../src/io/find-on-path.js';
 
 const SETUP = `set -e
 box=$(mktemp -d /tmp/jailctl-throwaway.XXXXXX)

@@ -4,8 +4,9 @@
 // ash, an `ash` on PATH, /bin/sh when it passes the same checks (bash), else /bin/sh with a
 // warning that ash idioms will fail. The choice is checked by running it once, and kept.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, realpathSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { basename } from 'node:path';
+import { findOnPath } from '../../io/find-on-path.js';
 import { hostSearchPath } from '../../jail/spec.js';
 
 export interface ShellChoice {
@@ -18,21 +19,6 @@ export interface ShellChoice {
 
 /** ash idioms dash does not have; a shell passing these runs OpenWrt's scripts. */
 const ASH_PROBE = 'x=ab; [ "${x:1:1}" == b ] && [ "${x//a/c}" = cb ] && [ "$(kill -l HUP)" = 1 ] && f() { local y=1; }; f';
-
-/** An executable on PATH, or undefined. */
-export function findOnPath(name: string, searchPath = hostSearchPath()): string | undefined {
-  for (const dir of searchPath.split(':')) {
-    if (dir === '') continue;
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
 
 export function passesAshProbe(argv: readonly string[]): boolean {
   const r = spawnSync(argv[0]!, [...argv.slice(1), '-c', ASH_PROBE], { stdio: 'ignore', timeout: 5000, env: { PATH: hostSearchPath() } });

@@ -14,7 +14,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../io/package-root.js';
 import { hostSearchPath } from '../../jail/spec.js';
-import { findOnPath } from './shell.js';
+import { findOnPath } from '../../io/find-on-path.js';
 
 export type LibrarySource = 'openwrt' | 'namespace' | 'shim-folder';
 

@@ -122,7 +122,9 @@ config daemon
 /** Where the evaluation finds OpenWrt's libraries on this host (the namespace needs root or user namespaces). */
 const librarySource = evaluationView({ shimDir: join(REPO, 'src', 'service', 'shim'), uciCache: '/nonexistent', configDir: '/nonexistent' }).source;
 
-t.test('OpenWrt idioms: ash, libraries by absolute path, validation, anonymous names, jshn, network.sh', { skip: librarySource === 'shim-folder' && 'no mount namespace can be made here' }, async (t) => {
+const noAsh = !chooseShell().ash && 'no ash on this host (install busybox)';
+
+t.test('OpenWrt idioms: ash, libraries by absolute path, validation, anonymous names, jshn, network.sh', { skip: noAsh || (librarySource === 'shim-folder' && 'no mount namespace can be made here') }, async (t) => {
   const config = t.testdir({ idioms: IDIOMS });
   const { service, warnings } = evaluateInitScript({ script: join(FIXTURES, 'openwrt-idioms'), name: 'openwrt-idioms', configDir: config, action: 'dump' });
   t.same(Object.keys(service.instances), ['cfg016d39', 'cfg046d39', 'facts'], 'disabled and invalid sections open no instance; anonymous ones have uci names');
@@ -149,7 +151,7 @@ t.test('a script that commits a change reads it back; duplicates in UCI files ar
 });
 
 const dash = '/bin/dash';
-t.test('without an ash, ash idioms fail and a warning says why', { skip: !existsSync(dash) && 'no /bin/dash to stand for a host without ash' }, async (t) => {
+t.test('without an ash, ash idioms fail and a warning says why', { skip: noAsh || (!existsSync(dash) && 'no /bin/dash to stand for a host without ash') }, async (t) => {
   const dir = t.testdir({ 'ash-only': '#!/bin/sh /etc/rc.common\nUSE_PROCD=1\nstart_service() {\n\tx=abc\n\tprocd_open_instance\n\tprocd_set_param command /bin/echo "${x:0:1}"\n\tprocd_close_instance\n}\n' });
   const saved = process.env['JAILCTL_SHELL'];
   process.env['JAILCTL_SHELL'] = dash;

@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { findOnPath } from '../../../../src/service/script/shell.js';
+import { findOnPath } from '../../../../src/io/find-on-path.js';
 import { BUSYBOX, runLibrary, uciDirs } from '../../../helpers/openwrt-shell.js';
 
 const ash = BUSYBOX === undefined ? undefined : [BUSYBOX, 'ash'];
