@@ -7,11 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JailctlError, isErrnoError } from '../../errors.js';
 import { packageRoot } from '../../io/package-root.js';
-import { toolContext } from '../../openwrt/tools.js';
 import { parseProcdService, type ProcdService } from '../procd.js';
-import { chooseShell, type ShellChoice } from './shell.js';
-import { packageWords, writeUciCache } from './uci-cache.js';
-import { evaluationView, type EvaluationView, type LibrarySource } from './view.js';
+import { prepareScriptEnvironment, type ScriptEnvironment } from './environment.js';
+import type { ShellChoice } from './shell.js';
+import type { LibrarySource } from './view.js';
 
 export interface EvaluateOptions {
   script: string;
@@ -55,24 +54,18 @@ export function findInstallRoot(): string | undefined {
 /** Evaluates the script; throws JailctlError naming it on any problem. */
 export function evaluateInitScript(options: EvaluateOptions): Evaluated {
   checkScript(options.script);
-  const shell = chooseShell();
-  checkSyntax(options.script, shell);
   const work = mkdtempSync(join(tmpdir(), 'jailctl-eval-'));
   try {
-    const uciCache = join(work, 'uci');
-    const view = evaluationView({ shimDir: findShimDir(), uciCache, configDir: options.configDir });
-    if (view.source !== 'openwrt') {
-      const words = packageWords(readFileSync(options.script, 'latin1'));
-      writeUciCache({ ...toolContext(process.env), confdir: options.configDir }, uciCache, (name) => words.has(name));
-    }
-    const warnings = [...(shell.warning !== undefined ? [shell.warning] : []), ...view.warnings];
+    const environment = prepareScriptEnvironment({ script: options.script, shimDir: findShimDir(), configDir: options.configDir, work });
+    checkSyntax(options.script, environment.shell);
+    const warnings = environment.warnings;
     const out = join(work, 'service.json');
-    const result = runShim(options, shell, view, out);
+    const result = runShim(options, environment, out);
     const shimError = readIfExists(`${out}.err`);
     if (shimError !== undefined) throw scriptError(options.script, shimError.trim().split('\n')[0]!);
     if (result.error !== undefined) throw new JailctlError('SPEC_INVALID', `init script ${options.script}: ${result.error}`, { hint: 'a script must not wait for anything while it is evaluated' });
     const stderrLines = result.stderr.split('\n').filter((l) => l.trim() !== '');
-    if (result.status !== 0) throw shellFailure(options.script, stderrLines, result.status, view.source);
+    if (result.status !== 0) throw shellFailure(options.script, stderrLines, result.status, environment.source);
     if (options.action === 'stop') return { service: { name: options.name, script: options.script, instances: {} }, warnings: [...warnings, ...stderrLines] };
     const json = readIfExists(out);
     if (json === undefined) {
@@ -113,21 +106,18 @@ export function stripScript(script: string, line: string): string {
   return rest;
 }
 
-function runShim(options: EvaluateOptions, shell: ShellChoice, view: EvaluationView, out: string) {
-  const shim = findShimDir();
+function runShim(options: EvaluateOptions, environment: ScriptEnvironment, out: string) {
   const env: NodeJS.ProcessEnv = {
     HOME: '/',
-    JAILCTL_SHIM: shim,
+    JAILCTL_SHIM: findShimDir(),
     JAILCTL_OUT: out,
     JAILCTL_SERVICE: options.name,
-    UCI_CONFIG_DIR: options.configDir,
-    ...(process.env['JAILCTL_UCI_SAVEDIR'] ? { JAILCTL_UCI_SAVEDIR: process.env['JAILCTL_UCI_SAVEDIR'] } : {}),
-    ...view.env,
+    ...environment.env,
   };
   const root = findInstallRoot();
   if (root !== undefined) env['JAILCTL_ROOT'] = root;
-  const argv = [...view.wrapper, ...shell.argv, '-c', `${view.prelude}. "$JAILCTL_SHIM/rc.common"`, options.script, options.script, options.action];
-  const r = spawnSync(argv[0]!, argv.slice(1), {
+  const [program, ...args] = environment.command('. "$JAILCTL_SHIM/rc.common"', [options.script, options.script, options.action]);
+  const r = spawnSync(program!, args, {
     env, cwd: '/', encoding: 'utf8', timeout: options.timeoutMs ?? 30_000, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const error = r.error !== undefined ? `evaluation did not finish (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})` : undefined;
