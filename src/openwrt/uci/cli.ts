@@ -3,7 +3,8 @@
 // export, changes, import, batch, and uci's messages and exit statuses ("uci: Entry not found",
 // 1; 255 with the usage for a bad command). Options end at the command, as with musl's getopt.
 import { readFileSync } from 'node:fs';
-import { runPackageCommand, runSectionCommand, runAddCommand, runImportCommand, UciSession } from './commands.js';
+import { runPackageCommand, runSectionCommand, runAddCommand, UciSession } from './commands.js';
+import { runImportCommand } from './import.js';
 import { addDeltaPath, defaultContext, setSavedir } from './store.js';
 
 export interface UciIo {

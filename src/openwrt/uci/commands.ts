@@ -8,7 +8,6 @@ import {
   addListItem, addSection, deleteListItem, findExtendedSection, findOption, findSection, isUciName, isUciType, renameOption, renameSection,
   reorderSection, setOption, UciOperationError, type UciOption, type UciSection,
 } from './model.js';
-import { parseUciFile, parseUciImport } from './parse.js';
 import { UciScanner, ParseFailure } from './scan.js';
 import { commitPackage, listPackages, loadPackage, revertChanges, savePackage, UciStoreError, type LoadedPackage, type UciContext } from './store.js';
 import type { UciIo } from './cli.js';
@@ -117,7 +116,7 @@ function record(lookupResult: Lookup, change: UciDelta): void {
   lookupResult.loaded.pending.push(change);
 }
 
-function delta(command: UciDelta['command'], section: string, option: string | undefined, value: string | undefined): UciDelta {
+export function delta(command: UciDelta['command'], section: string, option: string | undefined, value: string | undefined): UciDelta {
   const d: UciDelta = { command, section };
   if (option !== undefined) d.option = option;
   if (value !== undefined) d.value = value;
@@ -290,61 +289,4 @@ export function runAddCommand(session: UciSession, argv: readonly string[]): num
     session.perror(err);
     return ERROR_NUMBER[errorKind(err)];
   }
-}
-
-/** uci import [PKG]: replaces the packages read from the input (-m: merges into PKG). */
-export function runImportCommand(session: UciSession, argv: readonly string[]): number {
-  if (argv.length > 2 || (argv.length === 1 && session.merge)) return 255;
-  const name = argv[1];
-  const options = { strict: session.ctx.strict };
-  try {
-    const parsed = name === undefined ? parseUciImport(session.input(), options) : parseUciFile(session.input(), name, options);
-    if (options.strict && parsed.errors.length > 0) {
-      const e = parsed.errors[0]!;
-      throw new UciStoreError('parse', `Parse error (${e.reason}) at line ${e.line}, byte ${e.byte}`, e);
-    }
-    if (session.merge && name !== undefined) return mergeInto(session, name, parsed.pkg.sections);
-    for (const pkg of parsed.packages) {
-      let target: LoadedPackage;
-      try {
-        target = session.load(pkg.name);
-      } catch {
-        target = { pkg, path: `${session.ctx.confdir}/${pkg.name}`, hasDelta: true, usesConf2: false, saved: [], pending: [], skipped: [], warnings: [] };
-      }
-      target.pkg = pkg;
-      commitPackage(session.ctx, target, true);
-    }
-    return 0;
-  } catch (err) {
-    session.perror(err);
-    return 1;
-  }
-}
-
-function mergeInto(session: UciSession, name: string, sections: readonly UciSection[]): number {
-  const loaded = session.load(name);
-  for (const section of sections) {
-    let target = findSection(loaded.pkg, section.name);
-    if (section.anonymous || target === undefined) {
-      if (section.anonymous) target = addSection(loaded.pkg, section.type);
-      else {
-        setTarget(loaded.pkg, section.name, undefined, section.type);
-        target = findSection(loaded.pkg, section.name)!;
-      }
-      loaded.pending.push(delta(section.anonymous ? 'add' : 'change', target.name, undefined, section.type));
-    }
-    for (const option of section.options) {
-      if (typeof option.value === 'string') {
-        setOption(target, option.name, option.value);
-        loaded.pending.push(delta('change', target.name, option.name, option.value));
-      } else {
-        for (const item of option.value) {
-          addListItem(target, option.name, item);
-          loaded.pending.push(delta('list-add', target.name, option.name, item));
-        }
-      }
-    }
-  }
-  savePackage(session.ctx, loaded);
-  return 0;
 }

@@ -146,7 +146,9 @@ class UciFileParser {
     const value = b.str(valueAt);
     this.noteDuplicate(section, name, list, value);
     if (list) addListItem(section, name, value);
-    else setOption(section, name, value);
+    // an empty option in a file is no option: libuci's uci_set returns before it creates, changes
+    // or deletes anything (only `uci set x=` and a saved change delete)
+    else if (value !== '') setOption(section, name, value);
   }
 
   private noteDuplicate(section: UciSection, name: string, list: boolean, value: string): void {
@@ -155,8 +157,10 @@ class UciFileParser {
     let seen = this.seenOptions.get(section);
     if (seen === undefined) this.seenOptions.set(section, (seen = new Map()));
     const first = seen.get(name);
-    if (!list && existing !== undefined && value === '') {
-      this.warnings.push(`option "${name}" of section "${section.name}" is emptied on line ${line}: uci deletes it`);
+    if (!list && value === '' && existing === undefined) {
+      this.warnings.push(`option "${name}" of section "${section.name}" on line ${line} is empty: uci ignores it (an empty option is no option)`);
+    } else if (!list && existing !== undefined && value === '') {
+      this.warnings.push(`option "${name}" of section "${section.name}" on line ${line} is empty: uci ignores it and keeps the earlier value`);
     } else if (!list && existing !== undefined && Array.isArray(existing.value)) {
       this.warnings.push(`option "${name}" of section "${section.name}" on line ${line} replaces the list of the same name`);
     } else if (!list && existing !== undefined && first !== undefined) {

@@ -78,9 +78,10 @@ t.test('duplicates resolve as in uci, with a warning for each', async (t) => {
   const retyped = parse("config t 'a'\nconfig u 'a'\n", false);
   t.equal(retyped.pkg.sections[0]!.type, 'u', '-S: a later type wins');
   t.same(parse("config t 'a'\nconfig u 'a'\n").errors.map((e) => e.reason), ['section of different type overwrites prior section with same name']);
-  const emptied = parse("config t 'a'\n\toption v 1\n\toption v ''\n", false);
-  t.same(values(emptied.pkg)[0]!.options, {}, 'an empty option deletes the earlier one');
-  t.match(emptied.warnings[0], /option "v" of section "a" is emptied on line 3: uci deletes it/);
+  const emptied = parse("config t 'a'\n\toption v 1\n\toption v ''\n\toption w ''\n", false);
+  t.same(values(emptied.pkg)[0]!.options, { v: '1' }, 'an empty option in a file changes nothing');
+  t.match(emptied.warnings[0], /option "v" of section "a" on line 3 is empty: uci ignores it and keeps the earlier value/);
+  t.match(emptied.warnings[1], /option "w" of section "a" on line 4 is empty: uci ignores it \(an empty option is no option\)/);
 });
 
 t.test('import without a name reads the packages its `package` lines open', async (t) => {

@@ -37,7 +37,7 @@ t.test('service.sh runs start-stop-daemon with the SERVICE_* settings', { skip: 
   const r = runLibrary(ash!, `
     SERVICE_DEBUG=1 SERVICE_USE_PID=1 SERVICE_UID=nobody service_start /bin/true "a b"
     SERVICE_DAEMONIZE=1 SERVICE_WRITE_PID=1 SERVICE_PID_FILE=${pid} service_start /bin/sleep 60; echo "start=$?"
-    n=0; while [ ! -s ${pid} ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+    n=0; until SERVICE_PID_FILE=${pid} service_check /bin/sleep || [ $n -ge 100 ]; do sleep 0.1; n=$((n + 1)); done
     SERVICE_PID_FILE=${pid} service_check /bin/sleep && echo running
     SERVICE_PID_FILE=${pid} SERVICE_STOP_TIME=3 service_stop /bin/sleep; echo "stop=$?"
     SERVICE_PID_FILE=${pid} service_check /bin/sleep || echo stopped
