@@ -36,8 +36,8 @@ export function planService(context: ServiceContext, mode: 'start' | 'trace' = '
   const instances = buildServiceInstances(service, createHostFs(), { seccompMayBeMissing: mode === 'trace' }).map((instance) => ({
     instance,
     plan: inInstance(script, instance.instance, () => {
-      // an instance gets what its script asks: no baseline filter unless the overlay asks for it
-      const raw = { ...instance.raw, baselineFilter: instance.raw.baselineFilter ?? false };
+      // an instance gets what its script asks, as under procd: no baseline filter
+      const raw = { ...instance.raw, baselineFilter: false };
       const plan = planRun({ raw: mode === 'trace' ? withoutSeccomp(raw) : raw, dryRun: false, cwd: '/' }, SECCOMP_COMPILER);
       return instance.unjailed ? buildUnjailedPlan(plan, instance.raw.caps === undefined) : plan;
     }),
