@@ -1,5 +1,8 @@
 // As root: a syscall the profile refuses is named in jailctl's log, not a bare SIGSYS.
-import { realpathSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import t from 'tap';
 import { isRoot, jailctl } from '../helpers/jailctl.js';
 
@@ -36,4 +39,17 @@ t.test('the filter is in place: Seccomp 2 for the service', async (t) => {
   t.equal(r.code, 0, r.stderr);
   t.match(r.stdout, /^Seccomp:\s+2$/m);
   t.match(r.stdout, /^NoNewPrivs:\s+1$/m);
+});
+
+t.test('a refused call in a second thread kills the whole process, read as the kernel\'s kill (159)', { skip: existsSync('/usr/bin/python3') ? false : 'needs /usr/bin/python3' }, async (t) => {
+  const stdlib = spawnSync('/usr/bin/python3', ['-c', 'import sysconfig; print(sysconfig.get_path("stdlib"))'], { encoding: 'utf8' }).stdout.trim();
+  const dir = mkdtempSync(join(tmpdir(), 'jailctl-denials-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const profile = join(dir, 'no-sethostname.json');
+  writeFileSync(profile, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['sethostname'], action: 'SCMP_ACT_KILL_PROCESS' }] }));
+  const script = 'import socket, threading, time\nt = threading.Thread(target=lambda: socket.sethostname("x"))\nt.start(); t.join(); time.sleep(0.5)\nprint("alive")';
+  const r = jailctl(['run', '--ro', stdlib, '--seccomp', profile, '--', '/usr/bin/python3', '-c', script]);
+  t.equal(r.code, 159, r.stderr);
+  t.equal(r.stdout, '', 'the main thread died too');
+  t.match(r.stderr, /^jailctl: python3: seccomp refused sethostname in pid 3 \(\/usr\/bin\/python3[.\d]*\); killing it$/m);
 });
