@@ -12,6 +12,10 @@ struct jc_ctx {
   int notify_fd;   /* SERVICE phase: where a listener's fd number goes to pid 1, or -1 */
 };
 
+/* native/seccomp-ops.c: JC_OP_SECCOMP in the service, JC_OP_OPEN_PROC in pid 1. */
+int jc_op_seccomp(const struct jc_op *op, struct jc_ctx *ctx, struct jc_fail *fail);
+int jc_op_open_proc(struct jc_ctx *ctx, struct jc_fail *fail);
+
 /* Builds the execve step's argv and envp before the service's steps run, so that nothing after
  * the seccomp filter allocates (the filter may refuse brk or mmap). Returns 0 or -1. */
 int jc_prepare_exec(const struct jc_plan *plan);

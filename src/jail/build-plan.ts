@@ -219,7 +219,10 @@ function serviceSteps(spec: JailSpec, host: HostFacts, executable: string, id: I
   if (inputs.seccomp !== undefined) {
     const { filter, flags, profile, listener } = inputs.seccomp;
     const step: PlanStep = { phase: S, op: 'seccomp', filter, flags: flags ?? 0, profile, describe: `load seccomp filter ${profile}`, hint: 'check the profile with `jailctl profile check`' };
-    steps.push(listener === undefined ? step : { ...step, listener, describe: `load seccomp filter ${profile} (refused calls and the first execve answered by the jail's pid 1)` });
+    steps.push(listener === undefined ? step : {
+      ...step, listener, describe: `load seccomp filter ${profile} (refused calls and the first execve answered by the jail's pid 1)`,
+      hint: 'check the profile with `jailctl profile check`; the jail\'s pid 1 answers through seccomp user notification (Linux 5.6)',
+    });
   }
   const env = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
   steps.push({ phase: S, op: 'execve', path: executable, argv: spec.command, env, exitIfMissing: 127, exitIfDenied: 126, describe: `execute ${executable}` });
