@@ -23,6 +23,5 @@ export function readPrebuiltBaseline(arch: string): Uint8Array | undefined {
 
 /** The kept capabilities that lift a baseline entry; with none the prebuilt filter is the one. */
 export function liftingCapabilities(kept: readonly string[]): string[] {
-  const lifting = new Set(BASELINE_ENTRIES.flatMap((e) => e.liftedBy ?? []));
-  return kept.filter((cap) => lifting.has(cap));
+  return kept.filter((cap) => BASELINE_ENTRIES.some((e) => e.liftedBy?.includes(cap)));
 }
