@@ -45,17 +45,22 @@ async function answer<T>(ask: () => Promise<T>, ms = 20_000): Promise<T> {
   }
 }
 
-/** The first bytes a TCP server sends after `send`. */
-function tcpExchange(port: number, send: Buffer | undefined): Promise<Buffer> {
+/** What a TCP server sends after `send`: its first bytes, or everything until it closes. */
+function tcpExchange(port: number, send: Buffer | undefined, untilClose = false): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
     const socket = connect(port, '127.0.0.1', () => { if (send) socket.write(send); });
     socket.setTimeout(3000, () => socket.destroy(new Error('timeout')));
-    socket.once('data', (data) => { socket.destroy(); resolve(data); });
+    socket.on('data', (data) => {
+      chunks.push(data);
+      if (!untilClose) { socket.destroy(); resolve(data); }
+    });
+    socket.once('end', () => resolve(Buffer.concat(chunks)));
     socket.once('error', reject);
   });
 }
 
-const httpGet = (port: number) => tcpExchange(port, Buffer.from('GET /index.html HTTP/1.0\r\nHost: localhost\r\n\r\n')).then((b) => b.toString());
+const httpGet = (port: number) => tcpExchange(port, Buffer.from('GET /index.html HTTP/1.0\r\nHost: localhost\r\n\r\n'), true).then((b) => b.toString());
 
 /** Runs the service in a jail, asks it, stops it (SIGTERM), and returns the answer. */
 async function serve<T>(args: string[], ask: () => Promise<T>): Promise<{ reply: T; stderr: string }> {
