@@ -85,8 +85,8 @@ static void report(int fd, const struct jc_fail *fail) {
   do n = write(fd, fail, sizeof *fail); while (n < 0 && errno == EINTR);
 }
 
-static int run_phase_from(const struct jc_plan *plan, uint32_t start, uint32_t phase, struct jc_fail *fail, uint32_t *stopped_at) {
-  struct jc_ctx ctx = {0};
+static int run_phase_from(const struct jc_plan *plan, uint32_t start, uint32_t phase, pid_t parent, struct jc_fail *fail, uint32_t *stopped_at) {
+  struct jc_ctx ctx = {0, parent};
   for (uint32_t i = start; i < plan->nops; i++) {
     if (plan->ops[i].phase != phase) continue;
     if (plan->ops[i].code == JC_OP_FORK_SERVICE) { *stopped_at = i; return 1; }
@@ -96,12 +96,12 @@ static int run_phase_from(const struct jc_plan *plan, uint32_t start, uint32_t p
   return 0;
 }
 
-static _Noreturn void service_main(struct jc_jail_args *args, uint32_t fork_op) {
+static _Noreturn void service_main(struct jc_jail_args *args, uint32_t fork_op, pid_t parent) {
   struct jc_fail fail;
   uint32_t end;
   sigprocmask(SIG_SETMASK, &args->saved_mask, NULL); /* the mask survives execve */
   close(args->status_pipe[1]);
-  if (run_phase_from(args->plan, fork_op + 1, JC_PHASE_SERVICE, &fail, &end) < 0) report(args->error_pipe[1], &fail);
+  if (run_phase_from(args->plan, fork_op + 1, JC_PHASE_SERVICE, parent, &fail, &end) < 0) report(args->error_pipe[1], &fail);
   else { fail.op_index = -1; fail.sys = JC_SYS_EXECVE; fail.err = ENOEXEC; report(args->error_pipe[1], &fail); }
   _exit(125);
 }
@@ -153,12 +153,13 @@ static int jail_main(void *arg) {
   close(args->sync_pipe[0]);
   redirect_output(args);
   uint32_t fork_op;
-  int rc = run_phase_from(args->plan, 0, JC_PHASE_JAIL, &fail, &fork_op);
+  int rc = run_phase_from(args->plan, 0, JC_PHASE_JAIL, 0, &fail, &fork_op);
   if (rc < 0) { report(args->error_pipe[1], &fail); _exit(125); }
   if (rc == 0) { fail.op_index = -1; fail.sys = JC_SYS_FORK; fail.err = EINVAL; report(args->error_pipe[1], &fail); _exit(125); }
+  pid_t self = getpid();
   g_service = fork();
   if (g_service < 0) { fail.op_index = (int32_t)fork_op; fail.sys = JC_SYS_FORK; fail.err = errno; report(args->error_pipe[1], &fail); _exit(125); }
-  if (g_service == 0) service_main(args, fork_op);
+  if (g_service == 0) service_main(args, fork_op, self);
   close(args->error_pipe[1]); /* the launcher sees EOF once the service's execve closes its copy */
   reaper_main(args);
 }

@@ -7,7 +7,8 @@
 #include "plan.h"
 
 struct jc_ctx {
-  pid_t child_pid; /* PARENT phase: the jail's pid 1 as seen from outside */
+  pid_t child_pid;  /* PARENT phase: the jail's pid 1 as seen from outside */
+  pid_t parent_pid; /* SERVICE phase: the jail's pid 1, which forked the service */
 };
 
 /* Runs plan->ops[index]. Returns 0, or -1 with *fail filled (never prints). */

@@ -51,10 +51,13 @@ enum jc_op_code {
   JC_OP_TRACE,              /* ints: trace fd, then (arch, nr, kind, arg, aux arg, flags arg) per capture */
   JC_OP_TRACE_ME,           /* the service stops for pid 1, its tracer */
   JC_OP_DENIALS,            /* ints: (audit arch, nr) pairs; strs: their names: pid 1 names refused calls */
-  JC_OP_SUPERVISE,          /* ints: respawn, threshold ms, timeout ms, retry, term timeout ms, ready fd;
-                               strs: state file, log file, syslog ident */
+  JC_OP_SUPERVISE,          /* ints: respawn, threshold ms, timeout ms, retry, term timeout ms, ready fd,
+                               hook argc, hook envc; strs: state file, log file, syslog ident, pidfile,
+                               hook argv, hook envp (the hook runs after every respawn) */
   JC_OP_DIE_WITH_PARENT,    /* ints: pid of the parent that stays (jailctl trace, --learn): the
                                launcher dies with it, and starts nothing if it is gone already */
+  JC_OP_PARENT_DEATH_SIGNAL, /* ints: signal; the service gets it when pid 1 of the jail dies (no pid
+                               namespace to take it along); fails if that parent is gone already */
   JC_OP_MAX
 };
 

@@ -58,6 +58,7 @@ export type PlanStep = StepBase & (
   | { op: 'denials'; names: { auditArch: number; nr: number; name: string }[] }
   | ({ op: 'supervise' } & SupervisePolicy)
   | { op: 'die-with-parent'; parentPid: number }
+  | { op: 'parent-death-signal'; signal: string }
 );
 
 /** How the launcher keeps a service running (procd's respawn, term_timeout, stdout/stderr). */
@@ -79,6 +80,11 @@ export interface SupervisePolicy {
   logFile: string;
   /** syslog ident for stdout (info) and stderr (err) lines over /dev/log ("" for none) */
   syslogIdent: string;
+  /** procd's pidfile: the service's host pid, written on every start, removed at stop ("" for none) */
+  pidfile: string;
+  /** run after every respawn, as procd runs `/etc/init.d/NAME running` ([] for none) */
+  hookArgv: string[];
+  hookEnv: string[];
 }
 
 /** An argument the tracer reports for (arch, nr): a path string, an integer, or a buffer whose

@@ -1,34 +1,50 @@
-// Running an init script through jailctl's rc.common + procd shim (edge): the real shell
-// evaluates the real script; we only read the JSON it leaves behind. Syntax errors, shim
-// errors and shell failures become one line naming the script (and the line the shell gives).
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// Running an action of an init script through jailctl's rc.common + procd shim (edge): the real
+// shell runs the real script; what it asks of procd comes back as an action log (actions.ts).
+// Syntax errors and shim errors become one line naming the script; everything else the script
+// prints is handed back, in order, for the caller to show as it is.
+import { spawnSync, type StdioOptions } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JailctlError, isErrnoError } from '../../errors.js';
 import { packageRoot } from '../../io/package-root.js';
 import { hostSearchPath } from '../../jail/spec.js';
-import { parseProcdService, type ProcdService } from '../procd.js';
+import type { ProcdService } from '../procd.js';
+import { parseActionLog, type ScriptAction, type ScriptDescription } from './actions.js';
+import { runInSandbox } from './sandbox-run.js';
 import { buildUciShell, parseUci } from './uci.js';
 
-export interface EvaluateOptions {
+export interface ScriptRun {
   script: string;
   /** the service name (the script's file name) */
   name: string;
   /** UCI packages for config_load (default /etc/config) */
   configDir: string;
-  action: 'dump' | 'stop';
+  /** an rc.common command, `_hook NAME` or `_describe` */
+  action: string;
+  args?: string[];
+  /** procd_running's answers: lines "SERVICE INSTANCE running|stopped" */
+  running?: string;
+  /** enable/disable: the rc.d folder and the prefix its links point through */
+  rcd?: { dir: string; link: string };
+  /** capture: handed back in the result; inherit: the caller's terminal (extra commands) */
+  output?: 'capture' | 'inherit';
+  /** a dry run: the script runs in a throwaway view of the file system (sandbox.ts) */
+  sandbox?: boolean;
   timeoutMs?: number;
 }
 
-export interface Evaluated {
-  service: ProcdService;
-  /** what the script wrote on stderr (its own warnings, "command not found" ...) */
-  warnings: string[];
+export interface ScriptResult {
+  actions: ScriptAction[];
+  description: ScriptDescription;
+  /** the shell's exit status */
+  status: number;
+  /** what the script printed on stdout and stderr, in order (when captured) */
+  output: string[];
 }
 
 const SHELL = '/bin/sh';
-const SHIM_FILES = ['rc.common', 'procd.sh', 'functions.sh'];
+const SHIM_FILES = ['rc.common', 'procd.sh', 'procd-ubus.sh', 'functions.sh'];
 
 /** src/service/shim of jailctl's installation, bundled or not. */
 export function findShimDir(): string {
@@ -51,29 +67,55 @@ export function findInstallRoot(): string | undefined {
   return existsSync(join(root, 'dist', 'jailctl.mjs')) ? root : undefined;
 }
 
-/** Evaluates the script; throws JailctlError naming it on any problem. */
-export function evaluateInitScript(options: EvaluateOptions): Evaluated {
-  checkScript(options.script);
-  checkSyntax(options.script);
+/** Runs the action; throws JailctlError naming the script for what is not the script's own doing. */
+export function runInitScript(run: ScriptRun): ScriptResult {
+  checkScript(run.script);
+  checkSyntax(run.script);
   const work = mkdtempSync(join(tmpdir(), 'jailctl-eval-'));
   try {
-    const warnings = writeUciPackages(options.configDir, join(work, 'uci'));
-    const out = join(work, 'service.json');
-    const result = runShim(options, work, out);
-    const shimError = readIfExists(`${out}.err`);
-    if (shimError !== undefined) throw scriptError(options.script, shimError.trim().split('\n')[0]!);
-    if (result.error !== undefined) throw new JailctlError('SPEC_INVALID', `init script ${options.script}: ${result.error}`, { hint: 'a script must not wait for anything while it is evaluated' });
-    const stderrLines = result.stderr.split('\n').filter((l) => l.trim() !== '');
-    if (result.status !== 0) throw shellFailure(options.script, stderrLines, result.status);
-    if (options.action === 'stop') return { service: { name: options.name, script: options.script, instances: {} }, warnings: [...warnings, ...stderrLines] };
-    const json = readIfExists(out);
-    if (json === undefined) {
-      throw new JailctlError('SPEC_INVALID', `init script ${options.script}: start_service did not return (the script exited early)`, { hint: 'remove the exit from start_service' });
-    }
-    return { service: parseProcdService(json, options.script), warnings: [...warnings, ...stderrLines.map((l) => stripScript(options.script, l))] };
+    const uciWarnings = writeUciPackages(run.configDir, join(work, 'uci'));
+    const log = join(work, 'actions');
+    writeFileSync(log, '');
+    writeFileSync(join(work, 'running'), run.running ?? '');
+    const outFile = join(work, 'output');
+    const shell = runShim(run, work, outFile);
+    const output = [...uciWarnings.map((w) => `jailctl: warning: ${w}`), ...readLines(outFile).map((l) => stripScript(run.script, l))];
+    const shimError = readIfExists(`${log}.err`);
+    if (shimError !== undefined) throw withOutput(scriptError(run.script, shimError.trim().split('\n')[0]!), output);
+    if (shell.error !== undefined) throw withOutput(new JailctlError('SPEC_INVALID', `init script ${run.script}: ${shell.error}`, { ...(shell.hint !== undefined ? { hint: shell.hint } : {}) }), output);
+    const { actions, description } = parseActionLog(readFileSync(log, 'utf8'), run.script);
+    return { actions, description, status: shell.status, output };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+export interface EvaluateOptions {
+  script: string;
+  name: string;
+  configDir: string;
+  action: 'dump' | 'stop';
+  timeoutMs?: number;
+}
+
+/** start_service's service set ('dump') or the stop command's run, with what the script printed. */
+export function evaluateInitScript(options: EvaluateOptions): { service: ProcdService; warnings: string[] } {
+  const result = runInitScript({ script: options.script, name: options.name, configDir: options.configDir, action: options.action === 'dump' ? 'start' : 'stop', ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) });
+  if (options.action === 'stop') return { service: { name: options.name, script: options.script, instances: {}, triggers: [] }, warnings: result.output };
+  const set = [...result.actions].reverse().find((a) => a.op === 'set');
+  if (set === undefined || set.op !== 'set') throw withOutput(explainEarlyExit(options.script, result, 'start_service'), result.output);
+  return { service: set.service, warnings: result.output };
+}
+
+/** An error that carries what the script printed before it (shown above the error line). */
+export class ScriptError extends JailctlError {
+  output: string[] = [];
+}
+
+function withOutput(err: JailctlError, output: string[]): ScriptError {
+  const e = new ScriptError(err.code, err.message, { ...(err.hint !== undefined ? { hint: err.hint } : {}), ...(err.path !== undefined ? { path: err.path } : {}) });
+  e.output = output;
+  return e;
 }
 
 function checkScript(script: string): void {
@@ -102,25 +144,50 @@ export function stripScript(script: string, line: string): string {
   return rest;
 }
 
-function runShim(options: EvaluateOptions, work: string, out: string) {
-  const shim = findShimDir();
-  const env: NodeJS.ProcessEnv = {
+function shimEnv(run: ScriptRun, work: string): Record<string, string> {
+  const env: Record<string, string> = {
     PATH: hostSearchPath(),
     HOME: '/',
-    JAILCTL_SHIM: shim,
-    JAILCTL_OUT: out,
+    JAILCTL_SHIM: findShimDir(),
+    JAILCTL_ACTIONS: join(work, 'actions'),
+    JAILCTL_RUNNING: join(work, 'running'),
     JAILCTL_UCI: join(work, 'uci'),
-    JAILCTL_SERVICE: options.name,
+    JAILCTL_SERVICE: run.name,
     JAILCTL_NODE: process.execPath,
-    UCI_CONFIG_DIR: options.configDir,
+    UCI_CONFIG_DIR: run.configDir,
   };
+  if (run.rcd !== undefined) {
+    env['JAILCTL_RCD'] = run.rcd.dir;
+    env['JAILCTL_RCD_LINK'] = run.rcd.link;
+  }
   const root = findInstallRoot();
   if (root !== undefined) env['JAILCTL_ROOT'] = root;
-  const r = spawnSync(SHELL, ['-c', '. "$JAILCTL_SHIM/rc.common"', options.script, options.script, options.action], {
-    env, cwd: '/', encoding: 'utf8', timeout: options.timeoutMs ?? 30_000, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const error = r.error !== undefined ? `evaluation did not finish (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})` : undefined;
-  return { status: r.status, stderr: r.stderr ?? '', error };
+  return env;
+}
+
+const TIMEOUT_HINT = 'a script must not wait for anything while it runs';
+
+function runShim(run: ScriptRun, work: string, outFile: string): { status: number; error?: string; hint?: string } {
+  const argv = ['-c', '. "$JAILCTL_SHIM/rc.common"', run.script, run.script, run.action, ...(run.args ?? [])];
+  const env = shimEnv(run, work);
+  const timeout = run.timeoutMs ?? 60_000;
+  const out = openSync(outFile, 'w');
+  try {
+    if (run.sandbox === true) {
+      const r = runInSandbox({ shell: SHELL, argv, env, work, stdout: out, timeoutMs: timeout });
+      return r.error === undefined ? r : { ...r, hint: r.error.startsWith('it did not finish') ? TIMEOUT_HINT : 'report this, with /proc/self/mountinfo: the dry run cannot protect this host' };
+    }
+    const stdio: StdioOptions = run.output === 'inherit' ? ['inherit', 'inherit', 'inherit'] : ['ignore', out, out];
+    const r = spawnSync(SHELL, argv, { env, cwd: '/', timeout, stdio });
+    if (r.error !== undefined) return { status: 125, error: `it did not finish (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})`, hint: TIMEOUT_HINT };
+    return { status: r.status ?? 128 + 9 };
+  } finally {
+    closeSync(out);
+  }
+}
+
+function readLines(file: string): string[] {
+  return (readIfExists(file) ?? '').split('\n').filter((l) => l.trim() !== '');
 }
 
 function scriptError(script: string, message: string): JailctlError {
@@ -130,13 +197,13 @@ function scriptError(script: string, message: string): JailctlError {
 
 const OPENWRT_LIBS = /(?:cannot|can't) open .*(\/lib\/functions|\/usr\/share\/libubox\/jshn\.sh|\/lib\/functions\/[\w.-]+)/;
 
-function shellFailure(script: string, lines: string[], status: number | null): JailctlError {
-  const last = lines[lines.length - 1];
-  const message = last === undefined ? `the shell exited with status ${status}` : stripScript(script, last);
+/** Why an action ended before it asked procd anything: the script's last words, and a hint. */
+export function explainEarlyExit(script: string, result: ScriptResult, what: string): JailctlError {
+  const last = result.output.filter((l) => !l.startsWith('jailctl: ')).pop();
   const hint = last !== undefined && OPENWRT_LIBS.test(last)
     ? "this host has no OpenWrt shell libraries; jailctl's rc.common already provides config_load, config_get, config_foreach, append and uci_get: guard the include with [ -f FILE ] && . FILE"
     : 'run the script by hand (sh -x) to see where it stops';
-  return new JailctlError('SPEC_INVALID', `init script ${script}: ${message}`, { path: script, hint });
+  return new JailctlError('SPEC_INVALID', `init script ${script}: ${what} did not finish: the script exited with status ${result.status}${last !== undefined ? ` after "${last}"` : ''}`, { path: script, hint });
 }
 
 function readIfExists(path: string): string | undefined {
