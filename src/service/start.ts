@@ -10,9 +10,9 @@ import { readServiceStatus, runningSnapshot } from './inspect.js';
 import { instanceRecord, supervisedPlan, type PlannedInstance } from './instances.js';
 import { performAction, rcdOf } from './perform.js';
 import { isPlanned, planServiceInstances, type PlanMode } from './plan-service.js';
-import { waitUntil } from './proc.js';
+import { bootTimeMs, waitUntil } from './proc.js';
 import type { FailedInstance, ProcdService } from './procd.js';
-import { readTextIfExists } from './record.js';
+import { readTextIfExists, type InstanceRecord } from './record.js';
 import type { ScriptDescription } from './script/actions.js';
 import { explainEarlyExit, runInitScript, ScriptError } from './script/evaluate.js';
 import { parseLauncherState, type ServiceStatus } from './status.js';
@@ -60,6 +60,8 @@ export function dryRunPlans(context: ServiceContext, planned: PlannedService): u
 export interface StartOutcome {
   status: ServiceStatus;
   report: ApplyReport;
+  /** instances started in this run that never stayed up --settle long: a crash loop */
+  flapping: string[];
   /** the service set opened no instance */
   noInstances: boolean;
   /** nothing was started, restarted, reloaded or stopped: it was running as asked */
@@ -72,19 +74,31 @@ export async function startService(context: ServiceContext, action: 'start' | 'b
   const { result, report } = await performAction(context, action, args);
   const sets = result.actions.filter((a) => a.op === 'set');
   if ((action === 'start' || action === 'boot') && sets.length === 0) throw withLines(explainEarlyExit(scriptPath(context), result, 'start_service'), report.lines);
-  await settle(report, settleMs);
+  const flapping = await settle(report, settleMs);
   const last = sets[sets.length - 1];
   return {
     status: readServiceStatus(context.stateDir, context.name),
     report,
+    flapping,
     noInstances: last !== undefined && last.op === 'set' && Object.keys(last.service.instances).length === 0,
     unchanged: !report.changed,
   };
 }
 
-/** Waits until every instance started in this run has been up settleMs, or is down already. */
-async function settle(report: ApplyReport, settleMs: number): Promise<void> {
-  if (report.started.length === 0 || settleMs <= 0) return;
-  const down = (): boolean => report.started.every((inst) => parseLauncherState(readTextIfExists(inst.stateFile) ?? '')?.state !== 'running');
-  await waitUntil(down, settleMs);
+/** Waits until every instance started in this run has been up settleMs since its latest start,
+ * or is down for good; returns those still restarting when the wait ends (4 x settleMs). */
+async function settle(report: ApplyReport, settleMs: number): Promise<string[]> {
+  if (report.started.length === 0 || settleMs <= 0) return [];
+  const unsettled = (): string[] => report.started.filter((inst) => {
+    const state = parseLauncherState(readTextIfExists(inst.stateFile) ?? '');
+    if (state === undefined || state.state === 'stopped' || state.state === 'crashed') return false;
+    return state.state !== 'running' || bootTimeMs() - state.startedMs < settleMs;
+  }).map((inst) => inst.instance);
+  await waitUntil(() => unsettled().length === 0, 4 * settleMs);
+  const left = unsettled();
+  const restarting = (inst: InstanceRecord): boolean => {
+    const state = parseLauncherState(readTextIfExists(inst.stateFile) ?? '');
+    return state !== undefined && (state.state === 'respawning' || state.restarts > 0);
+  };
+  return report.started.filter((inst) => left.includes(inst.instance) && restarting(inst)).map((inst) => inst.instance);
 }

@@ -159,6 +159,11 @@ export function formatStatusLine(status: ServiceStatus): string {
   }
 }
 
+/** `start`'s line for an instance that never stayed up: whatever it is this very moment. */
+export function formatFlappingLine(name: string, i: InstanceStatus, settleMs: number): string {
+  return `${name}: respawning (${i.instance}: does not stay up ${settleMs} ms, ${i.restarts} restarts)`;
+}
+
 /** `service status`'s exit code: 0 running, 3 stopped (LSB), 1 started but not (all) running. */
 export function statusExitCode(status: ServiceStatus): number {
   return status.state === 'running' ? 0 : status.state === 'stopped' ? 3 : 1;

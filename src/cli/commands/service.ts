@@ -93,7 +93,7 @@ function printLines(lines: readonly string[]): void {
 }
 
 async function start(context: ServiceContext, action: 'start' | 'boot' | 'restart' | 'reload', args: string[], flags: ServiceFlags): Promise<void> {
-  const [{ startService }, { formatStatusLine, statusExitCode }, { stopLeftError }] = await Promise.all([
+  const [{ startService, DEFAULT_SETTLE_MS }, { formatFlappingLine, formatStatusLine, statusExitCode }, { stopLeftError }] = await Promise.all([
     import('../../service/start.js'), import('../../service/status.js'), import('../../service/instances.js'),
   ]);
   const outcome = await startService(context, action, args, flags.settle);
@@ -106,12 +106,20 @@ async function start(context: ServiceContext, action: 'start' | 'boot' | 'restar
     process.exitCode = EXIT_NOT_RUNNING;
     return;
   }
+  const flapping = status.instances.find((i) => outcome.flapping.includes(i.instance));
+  if (flapping !== undefined) {
+    process.stdout.write(`${formatFlappingLine(context.name, flapping, flags.settle ?? DEFAULT_SETTLE_MS)}\n`);
+    process.exitCode = EXIT_NOT_RUNNING;
+    return;
+  }
   const already = action === 'start' && outcome.unchanged && status.state === 'running' ? ' (already running)' : '';
   process.stdout.write(`${formatStatusLine(status)}${already}\n`);
   const nothingRuns = status.instances.every((i) => i.state === 'failed');
+  // one-shot instances that ran and exited 0 (no respawn) did what they were started for
+  const completed = status.instances.length > 0 && status.instances.every((i) => i.state === 'exited' && i.lastExit === 'exit 0');
   // as before procd's lifecycle: no instance could be built at all is jailctl's failure (125)
   if (outcome.report.failures.length > 0 && nothingRuns) process.exitCode = EXIT_JAILCTL_FAILED;
-  else if (statusExitCode(status) !== 0) process.exitCode = EXIT_NOT_RUNNING;
+  else if (statusExitCode(status) !== 0 && !completed) process.exitCode = EXIT_NOT_RUNNING;
 }
 
 async function stop(context: ServiceContext, action: 'stop' | 'shutdown'): Promise<void> {

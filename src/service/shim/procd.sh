@@ -17,7 +17,6 @@ _JC_JAIL_FLAGS="log ubus udebug procfs sysfs ronly requirejail netns userns cgro
 # _jc_fail MESSAGE: records the error and ends the evaluation (also from inside $(...)).
 _jc_fail() {
 	printf '%s\n' "$1" >>"${JAILCTL_ACTIONS:-/dev/null}.err"
-	printf 'jailctl: %s\n' "$1" >&2
 	exit 3
 }
 
