@@ -1,67 +1,18 @@
 // As root: real init scripts started, supervised, stopped and traced by `jailctl service`.
 // Every test copies its fixture script under a unique name into its own --initd and uses its
 // own --state, and stops what it started.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { isRoot, jailctl, REPO, startJailctl, type Result } from '../helpers/jailctl.js';
+import { isRoot, jailctl, startJailctl } from '../helpers/jailctl.js';
+import { alive, FIXTURES, installService, procStatus, RUNNING_LINE as FIRST_LINE, waitFor, type Installed } from '../helpers/service.js';
 
 if (!isRoot) t.plan(0, 'needs root');
 
-const FIXTURES = join(REPO, 'test', 'fixtures');
-let serial = 0;
-
-interface Service {
-  name: string;
-  initd: string;
-  state: string;
-  config: string;
-  run(action: string, ...extra: string[]): Result;
-  status(): ServiceJson;
-}
-
-interface InstanceJson { instance: string; state: string; pid: number | null; jailPid: number | null; launcherPid: number | null; restarts: number; crashes: number; seccomp: { enabled: boolean; profile: string | null } }
-interface ServiceJson { name: string; state: string; instances: InstanceJson[] }
-
 /** Installs fixture `script` as a uniquely named service; `uci` is the jctest package. */
-function service(t: Test, script: string, uci = ''): Service {
-  const name = `jc-${script}-${process.pid}-${++serial}`;
-  const dir = mkdtempSync(join(tmpdir(), 'jailctl-service-test-'));
-  for (const sub of ['initd', 'state', 'config']) mkdirSync(join(dir, sub));
-  writeFileSync(join(dir, 'config', 'jctest'), uci);
-  const s: Service = {
-    name,
-    initd: join(dir, 'initd'),
-    state: join(dir, 'state'),
-    config: join(dir, 'config'),
-    run: (action, ...extra) => jailctl(['service', name, action, '--initd', s.initd, '--state', s.state, '--config', s.config, ...extra], { timeout: 60_000 }),
-    status: () => JSON.parse(s.run('status', '--json').stdout) as ServiceJson,
-  };
-  copyFileSync(join(FIXTURES, 'initd', script), join(s.initd, name));
-  t.teardown(() => {
-    const r = s.run('stop');
-    if (r.code !== 0) process.stderr.write(`cleanup of ${name} failed: ${r.stderr}`);
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return s;
-}
+const service = (t: Test, script: string, uci = ''): Installed => installService(t, script, { jctest: uci });
 
-async function waitFor<T>(what: string, probe: () => T | undefined, ms = 10_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const alive = (pid: number | null): boolean => pid !== null && existsSync(`/proc/${pid}/stat`) && !/\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-const procStatus = (pid: number): string => readFileSync(`/proc/${pid}/status`, 'utf8');
-const FIRST_LINE = (name: string) => new RegExp(`^${name}: running \\(pid (\\d+), up \\d+s, (\\d+) restarts\\)$`, 'm');
-
-function started(t: Test, s: Service, ...extra: string[]): number {
+function started(t: Test, s: Installed, ...extra: string[]): number {
   const r = s.run('start', ...extra);
   t.equal(r.code, 0, r.stderr);
   const m = FIRST_LINE(s.name).exec(r.stdout);

@@ -168,17 +168,17 @@ function shimEnv(run: ScriptRun, work: string): Record<string, string> {
 const TIMEOUT_HINT = 'a script must not wait for anything while it runs';
 
 function runShim(run: ScriptRun, work: string, outFile: string): { status: number; error?: string; hint?: string } {
-  const argv = ['-c', '. "$JAILCTL_SHIM/rc.common"', run.script, run.script, run.action, ...(run.args ?? [])];
+  const argv = [SHELL, '-c', '. "$JAILCTL_SHIM/rc.common"', run.script, run.script, run.action, ...(run.args ?? [])];
   const env = shimEnv(run, work);
   const timeout = run.timeoutMs ?? 60_000;
   const out = openSync(outFile, 'w');
   try {
     if (run.sandbox === true) {
-      const r = runInSandbox({ shell: SHELL, argv, env, work, stdout: out, timeoutMs: timeout });
+      const r = runInSandbox({ argv, env, work, stdout: out, timeoutMs: timeout });
       return r.error === undefined ? r : { ...r, hint: r.error.startsWith('it did not finish') ? TIMEOUT_HINT : 'report this, with /proc/self/mountinfo: the dry run cannot protect this host' };
     }
     const stdio: StdioOptions = run.output === 'inherit' ? ['inherit', 'inherit', 'inherit'] : ['ignore', out, out];
-    const r = spawnSync(SHELL, argv, { env, cwd: '/', timeout, stdio });
+    const r = spawnSync(argv[0]!, argv.slice(1), { env, cwd: '/', timeout, stdio });
     if (r.error !== undefined) return { status: 125, error: `it did not finish (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})`, hint: TIMEOUT_HINT };
     return { status: r.status ?? 128 + 9 };
   } finally {

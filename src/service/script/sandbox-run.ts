@@ -11,7 +11,7 @@ import { encodeLaunchPlan } from '../../native/plan-codec.js';
 import { buildSandboxPlan, parseMountinfo, visibleMounts } from './sandbox.js';
 
 export interface SandboxRun {
-  shell: string;
+  /** the program and its arguments (the shell, or a wrapper that runs it) */
   argv: string[];
   env: Record<string, string>;
   work: string;
@@ -27,7 +27,7 @@ export function runInSandbox(run: SandboxRun): { status: number; error?: string 
     });
   }
   const mounts = visibleMounts(parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8')));
-  const plan = buildSandboxPlan(mounts, createHostFs(), { work: run.work, shell: run.shell, argv: run.argv, env: run.env });
+  const plan = buildSandboxPlan(mounts, createHostFs(), { work: run.work, argv: run.argv, env: run.env });
   const planFile = join(run.work, 'plan');
   writeFileSync(planFile, encodeLaunchPlan(plan), { mode: 0o600 });
   const planFd = openSync(planFile, 'r');

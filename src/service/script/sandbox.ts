@@ -81,7 +81,7 @@ const OVERLAY_UNSAFE = /[,:=\\\s]/;
 export interface SandboxOptions {
   /** the evaluation's work folder: the view is built on `${work}/view`; the folder stays the host's */
   work: string;
-  shell: string;
+  /** what runs in the view: an absolute program path and its arguments */
   argv: string[];
   env: Record<string, string>;
 }
@@ -123,9 +123,9 @@ export function buildSandboxPlan(mounts: readonly MountEntry[], host: HostFacts,
     { phase: J, op: 'chdir', path: '/', describe: 'enter /' },
     { phase: J, op: 'fork-service', describe: 'fork the script' },
     { phase: 'service', op: 'close-fds', describe: 'close every descriptor but 0, 1 and 2 at exec' },
-    { phase: 'service', op: 'execve', path: o.shell, argv: [o.shell, ...o.argv], env: Object.entries(o.env).map(([k, v]) => `${k}=${v}`), exitIfMissing: 127, exitIfDenied: 126, describe: `execute ${o.shell}` },
+    { phase: 'service', op: 'execve', path: o.argv[0]!, argv: o.argv, env: Object.entries(o.env).map(([k, v]) => `${k}=${v}`), exitIfMissing: 127, exitIfDenied: 126, describe: `execute ${o.argv[0]}` },
   );
-  return { name: 'dry-run', namespaces: ['mount', 'ipc', 'uts'], summary: { command: [o.shell, ...o.argv], mounts: mounts.length, user: { uid: 0, gid: 0, groups: [] }, capabilities: [], seccomp: null, cgroup: [] }, steps };
+  return { name: 'dry-run', namespaces: ['mount', 'ipc', 'uts'], summary: { command: o.argv, mounts: mounts.length, user: { uid: 0, gid: 0, groups: [] }, capabilities: [], seccomp: null, cgroup: [] }, steps };
 }
 
 /** One mount of the view: an overlay on a writable directory, else the mount itself. */
