@@ -17,7 +17,9 @@ export function exitCodeFor(err: unknown): number {
   const status = (err as { exitStatus?: unknown } | null)?.exitStatus;
   if (typeof status === 'number') return status;
   const code = (err as { code?: unknown } | null)?.code;
-  if (code === 'COMMAND_NOT_FOUND') return EXIT_NOT_FOUND;
+  // as outside a jail: execve's ENOENT for a missing "#!" or ELF interpreter, the loader's own
+  // exit 127 for a missing library
+  if (code === 'COMMAND_NOT_FOUND' || code === 'ELF_DEP_MISSING') return EXIT_NOT_FOUND;
   if (code === 'COMMAND_NOT_EXECUTABLE') return EXIT_CANNOT_EXECUTE;
   return EXIT_JAILCTL_FAILED;
 }
