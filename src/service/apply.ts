@@ -130,12 +130,22 @@ async function startOne(a: ApplyContext, record: ServiceRecord, next: PlannedIns
   save();
 }
 
-function failedRecord(context: ServiceContext, instance: string, config: ProcdInstance, error: JailctlError): InstanceRecord {
+/** What is known of an instance without a running supervisor: its name and files. */
+function bareRecord(context: ServiceContext, instance: string, launcherPid: number, termTimeoutMs: number): InstanceRecord {
   const dir = `${context.stateDir}/${context.name}`;
   return {
-    instance, launcherPid: 0, failure: error.message, config, fileHashes: {}, stateFile: `${dir}/${instance}.state`, logFile: `${dir}/${instance}.log`,
-    termTimeoutMs: 0, namespaces: [], features: [], mounts: 0, user: { uid: 0, gid: 0 }, capabilities: [], seccomp: null, cgroup: [],
+    instance, launcherPid, config: {}, fileHashes: {}, stateFile: `${dir}/${instance}.state`, logFile: `${dir}/${instance}.log`,
+    termTimeoutMs, namespaces: [], features: [], mounts: 0, user: { uid: 0, gid: 0 }, capabilities: [], seccomp: null, cgroup: [],
   };
+}
+
+function failedRecord(context: ServiceContext, instance: string, config: ProcdInstance, error: JailctlError): InstanceRecord {
+  return { ...bareRecord(context, instance, 0, 0), config, failure: error.message };
+}
+
+/** A supervisor found by its tag: its term_timeout is unknown, procd's default is assumed. */
+function strayRecord(context: ServiceContext, instance: string, pid: number): InstanceRecord {
+  return bareRecord(context, instance, pid, 5000);
 }
 
 /** Running (or about to): what procd calls proc.pending. A respawning instance is not. */
@@ -163,8 +173,7 @@ export async function killService(a: ApplyContext, target: ServiceContext, insta
     a.report.changed ||= inst.launcherPid > 0;
   }
   for (const [name, pid] of stray) {
-    const dir = `${target.stateDir}/${target.name}`;
-    a.report.left.push(...await stopInstance({ ...failedRecord(target, name, {}, new JailctlError('USAGE', '')), launcherPid: pid, stateFile: `${dir}/${name}.state`, termTimeoutMs: 5000 }));
+    a.report.left.push(...await stopInstance(strayRecord(target, name, pid)));
     a.report.changed = true;
   }
   if (record === undefined || a.report.left.length > 0) return;

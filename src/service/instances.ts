@@ -9,7 +9,7 @@ import { JailctlError } from '../errors.js';
 import type { LaunchPlan } from '../jail/plan.js';
 import { hostSearchPath } from '../jail/spec.js';
 import type { ServiceContext } from './context.js';
-import { describeProcess, firstChildOf, launcherAlive, namespaceOf, processAlive, processesInNamespace, waitUntil } from './proc.js';
+import { describeProcess, firstChildOf, launcherAlive, namespaceOf, parentPid, processAlive, processesInNamespace, waitUntil } from './proc.js';
 import type { ServiceInstance } from './procd.js';
 import { readTextIfExists, type InstanceRecord } from './record.js';
 import { parseLauncherState } from './status.js';
@@ -151,10 +151,11 @@ function leftoverProcesses(ns: Namespaces): number[] {
   return [...pids].sort((a, b) => a - b);
 }
 
-/** Supervisors of this service that are alive, by their tag: instance name -> pid. */
+/** Supervisors of this service that are alive, by their tag: instance name -> pid. The jail's
+ * pid 1 is a clone of its supervisor and carries the same argv: only the topmost one counts. */
 export function taggedLaunchers(stateDir: string, name: string): Map<string, number> {
   const prefix = launcherTag(stateDir, name, '');
-  const out = new Map<string, number>();
+  const found: { pid: number; instance: string }[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let argv: string[];
@@ -163,9 +164,10 @@ export function taggedLaunchers(stateDir: string, name: string): Map<string, num
     } catch {
       continue; // documented fallback: it is gone
     }
-    if (argv[0]?.endsWith('jailctl-launch') && argv[2]?.startsWith(prefix) && launcherAlive(Number(entry))) out.set(argv[2].slice(prefix.length), Number(entry));
+    if (argv[0]?.endsWith('jailctl-launch') && argv[2]?.startsWith(prefix) && launcherAlive(Number(entry))) found.push({ pid: Number(entry), instance: argv[2].slice(prefix.length) });
   }
-  return out;
+  const pids = new Set(found.map((f) => f.pid));
+  return new Map(found.filter((f) => !pids.has(parentPid(f.pid))).map((f) => [f.instance, f.pid]));
 }
 
 /** Throws naming whatever a stop left behind. */

@@ -49,12 +49,13 @@ function withLines(err: JailctlError, lines: string[]): ScriptError {
   return e;
 }
 
-/** The launch plans `--dry-run` prints: each instance's supervised plan, or its error. */
-export function dryRunPlans(context: ServiceContext, planned: PlannedService): unknown[] {
-  return planned.instances.map((p) => {
-    if (!isPlanned(p)) return { instance: p.instance, error: p.error.message };
-    return supervisedPlan(context, p, instanceRecord(context, p), planned.description.hooks.includes('service_running'));
-  });
+/** What `--dry-run` prints: each plannable instance's supervised plan; the others' errors. */
+export function dryRunPlans(context: ServiceContext, planned: PlannedService): { plans: unknown[]; failures: JailctlError[] } {
+  const runningHook = planned.description.hooks.includes('service_running');
+  return {
+    plans: planned.instances.filter(isPlanned).map((p) => supervisedPlan(context, p, instanceRecord(context, p), runningHook)),
+    failures: planned.instances.flatMap((p) => (isPlanned(p) ? [] : [p.error])),
+  };
 }
 
 export interface StartOutcome {
@@ -64,6 +65,8 @@ export interface StartOutcome {
   flapping: string[];
   /** the service set opened no instance */
   noInstances: boolean;
+  /** start_service ended the script (exit 0) before it sent a set: under procd nothing changes */
+  noSet: boolean;
   /** nothing was started, restarted, reloaded or stopped: it was running as asked */
   unchanged: boolean;
 }
@@ -73,7 +76,9 @@ export async function startService(context: ServiceContext, action: 'start' | 'b
   requireRoot(action);
   const { result, report } = await performAction(context, action, args);
   const sets = result.actions.filter((a) => a.op === 'set');
-  if ((action === 'start' || action === 'boot') && sets.length === 0) throw withLines(explainEarlyExit(scriptPath(context), result, 'start_service'), report.lines);
+  const noSet = (action === 'start' || action === 'boot') && sets.length === 0;
+  // a script that exits 0 in start_service (disabled, nothing to do) has asked procd nothing
+  if (noSet && result.status !== 0) throw withLines(explainEarlyExit(scriptPath(context), result, 'start_service'), report.lines);
   const flapping = await settle(report, settleMs);
   const last = sets[sets.length - 1];
   return {
@@ -81,6 +86,7 @@ export async function startService(context: ServiceContext, action: 'start' | 'b
     report,
     flapping,
     noInstances: last !== undefined && last.op === 'set' && Object.keys(last.service.instances).length === 0,
+    noSet,
     unchanged: !report.changed,
   };
 }

@@ -2,7 +2,7 @@
 // reload through reload_signal, procd_send_signal from an extra command, start arguments,
 // respawn that never gives up, the pidfile, enable/disable, and the truth of every exit status
 // and status line (crash loops, a missing command, no instance, dry runs, interrupted starts).
-import { existsSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { isRoot } from '../helpers/jailctl.js';
@@ -123,6 +123,22 @@ t.test("a script that opens no instance: its own message, then the truth, exit 1
   t.equal(s.run('status').code, 3);
 });
 
+t.test('a script that exits 0 in start_service asked procd nothing: what runs keeps running', async (t) => {
+  const s = installService(t, 'early-exit', { jctest: "config x 'main'\n\toption enabled 1\n" });
+  t.equal(s.run('start').code, 0);
+  const pid = s.status().instances[0]!.pid;
+  s.uci('jctest', "config x 'main'\n\toption enabled 0\n");
+  const again = s.run('start');
+  t.equal(again.code, 0, again.stderr);
+  t.match(again.stderr, /^early-exit: disabled$/m);
+  t.match(again.stdout, new RegExp(`^${s.name}: running .*\\(the script exited before it sent its instances: nothing changed\\)$`, 'm'));
+  t.equal(s.status().instances[0]!.pid, pid, 'as under procd, the running instance is left alone');
+  t.equal(s.run('stop').code, 0);
+  const stopped = s.run('start');
+  t.equal(stopped.code, 1);
+  t.equal(stopped.stdout, `${s.name}: stopped (the script exited before it sent its instances: nothing changed)\n`);
+});
+
 t.test('a pidfile that cannot be written is logged, as procd does; start does not fail for it', async (t) => {
   const s = lifecycle(t, '/nonexistent/jailctl-test/life.pid');
   const start = s.run('start');
@@ -180,6 +196,7 @@ t.test('an interrupted start starts nothing; stop finds a supervisor its record 
   const stop = s.run('stop');
   t.equal(stop.code, 0, stop.stderr);
   t.equal(stop.stdout, `${s.name}: stopped\n`, 'it was running, and stop says so');
-  t.notOk(alive(launcherPid), 'the supervisor no record named is gone');
+  t.notOk(alive(launcherPid), 'the supervisor no record named is gone (not only its pid 1, which bears the same tag)');
   t.notOk(alive(pid), 'and its service');
+  t.notOk(readdirSync('/proc').some((p) => /^\d+$/.test(p) && existsSync(`/proc/${p}/cmdline`) && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(`jailctl-service=${join(s.state, s.name)}/`)), 'no supervisor of it respawned anything');
 });

@@ -101,6 +101,12 @@ async function start(context: ServiceContext, action: 'start' | 'boot' | 'restar
   for (const failure of outcome.report.failures) printError(failure);
   if (outcome.report.left.length > 0) throw stopLeftError(context.name, outcome.report.left);
   const { status } = outcome;
+  if (outcome.noSet) {
+    const line = status.state === 'stopped' ? `${context.name}: stopped` : formatStatusLine(status);
+    process.stdout.write(`${line} (the script exited before it sent its instances: nothing changed)\n`);
+    process.exitCode = statusExitCode(status) === 0 ? 0 : EXIT_NOT_RUNNING;
+    return;
+  }
   if (outcome.noInstances && status.instances.length === 0) {
     process.stdout.write(`${context.name}: stopped (start_service opened no instance)\n`);
     process.exitCode = EXIT_NOT_RUNNING;
@@ -137,11 +143,16 @@ async function scriptCommand(context: ServiceContext, command: string, args: str
   process.exitCode = status;
 }
 
+/** The plans on stdout; an instance that could not be planned on stderr, exiting as start would. */
 async function printPlans(context: ServiceContext, args: string[]): Promise<void> {
   const { planService, dryRunPlans } = await import('../../service/start.js');
   const planned = planService(context, 'start', { sandbox: true, args });
   printLines(planned.lines);
-  process.stdout.write(`${toJson(dryRunPlans(context, planned))}\n`);
+  const { plans, failures } = dryRunPlans(context, planned);
+  if (failures.length > 0 && plans.length === 0) throw failures.length === 1 ? failures[0] : new JailctlError('SPEC_INVALID', failures.map((f) => f.message).join('\n'));
+  for (const failure of failures) printError(failure);
+  process.stdout.write(`${toJson(plans)}\n`);
+  if (failures.length > 0) process.exitCode = EXIT_NOT_RUNNING;
 }
 
 async function printStatus(context: ServiceContext, json: boolean): Promise<void> {

@@ -48,7 +48,7 @@ t.test('UDP only, as another user: no capability, no addon; the flag and FIFO ar
   const e = evaluate(t, "\toption udp_port '192.168.1.1:4919'\n\toption user 'nobody'\n");
   const listener = e.instances['listener']!;
   t.equal(listener.user, 'nobody');
-  t.equal(listener.capabilities, join(REPO, 'profiles', 'no-capabilities.json'), 'every capability dropped: procd keeps them without a file');
+  t.equal(listener.capabilities, join(REPO, 'profiles', 'none.capabilities.json'), 'every capability dropped: procd keeps them without a file');
   t.equal(listener.env, undefined);
   t.same(Object.keys(listener.jail!.mount!), [BUNDLE, CLI_MODULE, join(REPO, 'dist', 'chunks'), e.system, e.flag, e.fifo]);
   t.equal(lstatSync(e.flag).uid, 65534);

@@ -2,7 +2,7 @@
 // "running" only when every instance runs; anything less is said, and exits non-zero.
 import t from 'tap';
 import type { InstanceRecord, ServiceRecord } from '../../../src/service/record.js';
-import { buildServiceStatus, describeWaitStatus, formatStatus, formatStatusLine, parseLauncherState, statusExitCode, type InstanceFacts } from '../../../src/service/status.js';
+import { buildServiceStatus, describeWaitStatus, formatFlappingLine, formatStatus, formatStatusLine, parseLauncherState, statusExitCode, type InstanceFacts } from '../../../src/service/status.js';
 
 const STATE = 'state=running\nlauncher=100\njail=101\nservice=102\nstarted_ms=50000\nrestarts=2\ncrashes=0\nlast_status=9\n';
 const state = (edit: (s: string) => string = (s) => s) => parseLauncherState(edit(STATE));
@@ -46,6 +46,11 @@ t.test('a respawning instance is not running: the line says so and status exits 
   t.equal(status.state, 'respawning');
   t.equal(formatStatusLine(status), 'web: respawning (instance1: respawning after exit 1, 2 restarts)');
   t.equal(statusExitCode(status), 1);
+});
+
+t.test("start's line for an instance that never stayed up, whatever this moment shows", async (t) => {
+  const status = buildServiceStatus('web', record(), facts({}), now);
+  t.equal(formatFlappingLine('web', status.instances[0]!, 300), 'web: respawning (instance1: does not stay up 300 ms, 2 restarts)');
 });
 
 t.test('one instance of two down: degraded, exit 1', async (t) => {
