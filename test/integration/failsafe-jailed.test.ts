@@ -111,6 +111,7 @@ async function checkJailedRun(t: Test, options: Options, trigger: (port: number)
   if (options.user !== undefined) t.not(uid, '0');
 
   const allowed = new Set([realpathSync(process.execPath), join(REPO, 'dist', 'jailctl.mjs'), join(REPO, 'dist', 'cli.mjs'), s.config, s.flag, s.fifo, '/etc/ld.so.cache',
+    '/etc/resolv.conf', '/etc/nsswitch.conf', // ujail's defaults
     '/usr/bin/env', // the #! interpreter of dist/jailctl.mjs, which jailctl binds with any executable script
     ...(options.raw ? [join(REPO, 'build', 'Release', 'jailctl_native.node')] : []),
     ...(options.user === undefined ? [] : ['/etc/passwd', '/etc/group'])]);
