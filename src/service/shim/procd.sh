@@ -77,14 +77,19 @@ _jc_in_list() {
 	return 1
 }
 
-# _jc_signal SIGNAL: sets _jc_r to the JSON of a signal: its number, or its name (HUP, SIGHUP)
-# as a string for jailctl to look up, since not every shell's kill -l knows names.
+# _jc_signal SIGNAL: sets _jc_r to the JSON of a signal: its number, as procd.sh's $(kill -l
+# NAME) gives it in ash, or its name (HUP, SIGHUP) as a string for jailctl to look up where the
+# shell's kill -l cannot number names (dash).
 _jc_signal() {
 	case "$1" in
 		'') return 1 ;;
 		*[!0-9]*)
 			case "${1#SIG}" in ''|*[!A-Za-z0-9+-]*) return 1 ;; esac
-			_jc_r="\"${1#SIG}\"" ;;
+			_jc_sn=$(kill -l "${1#SIG}" 2>/dev/null)
+			case "$_jc_sn" in
+				''|*[!0-9]*) _jc_r="\"${1#SIG}\"" ;;
+				*) _jc_r=$_jc_sn ;;
+			esac ;;
 		*) _jc_r=$1 ;;
 	esac
 }

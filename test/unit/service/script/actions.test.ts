@@ -2,13 +2,17 @@
 // procd_kill and procd_send_signal (names too), hooks, triggers, procd_running from the
 // snapshot, jail mounts ignored without a jail, extra commands; and the log's parser.
 import { writeFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { parseActionLog } from '../../../../src/service/script/actions.js';
 import { runInitScript, type ScriptRun } from '../../../../src/service/script/evaluate.js';
+import { chooseShell } from '../../../../src/service/script/shell.js';
 import { REPO } from '../../../helpers/jailctl.js';
 
 const FIXTURES = join(REPO, 'test', 'fixtures', 'initd');
+/** ash numbers a signal name as procd.sh's $(kill -l NAME) does; dash cannot, and the name is kept */
+const numbered = (name: string, number: number): number | string => (chooseShell().ash ? number : name);
 
 function script(t: Test, body: string): string {
   const file = join(t.testdir({}), 'svc');
@@ -33,7 +37,7 @@ service_started() { :; }`);
   const set = r.actions[0]!;
   if (set.op !== 'set') throw new Error('not a set');
   t.equal(set.method, 'set');
-  t.same(set.service.instances['instance1'], { command: ['/bin/true'], reload_signal: 'HUP' }, 'a signal name the shell could not number is kept as a name');
+  t.same(set.service.instances['instance1'], { command: ['/bin/true'], reload_signal: numbered('HUP', 1) }, 'numbered by the shell as procd.sh does, else kept as a name');
   t.same(set.service.triggers, [
     { type: 'config.change', package: 'pkg1', run: ['/etc/init.d/svc', 'reload'] },
     { type: 'config.change', package: 'pkg2', run: ['/etc/init.d/svc', 'reload'] },
@@ -59,7 +63,7 @@ t.test('reload: reload_service when defined (its signals by name or number), els
 reload_service() { rc_procd start_service "$@"; procd_send_signal svc; procd_send_signal svc one USR1; procd_send_signal other '*' 9; procd_send_signal svc x 'bad name'; }`);
   const r = run(own, 'reload');
   t.same(r.actions.map((a) => a.op === 'signal' ? [a.op, a.service, a.instance, a.signal] : [a.op]), [
-    ['set'], ['signal', 'svc', undefined, 1], ['signal', 'svc', 'one', 'USR1'], ['signal', 'other', undefined, 9],
+    ['set'], ['signal', 'svc', undefined, 1], ['signal', 'svc', 'one', numbered('USR1', constants.signals.SIGUSR1)], ['signal', 'other', undefined, 9],
   ], 'SIGHUP by default, "*" is every instance, an impossible name sends nothing');
   const plain = script(t, 'start_service() { procd_open_instance; procd_set_param command /bin/true; procd_close_instance; }');
   t.same(run(plain, 'reload').actions.map((a) => a.op), ['set'], 'no reload_service: rc.common starts again');
