@@ -67,7 +67,7 @@ t.test('a mount namespace: ujail\'s namespaces, a writable root and /dev, no hos
   t.notOk(p.steps.some((s) => s.op === 'remount' && s.target === '/newroot'), 'the root stays writable without ronly');
   t.notOk(p.steps.some((s) => s.op === 'remount' && s.target === '/newroot/dev'), "ujail's /dev stays writable");
   t.ok(p.steps.some((s) => s.op === 'mount' && s.target === '/newroot/proc'));
-  t.ok(p.steps.some((s) => s.op === 'remount' && s.target === '/newroot/srv/www' && !s.flags.includes('MS_RDONLY')), 'procd_add_jail_mount_rw');
+  t.ok(p.steps.some((s) => s.op === 'setattr' && s.target === '/newroot/srv/www' && s.recursive && !s.set.includes('MOUNT_ATTR_RDONLY')), 'procd_add_jail_mount_rw: every mount below it as the host has it');
   t.notOk(ops(p.steps, 'service').includes('parent-death-signal'), 'pid 1 of a pid namespace takes the service along');
   t.match(p.steps.at(-1), { op: 'execve', env: ['container=ujail'] });
   const ro = plan({ jail: { name: 'd', ronly: true } });
@@ -83,4 +83,22 @@ t.test('netns and userns as ujail: lo up, root mapped', async (t) => {
 
 t.test('a missing command fails planning (its instance, not the service)', async (t) => {
   t.throws(() => plan({ command: ['/usr/sbin/nothere'] }), { code: 'COMMAND_NOT_FOUND', message: /command not found: \/usr\/sbin\/nothere/ });
+});
+
+t.test('a seccomp profile: pid 1 answers its notifications as under `jailctl run`, jailed or not', async (t) => {
+  const notify = { handshake: { auditArch: 1, nr: 2 }, execGates: [{ auditArch: 1, nr: 59 }], answer: new Uint8Array(8), names: [] };
+  const seccomp = { filter: new Uint8Array(8), profile: '/etc/seccomp/d.json', listener: { handshakeNr: 2 }, notify };
+  for (const jail of [undefined, { name: 'd', procfs: true }]) {
+    const hh = host().add('/etc/seccomp/d.json', '{}');
+    const spec = buildInstanceSpec('d', 'init script d: instance "i"', { command: ['/usr/sbin/d'], seccomp: '/etc/seccomp/d.json', ...(jail ? { jail } : {}) }, hh, []);
+    const p = planInstance(spec, hh, { launcherPid: 1, hostPath: '/usr/bin', seccomp });
+    const what = jail ? 'jailed' : 'no jail';
+    t.match(p.steps.find((s) => s.op === 'seccomp-notify'), { phase: 'config', handshake: { nr: 2 }, execGates: [{ nr: 59 }] }, `${what}: pid 1 answers`);
+    const proc = p.steps.findIndex((s) => s.op === 'open-proc');
+    t.ok(proc > 0 && proc < p.steps.findIndex((s) => s.op === 'fork-service'), `${what}: a /proc kept to name refused calls`);
+    if (jail) t.ok(proc < p.steps.findIndex((s) => s.op === 'pivot-root'), 'made before pivot_root');
+    t.notOk(p.steps.some((s) => s.op === 'keyring'), `${what}: no keyring of jailctl's own: the script did not ask`);
+    t.match(p.steps.slice(-2), [{ op: 'seccomp', listener: { handshakeNr: 2 } }, { op: 'execve' }], `${what}: the listener filter is the last step before execve`);
+    t.ok(ops(p.steps, 'service').includes('no-new-privs'), `${what}: no_new_privs, as procd's loader sets it`);
+  }
 });

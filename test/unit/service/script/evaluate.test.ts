@@ -74,7 +74,7 @@ t.test('a missing script, a failing include, a broken UCI file', async (t) => {
     evaluateInitScript({ script, name: 'includes', configDir: '/nonexistent', action: 'dump' });
     t.fail('expected an error');
   } catch (err) {
-    t.match((err as Error).message, /^init script \S+includes: line 3: .*\/nonexistent\/lib\/helpers\.sh/);
+    t.match((err as Error).message, /^init script \S+includes: start_service did not finish: .*"line 3: .*\/nonexistent\/lib\/helpers\.sh/);
     t.match((err as JailctlError).hint, /includes a file this host does not have/);
   }
   const { warnings } = evaluate(t, 'shell-features', 'config demo\n\toption x "open\n');
