@@ -136,6 +136,12 @@ t.test('OpenWrt idioms: ash, libraries by absolute path, validation, anonymous n
   t.ok(warnings.some((w) => /idioms\.bad\.port=http validates as port with false/.test(w)), 'with the failed check');
 });
 
+t.test('[ -x /sbin/ujail ] holds in the evaluation, so a script takes its jailed path as under procd + ujail', { skip: librarySource !== 'namespace' && 'ujail is laid over /sbin only in the mount namespace' }, async (t) => {
+  const dir = t.testdir({ jailable: '#!/bin/sh /etc/rc.common\nUSE_PROCD=1\nstart_service() {\n\tprocd_open_instance\n\tprocd_set_param command /bin/true\n\t[ -x /sbin/ujail ] && procd_add_jail jailable ronly\n\tprocd_close_instance\n}\n' });
+  const { service } = evaluateInitScript({ script: join(dir, 'jailable'), name: 'jailable', configDir: '/nonexistent', action: 'dump' });
+  t.match(service.instances['instance1'], { jail: { name: 'jailable', ronly: true } });
+});
+
 t.test("dropbear's semantics: PasswordAuth 'off', RootPasswordAuth 'off', RootLogin 'no' give -s -g -w", async (t) => {
   const config = t.testdir({ logind: "config logind\n\toption PasswordAuth 'off'\n\toption RootPasswordAuth 'off'\n\toption RootLogin 'no'\n\toption Port '22'\nconfig logind\n\toption PasswordAuth 'yes'\n\toption RootLogin 'maybe'\n" });
   const { service, warnings } = evaluateInitScript({ script: join(FIXTURES, 'login-flags'), name: 'login-flags', configDir: config, action: 'dump' });
