@@ -4,7 +4,7 @@
 export type TraceRecord =
   | { type: 'count'; auditArch: number; nr: number; count: number }
   | { type: 'path'; pid: number; auditArch: number; nr: number; ret: bigint; dirfd: bigint; flags: bigint; path: string }
-  | { type: 'value'; pid: number; auditArch: number; nr: number; ret: bigint; value: bigint }
+  | { type: 'value'; pid: number; auditArch: number; nr: number; ret: bigint; value: bigint; /** a second argument, when the capture asks for one (else -1) */ flags?: bigint }
   | { type: 'bytes'; pid: number; auditArch: number; nr: number; ret: bigint; bytes: Uint8Array }
   | { type: 'exit'; pid: number; status: number }
   | { type: 'spawn'; pid: number; parent: number };
@@ -56,7 +56,7 @@ export class TraceRecordDecoder {
     switch (type) {
       case 1: return { type: 'count', auditArch, nr, count: Number(value) };
       case 2: return { type: 'path', pid, auditArch, nr, ret, dirfd: value, flags, path: new TextDecoder().decode(data) };
-      case 3: return { type: 'value', pid, auditArch, nr, ret, value };
+      case 3: return { type: 'value', pid, auditArch, nr, ret, value, ...(flags !== -1n ? { flags } : {}) };
       case 4: return { type: 'bytes', pid, auditArch, nr, ret, bytes: data.slice() };
       case 5: return { type: 'exit', pid, status: Number(value) };
       case 6: return { type: 'spawn', pid, parent: Number(value) };
