@@ -9,6 +9,7 @@ import type { ServiceContext } from './context.js';
 import { runningSnapshot } from './inspect.js';
 import { hashFiles, instanceRecord, signalInstance, startInstance, stopInstance, supervisedPlan, taggedLaunchers, type PlannedInstance } from './instances.js';
 import type { InterruptGuard } from './interrupts.js';
+import { readOverlay } from './harden/overlay-file.js';
 import { isPlanned, planServiceInstances } from './plan-service.js';
 import { launcherAlive } from './proc.js';
 import { resolveSignal, type FailedInstance, type ProcdInstance, type ProcdService } from './procd.js';
@@ -71,7 +72,7 @@ async function updateService(a: ApplyContext, service: ProcdService, method: 'se
   const save = (): void => writeServiceRecord(context.stateDir, record);
   save();
   a.report.setApplied = true;
-  const wanted = planServiceInstances(service);
+  const wanted = planServiceInstances(service, 'start', readOverlay(context));
   for (const next of wanted) {
     const name = isPlanned(next) ? next.instance.instance : next.instance;
     const notes = isPlanned(next) ? next.instance.notes : next.notes;
