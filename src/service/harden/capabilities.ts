@@ -46,6 +46,7 @@ const S_IFBLK = 0o060000;
 /** Pseudo file systems whose permission checks are not the mode bits'. */
 const PSEUDO = ['/proc', '/sys', '/dev/pts'];
 const MAX_REASONS = 3;
+const OWNER_CALLS = /^(l|f)?ch(own|mod)|^fchmodat|^fchownat|^utime/;
 
 export interface InferenceInputs {
   evidence: readonly Evidence[];
@@ -135,6 +136,8 @@ function inferFile(e: Extract<Evidence, { kind: 'file' }>, inputs: InferenceInpu
     if (!allows(host, dir, e.ids, groups, 1)) return need('CAP_DAC_READ_SEARCH', `search ${dir} as uid ${e.ids.uid}`);
   }
   if (creates && !allows(host, target, e.ids, groups, 2)) return need('CAP_DAC_OVERRIDE', `${e.syscall} in ${target} as uid ${e.ids.uid}`);
+  // changing owner, mode or times is decided by ownership (above), not by write permission
+  if (OWNER_CALLS.test(e.syscall)) return;
   if (e.uses.includes('write') && !allows(host, e.path, e.ids, groups, 2)) return need('CAP_DAC_OVERRIDE', `write ${e.path} as uid ${e.ids.uid}`);
   if (e.uses.includes('exec') && !allows(host, e.path, e.ids, groups, 1)) return need('CAP_DAC_OVERRIDE', `exec ${e.path} as uid ${e.ids.uid}`);
   if (e.uses.includes('read') && !allows(host, e.path, e.ids, groups, 4)) need('CAP_DAC_READ_SEARCH', `read ${e.path} as uid ${e.ids.uid}`);
