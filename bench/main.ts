@@ -1,5 +1,6 @@
-// `npm run bench`: every benchmark, peers measured in the same run, printed as one table.
+// `npm run bench [-- NAME]`: every benchmark (or the one named), peers measured in the same run, printed as one table.
 import { runFailsafeBench } from './failsafe-bench.js';
+import { runHardenBench } from './harden-bench.js';
 import { runMemoryBench, runStartupBench } from './jail-bench.js';
 import { runSeccompBench } from './seccomp-bench.js';
 import { runSyscallCostBench } from './syscall-cost.js';
@@ -11,13 +12,22 @@ async function main(): Promise<void> {
     console.error('jailctl bench: needs root (jails, namespaces)');
     process.exit(1);
   }
-  const rows: Row[] = [...runStartupBench(), ...(await runMemoryBench())];
-  for (const r of await runSeccompBench()) {
-    rows.push({ bench: r.benchmark, subject: r.subject, value: `${r.value} ${r.unit}`, ...(r.note ? { note: r.note } : {}) });
+  const only = process.argv[2];
+  const benches: Record<string, () => Promise<Row[]> | Row[]> = {
+    startup: runStartupBench,
+    memory: runMemoryBench,
+    seccomp: async () => (await runSeccompBench()).map((r) => ({ bench: r.benchmark, subject: r.subject, value: `${r.value} ${r.unit}`, ...(r.note ? { note: r.note } : {}) })),
+    'syscall-cost': runSyscallCostBench,
+    trace: runTraceBench,
+    failsafe: runFailsafeBench,
+    harden: runHardenBench,
+  };
+  if (only !== undefined && benches[only] === undefined) {
+    console.error(`jailctl bench: no benchmark "${only}"; there are ${Object.keys(benches).join(', ')}`);
+    process.exit(2);
   }
-  rows.push(...runSyscallCostBench());
-  rows.push(...(await runTraceBench()));
-  rows.push(...(await runFailsafeBench()));
+  const rows: Row[] = [];
+  for (const [name, run] of Object.entries(benches)) if (only === undefined || only === name) rows.push(...(await run()));
   printTable(rows);
 }
 
