@@ -69,7 +69,7 @@ function buildArch(name) {
   const sizes = {};
   for (const [program, sources] of Object.entries(programs(ROOT))) {
     const file = join(out, program);
-    compile(compiler, sources, file, since);
+    compile(compiler, arch.softFloat ? [...sources, 'native/targets/softfp-trap.c'] : sources, file, since);
     sizes[program] = statSync(file).size;
     if (program !== 'failsafe-vectors' && sizes[program] > MAX_BYTES) throw new Error(`${file} is ${sizes[program]} bytes, above the ${MAX_BYTES} allowed`);
   }

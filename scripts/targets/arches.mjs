@@ -5,15 +5,16 @@ import { arch as nodeArch, endianness } from 'node:os';
 
 /**
  * MIPS routers (ath79, ramips, lantiq) have no FPU and OpenWrt builds them soft-float: so do we
- * (musl's mips-sf), so no FP instruction can reach a kernel without FPU emulation. ARM targets
- * here are hard-float (armv7, Debian's armhf defaults: Cortex-A7/A9/A53 routers).
+ * (musl's mips-sf), and native/targets/softfp-trap.c keeps Debian's hard-float libgcc helpers
+ * out, so no FPU instruction reaches a kernel without FPU emulation. ARM targets here are
+ * hard-float (armv7, Debian's armhf defaults: Cortex-A7/A9/A53 routers).
  */
 export const ARCHES = {
   x86_64: { triplet: 'x86_64-linux-gnu', gccPackage: 'gcc-x86-64-linux-gnu', qemu: 'qemu-x86_64-static', cflags: [], bigEndian: false },
   aarch64: { triplet: 'aarch64-linux-gnu', gccPackage: 'gcc-aarch64-linux-gnu', qemu: 'qemu-aarch64-static', cflags: [], bigEndian: false },
   arm: { triplet: 'arm-linux-gnueabihf', gccPackage: 'gcc-arm-linux-gnueabihf', qemu: 'qemu-arm-static', cflags: [], bigEndian: false },
-  mipsel: { triplet: 'mipsel-linux-gnu', gccPackage: 'gcc-mipsel-linux-gnu', qemu: 'qemu-mipsel-static', cflags: ['-msoft-float'], bigEndian: false },
-  mips: { triplet: 'mips-linux-gnu', gccPackage: 'gcc-mips-linux-gnu', qemu: 'qemu-mips-static', cflags: ['-msoft-float'], bigEndian: true },
+  mipsel: { triplet: 'mipsel-linux-gnu', gccPackage: 'gcc-mipsel-linux-gnu', qemu: 'qemu-mipsel-static', cflags: ['-msoft-float'], bigEndian: false, softFloat: true },
+  mips: { triplet: 'mips-linux-gnu', gccPackage: 'gcc-mips-linux-gnu', qemu: 'qemu-mips-static', cflags: ['-msoft-float'], bigEndian: true, softFloat: true },
 };
 
 export const ARCH_NAMES = Object.keys(ARCHES);

@@ -25,7 +25,7 @@ export function programs(root) {
 /** Every file a change to which means "build again": C sources and headers. */
 export function inputs(root) {
   const c = (dir) => readdirSync(join(root, dir)).filter((f) => /\.[ch]$/.test(f)).map((f) => join(root, dir, f));
-  return [...c('native'), ...c('native/failsafe'), ...c('test/native'), join(root, 'binding.gyp')];
+  return [...c('native'), ...c('native/failsafe'), ...c('native/targets'), ...c('test/native'), join(root, 'binding.gyp')];
 }
 
 /** Size and warnings: -Os, sections the linker can drop, no unwind tables, stripped. */

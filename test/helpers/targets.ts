@@ -27,7 +27,9 @@ export interface TargetRun {
   qemu: string | undefined;
   /** this machine's own architecture: argv runs the program without an emulator */
   native: boolean;
-  /** why the target cannot run here, or false */
+  /** why the target's programs are not there, or false */
+  notBuilt: string | false;
+  /** why the target cannot run here (not built, or no emulator), or false */
   skip: string | false;
 }
 
@@ -35,14 +37,13 @@ export function target(arch: Target): TargetRun {
   const dir = join(REPO, 'build', 'targets', arch);
   const qemu = onPath(QEMU[arch]);
   const program = (name: string) => join(dir, name);
-  let skip: string | false = false;
+  let notBuilt: string | false = false;
   if (!existsSync(program('jailctl-failsafe'))) {
     const why = existsSync(join(dir, 'SKIPPED')) ? readFileSync(join(dir, 'SKIPPED'), 'utf8').trim() : 'not built';
-    skip = `build/targets/${arch}: ${why} (run \`npm run build:targets\`; it needs Debian's gcc cross compilers)`;
-  } else if (arch !== HOST && qemu === undefined) {
-    skip = `${QEMU[arch]} is not installed (Debian: qemu-user-static)`;
+    notBuilt = `build/targets/${arch}: ${why} (run \`npm run build:targets\`; it needs Debian's gcc cross compilers)`;
   }
+  const skip = notBuilt || (arch !== HOST && qemu === undefined ? `${QEMU[arch]} is not installed (Debian: qemu-user-static)` : false);
   const argv = (name: string, args: string[], qemuOptions: string[] = []) =>
     arch === HOST && qemuOptions.length === 0 ? [program(name), ...args] : [qemu ?? QEMU[arch], ...qemuOptions, program(name), ...args];
-  return { arch, program, argv, qemu, native: arch === HOST, skip };
+  return { arch, program, argv, qemu, native: arch === HOST, notBuilt, skip };
 }

@@ -36,11 +36,16 @@ static void check(struct run *r, int ok, const char *what) {
   if (!ok) fail(r, "%s", what);
 }
 
-/* Hex field -> bytes (malloc'd; "-" is empty). */
+static unsigned nibble(char c) {
+  return c >= '0' && c <= '9' ? (unsigned)(c - '0') : (unsigned)((c | 0x20) - 'a' + 10);
+}
+
+/* Hex field -> bytes (malloc'd; "-" is empty). No sscanf: its float support would bring FPU
+ * code into the soft-float MIPS build. */
 static uint8_t *unhex(const char *text, size_t *len) {
   size_t n = strcmp(text, "-") == 0 ? 0 : strlen(text) / 2;
   uint8_t *out = malloc(n + 1);
-  for (size_t i = 0; i < n; i++) sscanf(text + 2 * i, "%2hhx", &out[i]);
+  for (size_t i = 0; i < n; i++) out[i] = (uint8_t)(nibble(text[2 * i]) << 4 | nibble(text[2 * i + 1]));
   *len = n;
   return out;
 }
