@@ -1,6 +1,6 @@
 // What build:targets compiles: the launcher (its sources are binding.gyp's, the one list), the
 // failsafe daemon, and the C runner of the failsafe test vectors.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const FAILSAFE_CORE = ['hmac-sha256.c', 'codec.c', 'uci-key.c', 'verifier.c'].map((f) => `native/failsafe/${f}`);
@@ -24,7 +24,7 @@ export function programs(root) {
 
 /** Every file a change to which means "build again": C sources and headers. */
 export function inputs(root) {
-  const c = (dir) => readdirSync(join(root, dir)).filter((f) => /\.[ch]$/.test(f)).map((f) => join(root, dir, f));
+  const c = (dir) => (existsSync(join(root, dir)) ? readdirSync(join(root, dir)).filter((f) => /\.[ch]$/.test(f)).map((f) => join(root, dir, f)) : []);
   return [...c('native'), ...c('native/failsafe'), ...c('native/targets'), ...c('test/native'), join(root, 'binding.gyp')];
 }
 
