@@ -114,7 +114,7 @@ static _Noreturn void reaper_main(struct jc_jail_args *args) {
   fwd.sa_handler = forward_to_service;
   fwd.sa_flags = SA_RESTART;
   for (int i = 0; i < args->nsignals; i++) sigaction(args->signals[i], &fwd, NULL);
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* again: an id change in a user namespace resets it */
   sigprocmask(SIG_SETMASK, &args->saved_mask, NULL);
   jc_trim_resident();
   if (args->trace_fd >= 0 || args->name_denials) {
@@ -141,6 +141,9 @@ static int jail_main(void *arg) {
   struct jc_fail fail = {-1, JC_SYS_READ, 0};
   char go;
   signal(SIGPIPE, SIG_DFL); /* the launcher ignores it; the service gets the default */
+  /* not dumpable from the start, so the service (exec'd before reaper_main runs) never finds
+   * pid 1's memory, environment or descriptors open to it; execve makes the service dumpable */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   /* If the launcher dies, the jail dies: pid 1's death kills the whole pid namespace */
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   /* without a pid namespace (trace outside a jail), orphans must still come to us */

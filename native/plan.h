@@ -55,6 +55,7 @@ enum jc_op_code {
                                strs: state file, log file, syslog ident */
   JC_OP_DIE_WITH_PARENT,    /* ints: pid of the parent that stays (jailctl trace, --learn): the
                                launcher dies with it, and starts nothing if it is gone already */
+  JC_OP_SETATTR,            /* ints: MOUNT_ATTR_* to set, to clear, recursive; strs: target */
   JC_OP_MAX
 };
 

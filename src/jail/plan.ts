@@ -22,6 +22,9 @@ export type MountFlag =
   | 'MS_RDONLY' | 'MS_NOSUID' | 'MS_NODEV' | 'MS_NOEXEC' | 'MS_REMOUNT' | 'MS_BIND'
   | 'MS_REC' | 'MS_PRIVATE' | 'MS_SLAVE' | 'MS_STRICTATIME' | 'MS_RELATIME' | 'MS_NOATIME';
 
+/** mount_setattr(2) attributes by their kernel names (MOUNT_ATTR_RDONLY ...). */
+export type MountAttr = 'MOUNT_ATTR_RDONLY' | 'MOUNT_ATTR_NOSUID' | 'MOUNT_ATTR_NODEV' | 'MOUNT_ATTR_NOEXEC';
+
 export type PlanStep = StepBase & (
   | { op: 'clone'; namespaces: NamespaceName[] }
   | { op: 'forward-signals'; signals: string[] }
@@ -33,6 +36,10 @@ export type PlanStep = StepBase & (
   | { op: 'mount'; source: string; target: string; fstype: string; flags: MountFlag[]; data: string; procDir: string }
   | { op: 'bind'; source: string; target: string; recursive: boolean; procDir: string }
   | { op: 'remount'; target: string; flags: MountFlag[]; procDir: string }
+  /** mount_setattr(2) on the mount at target, and with `recursive` on every mount below it:
+   * attributes are only set or cleared, so what the kernel locked (or the host made read-only)
+   * stays; a kernel without mount_setattr fails the step (never a half read-only tree) */
+  | { op: 'setattr'; target: string; set: MountAttr[]; clear: MountAttr[]; recursive: boolean }
   | { op: 'mkfile'; path: string; mode: number }
   | { op: 'symlink'; target: string; path: string }
   | { op: 'pivot-root'; newRoot: string; putOld: string }

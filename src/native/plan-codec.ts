@@ -1,10 +1,11 @@
 // Encodes a LaunchPlan into the flat binary form native/plan.c reads: per step an op code,
 // phase, flags, integers and strings. Pure. Integers are little-endian on every machine and the
 // launcher assembles them byte by byte, so a plan means the same to a big-endian (mips) launcher.
+import { encodeRaw } from '../io/raw-bytes.js';
 import { JailctlError } from '../errors.js';
 import { hostSignalNumber } from './os-signals.js';
 import type { LaunchPlan, PlanStep } from '../jail/plan.js';
-import { CAPTURE_KINDS, MNT_DETACH, OPF_OPTIONAL, OP_CODES, PHASE_CODES, PLAN_MAGIC, mountFlags, namespaceFlags } from './ops.js';
+import { CAPTURE_KINDS, MNT_DETACH, OPF_OPTIONAL, OP_CODES, PHASE_CODES, PLAN_MAGIC, mountAttrs, mountFlags, namespaceFlags } from './ops.js';
 
 type Operand = { ints: bigint[]; strs: (string | Uint8Array)[] };
 
@@ -21,6 +22,7 @@ function operands(step: PlanStep): Operand {
     case 'mount': return { ints: [n(mountFlags(step.flags))], strs: [step.source, step.target, step.fstype, step.data, step.procDir] };
     case 'bind': return { ints: [step.recursive ? 1n : 0n], strs: [step.source, step.target, step.procDir] };
     case 'remount': return { ints: [n(mountFlags(step.flags))], strs: [step.target, step.procDir] };
+    case 'setattr': return { ints: [n(mountAttrs(step.set)), n(mountAttrs(step.clear)), step.recursive ? 1n : 0n], strs: [step.target] };
     case 'mkfile': return { ints: [n(step.mode)], strs: [step.path] };
     case 'symlink': return { ints: [], strs: [step.target, step.path] };
     case 'pivot-root': return { ints: [], strs: [step.newRoot, step.putOld] };
@@ -73,7 +75,6 @@ class Writer {
   private buf = new Uint8Array(16384);
   private view = new DataView(this.buf.buffer);
   private length = 0;
-  private readonly encoder = new TextEncoder();
 
   private reserve(n: number): number {
     if (this.length + n > this.buf.length) {
@@ -99,7 +100,8 @@ class Writer {
   }
 
   str(value: string | Uint8Array): void {
-    const bytes = typeof value === 'string' ? this.encoder.encode(value) : value;
+    // strings carry non-UTF-8 bytes escaped (io/raw-bytes.ts): the launcher gets the real bytes
+    const bytes = typeof value === 'string' ? encodeRaw(value) : value;
     if (typeof value === 'string' && bytes.includes(0)) throw new JailctlError('JAIL_INVALID', `a launch plan string contains a NUL byte: ${JSON.stringify(value)}`);
     this.u32(bytes.length);
     this.raw(bytes);
