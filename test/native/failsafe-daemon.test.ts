@@ -68,7 +68,7 @@ function start(args: string[], reboot = ['--reboot-cmd', '']) {
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
   const ready = async () => {
     for (const begin = Date.now(); !stdout.includes('listening on'); await new Promise((r) => setTimeout(r, 20))) {
       if (Date.now() - begin > 10_000 || child.exitCode !== null) throw new Error(`not listening: ${stdout}${stderr}`);

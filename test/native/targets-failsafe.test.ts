@@ -30,7 +30,7 @@ function startDaemon(argv: string[]) {
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
   const waitFor = async (text: string, ms = 20_000) => {
     for (const start = Date.now(); !stdout.includes(text); await new Promise((r) => setTimeout(r, 20))) {
       if (Date.now() - start > ms || child.exitCode !== null) throw new Error(`no ${JSON.stringify(text)}: ${stdout}${stderr}`);
