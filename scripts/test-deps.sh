@@ -23,6 +23,8 @@ case "$mode" in
     need gcc has gcc
     need make has make
     need libc6-dev static_libc
+    # the failsafe daemon is built against musl when it is there (0.1 MB resident, not 0.8)
+    need musl-tools has musl-gcc
     ;;
   test)
     need seccomp has scmp_sys_resolver
@@ -40,6 +42,12 @@ case "$mode" in
     need dropbear-bin test -x /usr/sbin/dropbear
     need mosquitto test -x /usr/sbin/mosquitto
     need python3 test -x /usr/bin/python3
+    # npm run build:targets and its tests under qemu-user (test/native/targets-*.test.ts)
+    need musl-tools has musl-gcc
+    for triplet in aarch64-linux-gnu arm-linux-gnueabihf mipsel-linux-gnu mips-linux-gnu; do
+      need "gcc-$triplet" has "$triplet-gcc"
+    done
+    need qemu-user-static has qemu-mips-static
     ;;
   *) echo "usage: $0 build|test" >&2; exit 2 ;;
 esac

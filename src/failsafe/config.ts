@@ -63,7 +63,8 @@ export function findLanAddresses(ifaces: readonly string[], table: Record<string
   return ifaces.flatMap((name) => (table[name] ?? []).filter((a) => a.family === 'IPv4' || a.family === 4).map((a) => a.address));
 }
 
-function splitWords(text: string): string[] {
+/** Whitespace-separated words (rescue_cmd, rescue_jail: no quoting, as before). */
+export function splitWords(text: string): string[] {
   return text.trim().split(/\s+/).filter((w) => w !== '');
 }
 
