@@ -36,12 +36,14 @@ case "$mode" in
     need nftables has nft
     need iproute2 has ip
     need e2fsprogs has chattr
-    # real services the baseline filter and the service tests run (test/integration/baseline-services)
+    # real services the baseline filter and the service tests run (test/integration/baseline-services,
+    # service-daemons)
     need keyutils has keyctl
     need dnsmasq-base test -x /usr/sbin/dnsmasq
     need dropbear-bin test -x /usr/sbin/dropbear
     need mosquitto test -x /usr/sbin/mosquitto
     need python3 test -x /usr/bin/python3
+    need rsync test -x /usr/bin/rsync
     # npm run build:targets and its tests under qemu-user (test/native/targets-*.test.ts)
     need musl-tools has musl-gcc
     for triplet in aarch64-linux-gnu arm-linux-gnueabihf mipsel-linux-gnu mips-linux-gnu; do

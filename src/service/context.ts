@@ -14,6 +14,8 @@ export interface ServiceContext {
   stateDir: string;
   /** UCI packages for the scripts' config_load (default /etc/config) */
   configDir: string;
+  /** enable/disable's S??NAME/K??NAME links (default: rc.d beside --initd, /etc/rc.d for /etc/init.d) */
+  rcd?: string;
 }
 
 const SERVICE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.@+-]*$/;
