@@ -1,5 +1,6 @@
 // The real ProfileIo (edge): files for the `jailctl profile` commands and `run --seccomp`.
 import { readFileSync } from 'node:fs';
+import { release } from 'node:os';
 import { JailctlError, isErrnoError } from '../errors.js';
 import { archFromNode } from '../profile/arch.js';
 import type { ProfileIo } from '../profile/actions.js';
@@ -23,6 +24,7 @@ export function readFileText(path: string): string {
 export function createProfileIo(): ProfileIo {
   return {
     hostArch: () => archFromNode(),
+    kernelRelease: () => release(),
     stdoutIsTty: process.stdout.isTTY === true,
     readText: readFileText,
     readBytes: readFileBytes,

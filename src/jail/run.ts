@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { JailctlError } from '../errors.js';
 import { execLaunchPlan } from '../native/index.js';
 import { buildLaunchPlan, type PlanInputs } from './build-plan.js';
+import { capabilityList, parseCapabilities } from './caps.js';
 import { createHostFs } from './host-fs.js';
 import { cacheableDependencies, planCacheDir, planCacheKey, recordingHost, storePlan, type PlanDependency } from './plan-cache.js';
 import type { LaunchPlan } from './plan.js';
@@ -17,10 +18,18 @@ export interface RunContext {
   specFile?: string;
   dryRun: boolean;
   cwd: string;
+  /** receives warning lines (a profile accepted with parts ignored) */
+  warn?: (line: string) => void;
+}
+
+/** What the filter is made for besides the file and arch: the jail's bounding set, strictness. */
+export interface SeccompContext {
+  caps: readonly string[];
+  strict: boolean;
 }
 
 /** Makes the filter of --seccomp for the host arch. */
-export type SeccompCompiler = (file: string, arch: string) => SeccompForRun;
+export type SeccompCompiler = (file: string, arch: string, context: SeccompContext) => SeccompForRun;
 
 /** For plans that cannot hold a profile (it was taken out, or none was given). */
 export const NO_SECCOMP: SeccompCompiler = (file) => {
@@ -41,7 +50,10 @@ export function planSpec(spec: JailSpec, cwd: string, compileSeccomp: SeccompCom
   const host = deps === undefined ? createHostFs() : recordingHost(createHostFs(), deps);
   if (spec.seccompFile !== undefined) noteFile(deps, spec.seccompFile); // read outside HostFacts
   const inputs: PlanInputs = { launcherPid: process.pid, hostPath: hostSearchPath(), hostCwd: cwd };
-  if (spec.seccompFile !== undefined) inputs.seccomp = compileSeccomp(spec.seccompFile, host.arch);
+  if (spec.seccompFile !== undefined) {
+    const caps = spec.capsFile === undefined ? [] : capabilityList(parseCapabilities(host.readText(spec.capsFile) ?? '{}', spec.capsFile).bounding);
+    inputs.seccomp = compileSeccomp(spec.seccompFile, host.arch, { caps, strict: spec.seccompStrict });
+  }
   return buildLaunchPlan(spec, host, inputs);
 }
 
@@ -55,7 +67,14 @@ export async function runJail(context: RunContext, print: (plan: LaunchPlan) => 
   const deps = cacheDir === undefined ? undefined : new Map<string, PlanDependency>();
   // the profile compiler and every syscall table load only when a profile may be asked for
   const mayUseSeccomp = context.raw.seccomp !== undefined || context.specFile !== undefined;
-  const compile = mayUseSeccomp ? (await import('./seccomp-input.js')).compileSeccompForRun : NO_SECCOMP;
+  const compileForRun = mayUseSeccomp ? (await import('./seccomp-input.js')).compileSeccompForRun : undefined;
+  // a plan whose profile has warnings is not cached, so that every run prints them
+  let warned = false;
+  const warn = (line: string): void => {
+    warned = true;
+    context.warn?.(line);
+  };
+  const compile: SeccompCompiler = compileForRun === undefined ? NO_SECCOMP : (file, arch, ctx) => compileForRun(file, arch, { ...ctx, warn });
   const plan = planRun(context, compile, deps);
   if (context.dryRun) {
     print(plan);
@@ -67,7 +86,7 @@ export async function runJail(context: RunContext, print: (plan: LaunchPlan) => 
     });
   }
   // a cgroup is named after the launcher's pid: such a plan is never the same twice
-  const store = cacheDir !== undefined && deps !== undefined && plan.summary.cgroup.length === 0 && cacheableDependencies(deps.values());
+  const store = cacheDir !== undefined && deps !== undefined && !warned && plan.summary.cgroup.length === 0 && cacheableDependencies(deps.values());
   if (store) {
     // the planner's own code is part of what made the plan (the key holds only the entry script)
     noteFile(deps, fileURLToPath(import.meta.url));

@@ -1,10 +1,14 @@
 // The seccomp program for `run --seccomp FILE` (edge: reads the file). The profile is checked
 // like `jailctl profile check --arch <host>` and compiled for the host; any problem is an error
-// (exit 125): a filter is never silently skipped and the service never starts without it.
+// (exit 125): a filter is never silently skipped and the service never starts without it. What
+// runc, crun or procd accept is a warning line (an error with --seccomp-strict). A Docker-format
+// profile is decided for the jail's own capability bounding set, as dockerd decides it for the
+// container's.
 //
 // Named denials: the profile's KILL_PROCESS actions are compiled as SECCOMP_RET_TRACE instead,
 // and the jail's pid 1 (the tracer) names the refused call, then kills the process itself, so a
 // denial is a log line instead of a bare SIGSYS. Allowed calls never stop.
+import { release } from 'node:os';
 import { readFileText } from '../io/profile-io.js';
 import { ARCHES, kernelGroupOf, syscallTable, type ArchName } from '../profile/arch.js';
 import { compileFilter } from '../profile/compile.js';
@@ -28,10 +32,17 @@ export interface SeccompForRun {
 export interface SeccompOptions {
   /** name refused calls instead of a bare SIGSYS (default true) */
   nameDenials?: boolean;
+  /** the jail's capability bounding set (CAP_* names): what Docker-format caps conditions see */
+  caps?: readonly string[];
+  /** refuse what would otherwise be a warning */
+  strict?: boolean;
+  /** receives each warning line */
+  warn?: (line: string) => void;
 }
 
 export function compileSeccompForRun(file: string, arch: string, options: SeccompOptions = {}): SeccompForRun {
-  const parsed = parseProfileOrThrow(readFileText(file), file, { arch });
+  const docker = { kernel: release(), caps: options.caps ?? [] };
+  const parsed = parseProfileOrThrow(readFileText(file), file, { arch, forRun: true, strict: options.strict === true, docker, ...(options.warn ? { warn: options.warn } : {}) });
   const named = options.nameDenials !== false && usesKillProcess(parsed.profile);
   const profile = named ? withKillsTraced(parsed.profile) : parsed.profile;
   const compiled = compileFilter(profile, arch);

@@ -25,6 +25,8 @@ export interface RawJailSpec {
   group?: string;
   caps?: string;
   seccomp?: string;
+  /** refuse a profile runc, crun or procd would accept with warnings */
+  seccompStrict?: boolean;
   env?: Record<string, string>;
   rlimits?: Record<string, string | number>;
   memory?: string | number;
@@ -57,6 +59,7 @@ export interface JailSpec {
   group?: string;
   capsFile?: string;
   seccompFile?: string;
+  seccompStrict: boolean;
   env: Record<string, string>;
   rlimits: { name: string; value: RlimitValue }[];
   memory?: bigint;
@@ -121,6 +124,7 @@ export function normalizeJailSpec(raw: RawJailSpec, baseDir: string): JailSpec {
     netns: raw.netns ?? false,
     userns: raw.userns ?? false,
     cgroupns: raw.cgroupns ?? false,
+    seccompStrict: raw.seccompStrict ?? false,
     env: { PATH: DEFAULT_PATH, ...(raw.env ?? {}) },
     rlimits: Object.entries(raw.rlimits ?? {}).map(([name, value]) => ({ name, value: parseRlimitValue(String(value), `--rlimit ${name}`) })),
   };

@@ -33,14 +33,17 @@ export interface PlannedService {
 export function planService(context: ServiceContext, mode: 'start' | 'trace' = 'start'): PlannedService {
   const script = scriptPath(context);
   const { service, warnings } = evaluateInitScript({ script, name: context.name, configDir: context.configDir, action: 'dump' });
+  const profileWarnings: string[] = [];
   const instances = buildServiceInstances(service, createHostFs(), { seccompMayBeMissing: mode === 'trace' }).map((instance) => ({
     instance,
     plan: inInstance(script, instance.instance, () => {
-      const plan = planRun({ raw: mode === 'trace' ? withoutSeccomp(instance.raw) : instance.raw, dryRun: false, cwd: '/' }, compileSeccompForRun);
+      const raw = mode === 'trace' ? withoutSeccomp(instance.raw) : { ...instance.raw, ...(context.seccompStrict ? { seccompStrict: true } : {}) };
+      const warn = (line: string): void => void profileWarnings.push(`instance "${instance.instance}": ${line}`);
+      const plan = planRun({ raw, dryRun: false, cwd: '/' }, (file, arch, ctx) => compileSeccompForRun(file, arch, { ...ctx, warn }));
       return instance.unjailed ? buildUnjailedPlan(plan, instance.raw.caps === undefined) : plan;
     }),
   }));
-  return { script, instances, warnings: [...warnings, ...instances.flatMap((i) => i.instance.notes.map((n) => `instance "${i.instance.instance}": ${n}`))] };
+  return { script, instances, warnings: [...warnings, ...profileWarnings, ...instances.flatMap((i) => i.instance.notes.map((n) => `instance "${i.instance.instance}": ${n}`))] };
 }
 
 function withoutSeccomp(raw: RawJailSpec): RawJailSpec {

@@ -7,6 +7,7 @@ import { writeFileAtomic } from '../io/write-atomic.js';
 import { createHostFs } from '../jail/host-fs.js';
 import type { Action } from '../profile/model.js';
 import { parseProfileOrThrow } from '../profile/parse.js';
+import { applyRuntimePreset, type RuntimeName } from '../profile/presets.js';
 import { serializeOci } from '../profile/serialize.js';
 import { parseStats } from '../profile/stats.js';
 import type { TraceResult } from './aggregate.js';
@@ -22,6 +23,8 @@ export interface TraceOutputs {
   merge: boolean;
   /** the profile's default action (else kill-process, or the merged profile's own) */
   defaultAction?: Action;
+  /** --for: add what this OCI runtime's init does after loading the filter */
+  runtime?: RuntimeName;
 }
 
 /** With --merge, the files to merge into are read first: a bad one fails before the program runs. */
@@ -62,6 +65,11 @@ function profileOf(result: TraceResult, outputs: TraceOutputs, counts: CallCount
     const merged = mergeTracedProfile(existing, profile, totalCounts(counts));
     for (const note of merged.notes) warn(note);
     profile = merged.profile;
+  }
+  if (outputs.runtime !== undefined) {
+    const preset = applyRuntimePreset(profile, outputs.runtime, profile.architectures);
+    for (const note of preset.notes) warn(note);
+    profile = preset.profile;
   }
   return { text: serializeOci(profile), syscalls: new Set(profile.rules.map((r) => r.syscall)).size, merged: existing !== undefined };
 }
