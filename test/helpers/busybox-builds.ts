@@ -51,7 +51,10 @@ export function busyboxBuilds(): { builds: BusyboxBuild[]; missing: string[] } {
   }
   const other = builds[0]?.isStatic === true ? debianBusybox('busybox') : staticBusybox();
   if ('path' in other) {
-    if (other.path !== '/bin/busybox') builds.push({ label: other.path, path: other.path, isStatic: isStaticElf(other.path) });
+    if (other.path !== '/bin/busybox') {
+      const isStatic = isStaticElf(other.path);
+      builds.push({ label: `${other.path} (${isStatic ? 'static' : 'dynamic'})`, path: other.path, isStatic });
+    }
   } else {
     missing.push(other.skip);
   }

@@ -42,8 +42,8 @@ for (const file of files) {
   t.test(name, async (t) => {
     const text = readFileSync(file, 'utf8');
     for (const arch of ARCH_NAMES) {
-      const { parsed, problems } = parseProfile(text, name, { arch });
-      t.same(problems, [], `${arch}: no problems`);
+      const { parsed, problems } = parseProfile(text, name, { arch, strict: true, forRun: true });
+      t.same(problems, [], `${arch}: no problems, no warnings, fit for jailctl run`);
       if (parsed === undefined) continue;
       const filter = compileFilter(parsed.profile, arch);
       t.ok(filter.instructions.length > 3 && filter.instructions.length <= 4096, `${arch}: ${filter.instructions.length} instructions`);
