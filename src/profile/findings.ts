@@ -16,7 +16,7 @@ export type WarningKind =
   | 'unused-rule'        // a rule after an unconditional one for its syscall: never reached
   | 'no-names'           // "names": [] or null: the entry does nothing
   | 'unused-field'       // errnoRet on a non-errno action, valueTwo on a non-MASKED_EQ test
-  | 'errno-clamped'      // errnoRet above 4095: the kernel returns 4095
+  | 'errno-clamped'      // errnoRet 4095 or more: the kernel returns 4095, libseccomp refuses it
   | 'listener-unused'    // listenerPath without any SCMP_ACT_NOTIFY: nothing to listen to
   | 'notify'             // SCMP_ACT_NOTIFY compiled, but no listener here: the call fails ENOSYS
   | 'no-execve';         // execve refused: only a runtime that loads the filter after execve runs it
@@ -33,7 +33,7 @@ const KIND_NOUN: Readonly<Record<WarningKind | 'error', string>> = {
   'unused-rule': 'rules that are never used',
   'no-names': 'entries without names',
   'unused-field': 'values that are not used',
-  'errno-clamped': 'errno values above 4095',
+  'errno-clamped': 'errno values of 4095 or more',
   'listener-unused': 'listener settings',
   notify: 'SCMP_ACT_NOTIFY rules',
   'no-execve': 'execve findings',

@@ -194,17 +194,18 @@ function convertAction({ name, errnoRet, errnoName }: ActionSpec, path: string, 
 }
 
 /**
- * The kernel returns at most MAX_ERRNO (it clamps larger data); libseccomp keeps 16 bits. Values
- * that fit 16 bits are clamped as the kernel would (Docker's example profile uses 12345); larger
- * ones mean something else in every runtime, so they are refused.
+ * The kernel returns at most MAX_ERRNO (it clamps larger data) and procd passes the value on, so
+ * values that fit the 16 data bits are accepted and clamped as the kernel would (Docker's example
+ * profile uses 12345); libseccomp refuses 4095 and up (so runc and crun do), hence the warning.
+ * Larger values mean something else in every runtime, so they are refused.
  */
 function clampErrno(errnoRet: number, path: string, problems: Problem[]): number {
-  if (errnoRet <= MAX_ERRNO) return errnoRet;
+  if (errnoRet < MAX_ERRNO) return errnoRet;
   if (errnoRet > 0xffff) {
     problems.push({ path, message: `${errnoRet} is not an errno: accepted 0-${MAX_ERRNO} (1 is EPERM, 38 ENOSYS on x86 and arm)` });
     return MAX_ERRNO;
   }
-  problems.push({ path, message: `${errnoRet} is above ${MAX_ERRNO}: the kernel returns ${MAX_ERRNO} instead (it clamps larger values); write ${MAX_ERRNO} or a real errno`, warning: 'errno-clamped' });
+  problems.push({ path, message: `${errnoRet} is not an errno: the kernel returns ${MAX_ERRNO} for it (procd and jailctl pass it on), runc and crun refuse it (libseccomp takes at most ${MAX_ERRNO - 1}); write a real errno`, warning: 'errno-clamped' });
   return MAX_ERRNO;
 }
 
