@@ -7,6 +7,7 @@ import t from 'tap';
 import { ARCHES, resolveSyscall, type ArchName } from '../../../src/profile/arch.js';
 import { compileFilter } from '../../../src/profile/compile.js';
 import { DOCKER_DEFAULT_CAPS } from '../../../src/profile/docker.js';
+import { explainProfile } from '../../../src/profile/explain.js';
 import { parseProfile, type ParseOptions } from '../../../src/profile/parse.js';
 import { runFilter } from '../../helpers/bpf-run.js';
 import { REPO } from '../../helpers/jailctl.js';
@@ -126,4 +127,9 @@ t.test('messages name the entry where it is in the file, whatever was left out b
     'd.json: /syscalls/1/includes: unknown key "minkernel" (did you mean "minKernel"?) is ignored, as runc ignores it',
     'd.json: /syscalls/1/names/2: duplicate rule for "read" (ALLOW): /syscalls/1/names/1 says the same; kept once',
   ]);
+});
+
+t.test('explain names what the profile was decided for', async (t) => {
+  const parsed = read(DOCKER, 'aarch64', { caps: ['CAP_SYS_ADMIN'] }).parsed!;
+  t.match(explainProfile(parsed, { label: 'd.json', arch: 'aarch64' }), /^profile: d\.json \(Docker format, decided for aarch64 with CAP_SYS_ADMIN on kernel 6\.1\.0-18-amd64: 8 of 14 entries apply, \d+ rules\)\n/);
 });
