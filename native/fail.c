@@ -52,8 +52,9 @@ int jc_fail_exit_code(const struct jc_plan *plan, const struct jc_fail *fail) {
   if (fail->op_index < 0 || (uint32_t)fail->op_index >= plan->nops) return 125;
   const struct jc_op *op = &plan->ops[fail->op_index];
   if (op->code == JC_OP_EXECVE && op->nints >= 4 && fail->sys == JC_SYS_EXECVE) {
-    if (fail->err == ENOENT) return (int)op->ints[2];
-    if (fail->err == EACCES || fail->err == ENOEXEC || fail->err == EPERM) return (int)op->ints[3];
+    /* as a shell: ENOENT is "not found", every other execve failure (EACCES, ENOEXEC, ELOOP,
+     * ETXTBSY, E2BIG ...) is "cannot execute" */
+    return fail->err == ENOENT ? (int)op->ints[2] : (int)op->ints[3];
   }
   return 125;
 }

@@ -4,7 +4,7 @@
 import { JailctlError } from '../errors.js';
 import { capabilityList, EMPTY_CAPS, parseCapabilities, SECBIT, type CapSets } from './caps.js';
 import { buildCgroupPlan } from './cgroups.js';
-import { resolveElfDeps } from './elf-deps.js';
+import { resolveElfDeps, type ElfDeps } from './elf-deps.js';
 import type { HostFacts } from './host.js';
 import { joinPath, resolveHostPath } from './host-paths.js';
 import { resolveIdentity, type Identity } from './ids.js';
@@ -43,7 +43,8 @@ export function buildLaunchPlan(spec: JailSpec, host: HostFacts, inputs: PlanInp
   const namespaces: NamespaceName[] = ['mount', 'pid', 'uts', 'ipc'];
   if (spec.netns) namespaces.push('net');
   if (spec.userns) namespaces.push('user');
-  const tree = buildJailTree(host, bindRequests(spec, host, executable));
+  const programDeps = spec.autoLibs ? resolveElfDeps(host, executable) : undefined;
+  const tree = buildJailTree(host, bindRequests(spec, host, executable, programDeps));
   const cgroup = buildCgroupPlan(host, limitsOf(spec), spec.name, inputs.launcherPid);
   const steps: PlanStep[] = [
     { phase: 'config', op: 'clone', namespaces, describe: `create namespaces (${namespaces.join(', ')})`, hint: 'jailctl run needs root (CAP_SYS_ADMIN) and a kernel with these namespaces' },
@@ -62,7 +63,7 @@ export function buildLaunchPlan(spec: JailSpec, host: HostFacts, inputs: PlanInp
     // after the cgroup attach, so the new cgroup namespace is rooted at the jail's own cgroup
     ...(spec.cgroupns ? [{ phase: 'jail', op: 'unshare', namespaces: ['cgroup'], describe: 'create a cgroup namespace' } as PlanStep] : []),
     { phase: 'jail', op: 'fork-service', describe: 'fork the service from the jail reaper' },
-    ...serviceSteps(spec, host, executable, identity, caps, inputs),
+    ...serviceSteps(withOriginPath(spec, programDeps), host, executable, identity, caps, inputs),
   ];
   return {
     name: spec.name,
@@ -102,13 +103,20 @@ export function resolveCommand(host: HostFacts, command: string, hostPath: strin
   throw new JailctlError('COMMAND_NOT_FOUND', `command not found: ${where}`, { path: command, hint: 'give the full path of an executable file' });
 }
 
-function bindRequests(spec: JailSpec, host: HostFacts, executable: string): BindRequest[] {
+/** glibc expands the program's $ORIGIN from /proc/self/exe; a jail without /proc gives it the
+ * directory through LD_ORIGIN_PATH instead (glibc's documented fallback), unless set already. */
+function withOriginPath(spec: JailSpec, deps: ElfDeps | undefined): JailSpec {
+  if (spec.proc || deps?.programOrigin === undefined || Object.hasOwn(spec.env, 'LD_ORIGIN_PATH')) return spec;
+  return { ...spec, env: { ...spec.env, LD_ORIGIN_PATH: deps.programOrigin } };
+}
+
+function bindRequests(spec: JailSpec, host: HostFacts, executable: string, programDeps: ElfDeps | undefined): BindRequest[] {
   const requests: BindRequest[] = [{ source: executable, writable: false, reason: 'the command', origin: 'command' }];
   if (spec.autoLibs) {
     // like ujail: the command and every executable file bound with --ro/--rw bring their libraries
     const programs = [executable, ...spec.binds.filter((b) => isExecutableFile(host, b.source)).map((b) => b.source)];
     // each program itself is bound by its own request (a --ro SRC:DEST one at DEST only)
-    const deps = programs.flatMap((program) => resolveElfDeps(host, program).files).filter((dep) => dep.kind !== 'program');
+    const deps = programs.flatMap((program) => (program === executable && programDeps !== undefined ? programDeps : resolveElfDeps(host, program)).files).filter((dep) => dep.kind !== 'program');
     for (const dep of deps) requests.push({ source: dep.path, writable: false, reason: dep.reason, origin: 'ELF dependency' });
     // glibc's loader finds multiarch directories only through its cache
     if (deps.length > 0 && host.lstat('/etc/ld.so.cache') !== undefined) {

@@ -7,7 +7,7 @@ import { execLaunchPlan } from '../native/index.js';
 import { buildLaunchPlan, type PlanInputs } from './build-plan.js';
 import { capabilityList, parseCapabilities } from './caps.js';
 import { createHostFs } from './host-fs.js';
-import { cacheableDependencies, planCacheDir, planCacheKey, recordingHost, storePlan, type PlanDependency } from './plan-cache.js';
+import { cacheableDependencies, PlanCacheSettingError, planCacheDir, planCacheKey, recordingHost, storePlan, type PlanDependency } from './plan-cache.js';
 import type { LaunchPlan } from './plan.js';
 import type { SeccompForRun } from './seccomp-input.js';
 import { hostSearchPath, mergeRawSpecs, normalizeJailSpec, type JailSpec, type RawJailSpec } from './spec.js';
@@ -57,13 +57,22 @@ export function planSpec(spec: JailSpec, cwd: string, compileSeccomp: SeccompCom
   return buildLaunchPlan(spec, host, inputs);
 }
 
+function cacheDirOrThrow(): string | undefined {
+  try {
+    return planCacheDir();
+  } catch (err) {
+    if (err instanceof PlanCacheSettingError) throw new JailctlError('USAGE', err.message, { hint: 'unset it to use /run/jailctl/plans' });
+    throw err;
+  }
+}
+
 function noteFile(deps: Map<string, PlanDependency> | undefined, path: string): void {
   deps?.set(`1${path}`, { path, follow: true });
 }
 
 /** Prints the plan (dry run) and returns, or replaces this process with the jail's launcher. */
 export async function runJail(context: RunContext, print: (plan: LaunchPlan) => void = defaultPrint): Promise<void> {
-  const cacheDir = context.dryRun ? undefined : planCacheDir();
+  const cacheDir = context.dryRun ? undefined : cacheDirOrThrow();
   const deps = cacheDir === undefined ? undefined : new Map<string, PlanDependency>();
   // the profile compiler and every syscall table load only when a profile may be asked for
   const mayUseSeccomp = context.raw.seccomp !== undefined || context.specFile !== undefined;

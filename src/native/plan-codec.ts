@@ -1,5 +1,6 @@
 // Encodes a LaunchPlan into the flat binary form native/plan.c reads: per step an op code,
 // phase, flags, integers and strings. Pure; host byte order, since the host runs the plan.
+import { encodeRaw } from '../io/raw-bytes.js';
 import { JailctlError } from '../errors.js';
 import { hostSignalNumber, os } from './os-signals.js';
 import type { LaunchPlan, PlanStep } from '../jail/plan.js';
@@ -72,7 +73,6 @@ class Writer {
   private buf = new Uint8Array(16384);
   private view = new DataView(this.buf.buffer);
   private length = 0;
-  private readonly encoder = new TextEncoder();
 
   private reserve(n: number): number {
     if (this.length + n > this.buf.length) {
@@ -98,7 +98,8 @@ class Writer {
   }
 
   str(value: string | Uint8Array): void {
-    const bytes = typeof value === 'string' ? this.encoder.encode(value) : value;
+    // strings carry non-UTF-8 bytes escaped (io/raw-bytes.ts): the launcher gets the real bytes
+    const bytes = typeof value === 'string' ? encodeRaw(value) : value;
     if (typeof value === 'string' && bytes.includes(0)) throw new JailctlError('JAIL_INVALID', `a launch plan string contains a NUL byte: ${JSON.stringify(value)}`);
     this.u32(bytes.length);
     this.raw(bytes);
