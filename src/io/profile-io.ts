@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { JailctlError, isErrnoError } from '../errors.js';
-import { archFromNode } from '../profile/arch.js';
+import { archFromNode, type ArchName } from '../profile/arch.js';
 import type { ProfileIo } from '../profile/actions.js';
 import { writeFileAtomic } from './write-atomic.js';
 
@@ -19,6 +19,11 @@ export function readFileBytes(path: string): Uint8Array {
 
 export function readFileText(path: string): string {
   return Buffer.from(readFileBytes(path)).toString('utf8');
+}
+
+/** What a Docker-format profile is decided for on this host when nothing else is said: its arch and kernel. */
+export function hostDockerOptions(): { arch: ArchName; kernel: string } {
+  return { arch: archFromNode(), kernel: release() };
 }
 
 export function createProfileIo(): ProfileIo {

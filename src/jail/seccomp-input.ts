@@ -8,9 +8,8 @@
 // Named denials: the profile's KILL_PROCESS actions are compiled as SECCOMP_RET_TRACE instead,
 // and the jail's pid 1 (the tracer) names the refused call, then kills the process itself, so a
 // denial is a log line instead of a bare SIGSYS. Allowed calls never stop.
-import { release } from 'node:os';
-import { readFileText } from '../io/profile-io.js';
-import { ARCHES, kernelGroupOf, syscallTable, type ArchName } from '../profile/arch.js';
+import { hostDockerOptions, readFileText } from '../io/profile-io.js';
+import { ARCHES, kernelGroupOf, resolveArch, syscallTable, type ArchName } from '../profile/arch.js';
 import { compileFilter } from '../profile/compile.js';
 import type { Action, SeccompProfile } from '../profile/model.js';
 import { parseProfileOrThrow } from '../profile/parse.js';
@@ -41,7 +40,7 @@ export interface SeccompOptions {
 }
 
 export function compileSeccompForRun(file: string, arch: string, options: SeccompOptions = {}): SeccompForRun {
-  const docker = { kernel: release(), caps: options.caps ?? [] };
+  const docker = { ...hostDockerOptions(), arch: resolveArch(arch).name, caps: options.caps ?? [] };
   const parsed = parseProfileOrThrow(readFileText(file), file, { arch, forRun: true, strict: options.strict === true, docker, ...(options.warn ? { warn: options.warn } : {}) });
   const named = options.nameDenials !== false && usesKillProcess(parsed.profile);
   const profile = named ? withKillsTraced(parsed.profile) : parsed.profile;

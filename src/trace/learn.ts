@@ -3,13 +3,13 @@
 // calls P lacked are written to FILE as an OCI profile fragment with P's default action, ready
 // for `jailctl profile merge P FILE -o P`. Node stays beside the jail to read the counts.
 import { JailctlError } from '../errors.js';
-import { readFileText } from '../io/profile-io.js';
+import { hostDockerOptions, readFileText } from '../io/profile-io.js';
 import { writeFileAtomic } from '../io/write-atomic.js';
 import type { LaunchPlan } from '../jail/plan.js';
 import type { SeccompForRun } from '../jail/seccomp-input.js';
 import { planRun, type RunContext } from '../jail/run.js';
 import { TRACE_FD } from '../native/spawn.js';
-import { archFromNode, type ArchName } from '../profile/arch.js';
+import { archFromNode, resolveArch, type ArchName } from '../profile/arch.js';
 import { compileFilter } from '../profile/compile.js';
 import type { Action } from '../profile/model.js';
 import { parseProfileOrThrow } from '../profile/parse.js';
@@ -70,7 +70,7 @@ function serviceRan(exit: TraceExit | undefined, learned: number): boolean {
 
 /** P compiled for the host with its default action (and unknown ABIs) stopping for the tracer. */
 export function compileLearningSeccomp(file: string, arch: ArchName | string): { seccomp: SeccompForRun; defaultAction: Action } {
-  const parsed = parseProfileOrThrow(readFileText(file), file, { arch });
+  const parsed = parseProfileOrThrow(readFileText(file), file, { arch, docker: { ...hostDockerOptions(), arch: resolveArch(arch).name, caps: [] } });
   const compiled = compileFilter(withLearningDefault(parsed.profile), arch, { badArchAction: LEARN_ACTION });
   return { seccomp: { filter: compiled.program, profile: `${file} (learning)`, flags: compiled.flags }, defaultAction: parsed.profile.defaultAction };
 }

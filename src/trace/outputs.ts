@@ -3,6 +3,7 @@
 // given. The pure builders are profile-from-trace.ts and mounts-from-trace.ts.
 import { existsSync, readFileSync } from 'node:fs';
 import { JailctlError, isErrnoError } from '../errors.js';
+import { hostDockerOptions } from '../io/profile-io.js';
 import { writeFileAtomic } from '../io/write-atomic.js';
 import { createHostFs } from '../jail/host-fs.js';
 import type { Action } from '../profile/model.js';
@@ -30,7 +31,7 @@ export interface TraceOutputs {
 /** With --merge, the files to merge into are read first: a bad one fails before the program runs. */
 export function checkMergeInputs(outputs: TraceOutputs): void {
   if (!outputs.merge) return;
-  if (outputs.profile !== undefined && existsSync(outputs.profile)) parseProfileOrThrow(readText(outputs.profile), outputs.profile);
+  if (outputs.profile !== undefined && existsSync(outputs.profile)) parseProfileOrThrow(readText(outputs.profile), outputs.profile, { docker: hostDockerOptions() });
   if (outputs.stats !== undefined && existsSync(outputs.stats)) parseStats(readText(outputs.stats), outputs.stats);
   if (outputs.mounts !== undefined && existsSync(outputs.mounts)) readMountSpec(outputs.mounts);
 }
@@ -57,7 +58,7 @@ export function writeTraceOutputs(result: TraceResult, outputs: TraceOutputs, mo
 
 function profileOf(result: TraceResult, outputs: TraceOutputs, counts: CallCounts, warn: (line: string) => void): { text: string; syscalls: number; merged: boolean } {
   const file = outputs.profile;
-  const existing = file !== undefined && outputs.merge && existsSync(file) ? { file, parsed: parseProfileOrThrow(readText(file), file) } : undefined;
+  const existing = file !== undefined && outputs.merge && existsSync(file) ? { file, parsed: parseProfileOrThrow(readText(file), file, { docker: hostDockerOptions() }) } : undefined;
   // merged into a profile, the trace takes that profile's default unless told otherwise
   const defaultAction = outputs.defaultAction ?? existing?.parsed.profile.defaultAction;
   let profile = buildProfileFromCounts(result.counts, result.hostArch, defaultAction === undefined ? {} : { defaultAction });
