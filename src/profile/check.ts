@@ -22,6 +22,8 @@ export interface CheckOptions {
   compile?: boolean;
   /** checked for `jailctl run`: the filter is loaded before execve and there is no notify listener */
   forRun?: boolean;
+  /** the runtime answers the program's first execve itself: the profile need not allow it */
+  execveAnswered?: boolean;
 }
 
 export function checkProfile(parsed: ParsedProfile, target: ArchName, options: CheckOptions = {}): Problem[] {
@@ -30,7 +32,7 @@ export function checkProfile(parsed: ParsedProfile, target: ArchName, options: C
     ...checkSyscallNames(parsed, target),
     ...findRuleConflicts(parsed.profile.rules, locations),
     ...checkNotify(parsed, options.forRun === true),
-    ...checkExecve(parsed, target, options.forRun === true),
+    ...(options.execveAnswered === true ? [] : checkExecve(parsed, target, options.forRun === true)),
   ];
   const usable = !problems.some((p) => p.warning === undefined);
   return usable && options.compile !== false ? [...problems, ...checkCompiles(parsed, target)] : problems;

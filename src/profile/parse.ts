@@ -31,6 +31,8 @@ export interface ParseOptions {
    * execve must be allowed, and it has no seccomp notify listener, so SCMP_ACT_NOTIFY is refused.
    */
   forRun?: boolean;
+  /** the runtime answers the program's first execve itself: the profile need not allow it */
+  execveAnswered?: boolean;
   /** what a Docker-format profile is decided for; its arch defaults to `arch` */
   docker?: DockerOptions;
 }
@@ -68,7 +70,7 @@ export function parseProfile(text: string, file: string, options: ParseOptions =
   const parsed = convert(format, json, findings, dockerOptions(options.docker, target));
   if (target !== undefined) {
     const usable = !findings.some((p) => p.warning === undefined);
-    findings.push(...checkProfile(parsed, target, { compile: usable, forRun: options.forRun === true }));
+    findings.push(...checkProfile(parsed, target, { compile: usable, forRun: options.forRun === true, execveAnswered: options.execveAnswered === true }));
   }
   return { format, parsed, ...lines(file, findings, strict) };
 }

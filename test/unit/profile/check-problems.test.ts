@@ -119,6 +119,7 @@ t.test('execve refused: a warning for check and compile (procd loads the filter 
   ]);
   t.same(problems({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] }, 'x86_64', { forRun: true }), [], 'a deny-list allows execve by default');
   t.same(problems({ defaultAction: 'SCMP_ACT_LOG' }, 'x86_64', { forRun: true }), [], 'LOG lets it run');
+  t.same([...problems(noExec, 'x86_64', { forRun: true, execveAnswered: true }), ...warnings(noExec, 'x86_64', { forRun: true, execveAnswered: true })], [], 'a runtime that answers the first execve itself needs no execve rule');
 });
 
 t.test('SCMP_ACT_NOTIFY: compiled for check and compile, refused by run; a notify default refused everywhere', async (t) => {
