@@ -14,6 +14,8 @@ export interface ServiceContext {
   stateDir: string;
   /** UCI packages for the scripts' config_load (default /etc/config) */
   configDir: string;
+  /** refuse a seccomp profile runc, crun or procd would accept with warnings */
+  seccompStrict?: boolean;
 }
 
 const SERVICE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.@+-]*$/;

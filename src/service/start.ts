@@ -5,7 +5,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHostFs } from '../jail/host-fs.js';
 import type { LaunchPlan } from '../jail/plan.js';
-import { planRun } from '../jail/run.js';
+import { planRun, withWarnings } from '../jail/run.js';
 import { SECCOMP_COMPILER } from '../jail/seccomp-input.js';
 import type { RawJailSpec } from '../jail/spec.js';
 import { inInstance, inInstanceAsync, requireRoot, scriptPath, type ServiceContext } from './context.js';
@@ -33,16 +33,18 @@ export interface PlannedService {
 export function planService(context: ServiceContext, mode: 'start' | 'trace' = 'start'): PlannedService {
   const script = scriptPath(context);
   const { service, warnings } = evaluateInitScript({ script, name: context.name, configDir: context.configDir, action: 'dump' });
+  const profileWarnings: string[] = [];
   const instances = buildServiceInstances(service, createHostFs(), { seccompMayBeMissing: mode === 'trace' }).map((instance) => ({
     instance,
     plan: inInstance(script, instance.instance, () => {
       // an instance gets what its script asks, as under procd: no baseline filter
-      const raw = { ...instance.raw, baselineFilter: false };
-      const plan = planRun({ raw: mode === 'trace' ? withoutSeccomp(raw) : raw, dryRun: false, cwd: '/' }, SECCOMP_COMPILER);
+      const raw = { ...instance.raw, baselineFilter: false, ...(context.seccompStrict ? { seccompStrict: true } : {}) };
+      const warn = (line: string): void => void profileWarnings.push(`instance "${instance.instance}": ${line}`);
+      const plan = planRun({ raw: mode === 'trace' ? withoutSeccomp(raw) : raw, dryRun: false, cwd: '/' }, withWarnings(SECCOMP_COMPILER, warn));
       return instance.unjailed ? buildUnjailedPlan(plan, instance.raw.caps === undefined) : plan;
     }),
   }));
-  return { script, instances, warnings: [...warnings, ...instances.flatMap((i) => i.instance.notes.map((n) => `instance "${i.instance.instance}": ${n}`))] };
+  return { script, instances, warnings: [...warnings, ...profileWarnings, ...instances.flatMap((i) => i.instance.notes.map((n) => `instance "${i.instance.instance}": ${n}`))] };
 }
 
 function withoutSeccomp(raw: RawJailSpec): RawJailSpec {

@@ -19,6 +19,7 @@ interface ServiceFlags {
   merge?: boolean;
   output?: string;
   dryRun?: boolean;
+  seccompStrict?: boolean;
 }
 
 const ACTIONS = ['start', 'stop', 'restart', 'status', 'trace', 'logs'];
@@ -41,6 +42,7 @@ export function registerService(program: Command): void {
     .option('--merge', 'trace: merge with the existing profile instead of replacing it')
     .option('-o, --output <file>', "trace: write the profile here (default: the script's seccomp path, or /tmp/NAME.json)")
     .option('--dry-run', 'start, restart, trace: print the launch plans as JSON and stop')
+    .option('--seccomp-strict', 'start, restart: refuse a seccomp profile runc, crun or procd would accept with warnings')
     .addHelpText('after', '\nstatus exits 0 when the service runs and 3 when it does not.')
     .action(async (name: string, action: string | undefined, flags: ServiceFlags) => runService(name, action, flags));
 }
@@ -52,7 +54,7 @@ async function runService(name: string, action: string | undefined, flags: Servi
       hint: 'usage: jailctl service NAME start|stop|restart|status|trace|logs, or jailctl service list',
     });
   }
-  const context: ServiceContext = { name, initd: resolve(flags.initd), stateDir: resolve(flags.state), configDir: resolve(flags.config) };
+  const context: ServiceContext = { name, initd: resolve(flags.initd), stateDir: resolve(flags.state), configDir: resolve(flags.config), ...(flags.seccompStrict ? { seccompStrict: true } : {}) };
   switch (action) {
     case 'start': return flags.dryRun ? printPlans(context) : start(context, false);
     case 'stop': return stop(context);
