@@ -138,16 +138,17 @@ function checkNotify(parsed: ParsedProfile, forRun: boolean): Problem[] {
 }
 
 /**
- * A runtime that loads the filter before the program's execve (runc, crun, `jailctl run`) needs
- * execve allowed whatever its arguments (pointers), or the program never starts. procd loads it
- * after the service's execve, so OpenWrt's own profiles have none: for check and compile that is
- * a warning, for run an error.
+ * A runtime that loads the filter before the program's execve (runc, crun) needs execve allowed
+ * whatever its arguments (pointers), or the program never starts. procd loads it after the
+ * service's execve, so OpenWrt's own profiles have none: for check and compile that is a warning,
+ * for a run that loads the filter first an error (`jailctl run` answers that execve itself and
+ * skips this check: CheckOptions.execveAnswered).
  */
 function checkExecve(parsed: ParsedProfile, target: ArchName, forRun: boolean): Problem[] {
   if (resolveSyscall(target, 'execve') === undefined) return [];
   const why = forRun
     ? 'jailctl installs the filter just before execve, so the service could never start'
-    : 'runtimes that load the filter before execve (runc, crun, jailctl run) cannot start the program; procd loads it after the service\'s execve';
+    : 'runtimes that load the filter before execve (runc, crun) cannot start the program; procd loads it after the service\'s execve, jailctl run answers that execve itself';
   const found = (path: string, message: string): Problem[] => [forRun ? { path, message } : { path, message, warning: 'no-execve', subject: 'execve' }];
   const { rules } = parsed.profile;
   for (let i = 0; i < rules.length; i++) {

@@ -28,7 +28,8 @@ export interface ParseOptions {
   strict?: boolean;
   /**
    * Checked for `jailctl run` on this host: it loads the filter before the program's execve, so
-   * execve must be allowed, and it has no seccomp notify listener, so SCMP_ACT_NOTIFY is refused.
+   * execve must be allowed (unless `execveAnswered`, as `run` has it: its pid 1 answers the first
+   * one), and it has no listener for the profile's own SCMP_ACT_NOTIFY, so that is refused.
    */
   forRun?: boolean;
   /** the runtime answers the program's first execve itself: the profile need not allow it */

@@ -103,7 +103,7 @@ t.test('execve refused: a warning for check and compile (procd loads the filter 
   const noExec = { defaultAction: 'SCMP_ACT_KILL_PROCESS', syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }] };
   t.same(problems(noExec), []);
   t.same(warnings(noExec), [
-    "p.json: /syscalls: execve is not allowed (it gets the default action SCMP_ACT_KILL_PROCESS): runtimes that load the filter before execve (runc, crun, jailctl run) cannot start the program; procd loads it after the service's execve; add \"execve\" to an SCMP_ACT_ALLOW rule",
+    "p.json: /syscalls: execve is not allowed (it gets the default action SCMP_ACT_KILL_PROCESS): runtimes that load the filter before execve (runc, crun) cannot start the program; procd loads it after the service's execve, jailctl run answers that execve itself; add \"execve\" to an SCMP_ACT_ALLOW rule",
   ]);
   t.same(problems(noExec, 'x86_64', { forRun: true }), [
     'p.json: /syscalls: execve is not allowed (it gets the default action SCMP_ACT_KILL_PROCESS): jailctl installs the filter just before execve, so the service could never start; add "execve" to an SCMP_ACT_ALLOW rule',

@@ -42,7 +42,7 @@ t.test('check: one line per problem, exit 1; warnings on stderr too', async (t) 
   t.same(lines, [
     `jailctl: warning: ${BAD}: /syscalls/0/errnoRet: 1 is ignored: only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take an errno, not SCMP_ACT_ALLOW (runc ignores it too); remove it or change the action`,
     `jailctl: warning: ${BAD}: /syscalls/0/names/1: "opne" is not a syscall on x86_64 or any other architecture (did you mean "open"?): skipped, as runc and procd do`,
-    `jailctl: warning: ${BAD}: /syscalls: execve is not allowed (it gets the default action SCMP_ACT_KILL_PROCESS): runtimes that load the filter before execve (runc, crun, jailctl run) cannot start the program; procd loads it after the service's execve; add "execve" to an SCMP_ACT_ALLOW rule`,
+    `jailctl: warning: ${BAD}: /syscalls: execve is not allowed (it gets the default action SCMP_ACT_KILL_PROCESS): runtimes that load the filter before execve (runc, crun) cannot start the program; procd loads it after the service's execve, jailctl run answers that execve itself; add "execve" to an SCMP_ACT_ALLOW rule`,
     `jailctl: ${BAD}: /syscalls/0/args/0/index: 7 is not an argument index: accepted 0-5 (syscalls have six arguments, counted from 0)`,
   ]);
 });
