@@ -104,3 +104,26 @@ function nearestCapability(name: string): string | undefined {
   const upper = name.toUpperCase().replace(/^CAP_/, '');
   return CAPABILITY_NAMES.find((c) => c.slice(4).includes(upper) || upper.includes(c.slice(4)));
 }
+
+/**
+ * The capability bounding set a Docker-format seccomp profile is decided for, as `--caps` of
+ * the profile commands gives it: "docker" (undefined: Docker's default set), "none", "all", a
+ * comma-separated list of names, or a procd capabilities JSON (its bounding set), read by `readText`.
+ */
+export function resolveCapsOption(value: string, readText: (file: string) => string): string[] | undefined {
+  const word = value.trim().toLowerCase();
+  if (word === 'docker') return undefined;
+  if (word === 'none' || word === '') return [];
+  if (word === 'all') return [...CAPABILITY_NAMES];
+  if (value.endsWith('.json')) return capabilityList(parseCapabilities(readText(value), value).bounding);
+  return value.split(',').map((name, i) => {
+    const bit = capabilityNumber(name.trim());
+    if (bit === undefined) {
+      const near = nearestCapability(name.trim());
+      throw new JailctlError('USAGE', `--caps ${value}: item ${i + 1}: unknown capability "${name.trim()}"${near ? `; did you mean ${near}?` : ''}`, {
+        hint: 'give docker, none, all, names such as CAP_SYS_ADMIN,CAP_NET_ADMIN, or a capabilities JSON file',
+      });
+    }
+    return CAPABILITY_NAMES[bit]!;
+  });
+}

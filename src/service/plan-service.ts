@@ -12,8 +12,15 @@ import { buildServiceInstances, isFailed, type FailedInstance, type ProcdService
 
 export type PlanMode = 'start' | 'trace';
 
+/** How instances' seccomp profiles are read: what runc, crun or procd accept is a warning line
+ * (`warn`), or a refusal with --seccomp-strict (`strict`). */
+export interface ProfileReading {
+  strict?: boolean;
+  warn?: (line: string) => void;
+}
+
 /** `trace` plans every instance without its seccomp profile (the trace writes it). */
-export function planServiceInstances(service: ProcdService, mode: PlanMode = 'start'): (PlannedInstance | FailedInstance)[] {
+export function planServiceInstances(service: ProcdService, mode: PlanMode = 'start', reading: ProfileReading = {}): (PlannedInstance | FailedInstance)[] {
   const host = createHostFs();
   return buildServiceInstances(service, host, { seccompMayBeMissing: mode === 'trace' }).map((built) => {
     if (isFailed(built)) return built;
@@ -22,7 +29,7 @@ export function planServiceInstances(service: ProcdService, mode: PlanMode = 'st
       if (mode === 'trace') delete spec.seccomp;
       const plan = inInstance(service.script, built.instance, () => planInstance(spec, host, {
         launcherPid: process.pid, hostPath: PROCD_PATH, hostCwd: '/',
-        ...(spec.seccomp !== undefined ? { seccomp: compileSeccompForRun(spec.seccomp, host.arch) } : {}),
+        ...(spec.seccomp !== undefined ? { seccomp: compileSeccompForRun(spec.seccomp, host.arch, profileContext(built.instance, reading)) } : {}),
       }));
       return { instance: built, plan };
     } catch (err) {
@@ -30,6 +37,11 @@ export function planServiceInstances(service: ProcdService, mode: PlanMode = 'st
       return { instance: built.instance, config: built.config, error: err, notes: built.notes };
     }
   });
+}
+
+function profileContext(instance: string, reading: ProfileReading): { strict: boolean; warn?: (line: string) => void } {
+  const { warn } = reading;
+  return { strict: reading.strict === true, ...(warn !== undefined ? { warn: (line: string) => warn(`instance "${instance}": ${line}`) } : {}) };
 }
 
 export function isPlanned(p: PlannedInstance | FailedInstance): p is PlannedInstance {

@@ -23,6 +23,7 @@ interface ServiceFlags {
   output?: string;
   dryRun?: boolean;
   settle?: number;
+  seccompStrict?: boolean;
 }
 
 const VERBS = ['start', 'stop', 'restart', 'reload', 'boot', 'shutdown', 'status', 'trace', 'logs', 'enable', 'disable', 'enabled', 'running'];
@@ -48,12 +49,16 @@ export function registerService(program: Command): void {
     .option('-o, --output <file>', "trace: write the profile here (default: the script's seccomp path, or /tmp/NAME.json)")
     .option('--dry-run', 'start, restart, boot, trace: run start_service in a throwaway view of the file system and print the launch plans')
     .addOption(new Option('--settle <ms>', 'start, restart, reload, boot: how long a started instance must stay up to count as running').argParser(parseInteger('--settle')))
+    .option('--seccomp-strict', 'start, restart, reload, boot: refuse a seccomp profile runc, crun or procd would accept with warnings')
     .addHelpText('after', '\nstatus exits 0 when every instance runs, 3 when the service is stopped, 1 otherwise;\nstart, restart, reload and boot likewise exit 0 only when every instance runs.')
     .action(async (name: string, command: string | undefined, args: string[], flags: ServiceFlags) => runService(name, command, args, flags));
 }
 
 function baseContext(flags: ServiceFlags): Omit<ServiceContext, 'name'> {
-  return { initd: resolve(flags.initd), stateDir: resolve(flags.state), configDir: resolve(flags.config), ...(flags.rcd !== undefined ? { rcd: resolve(flags.rcd) } : {}) };
+  return {
+    initd: resolve(flags.initd), stateDir: resolve(flags.state), configDir: resolve(flags.config),
+    ...(flags.rcd !== undefined ? { rcd: resolve(flags.rcd) } : {}), ...(flags.seccompStrict ? { seccompStrict: true } : {}),
+  };
 }
 
 async function runService(name: string, command: string | undefined, args: string[], flags: ServiceFlags): Promise<void> {

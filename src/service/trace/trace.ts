@@ -4,6 +4,7 @@
 // each instance's profile goes to its `procd_set_param seccomp` path, or /tmp/NAME.json.
 import { existsSync } from 'node:fs';
 import { JailctlError } from '../../errors.js';
+import { hostDockerOptions } from '../../io/profile-io.js';
 import { writeFileAtomic } from '../../io/write-atomic.js';
 import type { LaunchPlan } from '../../jail/plan.js';
 import { spawnLaunchPlan, TRACE_FD, type SpawnedJail } from '../../native/spawn.js';
@@ -108,7 +109,7 @@ function writeProfiles(traced: readonly TracedInstance[], arch: ArchName, option
 }
 
 function mergeWith(existingFile: string, tracedText: string, options: TraceOptions): string {
-  const existing = parseProfileOrThrow(readTextIfExists(existingFile) ?? '', existingFile);
+  const existing = parseProfileOrThrow(readTextIfExists(existingFile) ?? '', existingFile, { docker: hostDockerOptions() });
   const traced = parseProfileOrThrow(tracedText, '(trace)');
   const merged = mergeProfiles([{ file: existingFile, parsed: existing }, { file: '(trace)', parsed: traced }]);
   if (merged.conflicts.length > 0) {
