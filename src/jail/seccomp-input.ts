@@ -5,7 +5,8 @@
 // Named denials: the profile's KILL_PROCESS actions are compiled as SECCOMP_RET_TRACE instead,
 // and the jail's pid 1 (the tracer) names the refused call, then kills the process itself, so a
 // denial is a log line instead of a bare SIGSYS. Allowed calls never stop.
-import { readFileText } from '../io/profile-io.js';
+import { readInputText } from '../io/input-file.js';
+import { INPUT_LIMITS } from '../io/input-limits.js';
 import { ARCHES, kernelGroupOf, syscallTable, type ArchName } from '../profile/arch.js';
 import { compileFilter } from '../profile/compile.js';
 import type { Action, SeccompProfile } from '../profile/model.js';
@@ -28,10 +29,12 @@ export interface SeccompForRun {
 export interface SeccompOptions {
   /** name refused calls instead of a bare SIGSYS (default true) */
   nameDenials?: boolean;
+  /** where the profile was named, for messages (default "--seccomp") */
+  what?: string;
 }
 
 export function compileSeccompForRun(file: string, arch: string, options: SeccompOptions = {}): SeccompForRun {
-  const parsed = parseProfileOrThrow(readFileText(file), file, { arch });
+  const parsed = parseProfileOrThrow(readInputText(file, options.what ?? '--seccomp', INPUT_LIMITS.profile), file, { arch });
   const named = options.nameDenials !== false && usesKillProcess(parsed.profile);
   const profile = named ? withKillsTraced(parsed.profile) : parsed.profile;
   const compiled = compileFilter(profile, arch);

@@ -1,9 +1,11 @@
 // The state folder of a started service (edge): STATE/NAME/service.json (what we started), and
 // per instance the launcher's state file and the log. It outlives the CLI; the launcher keeps
 // its state file current, we only read it.
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { JailctlError, isErrnoError } from '../errors.js';
+import { readInputTextIfExists } from '../io/input-file.js';
+import { INPUT_LIMITS } from '../io/input-limits.js';
 import { writeFileAtomic } from '../io/write-atomic.js';
 
 const RECORD = 'service.json';
@@ -78,11 +80,7 @@ export function listRecordedServices(stateDir: string): string[] {
   }
 }
 
+/** A record or state file, which only jailctl writes: a symlink there is refused, not followed. */
 export function readTextIfExists(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    if (isErrnoError(err) && (err.code === 'ENOENT' || err.code === 'ENOTDIR')) return undefined;
-    throw new JailctlError('IO_FAILED', `cannot read ${path} (${isErrnoError(err) ? err.code : String(err)})`, { path, cause: err });
-  }
+  return readInputTextIfExists(path, '', INPUT_LIMITS.state, { noFollow: true });
 }

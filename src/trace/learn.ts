@@ -3,7 +3,8 @@
 // calls P lacked are written to FILE as an OCI profile fragment with P's default action, ready
 // for `jailctl profile merge P FILE -o P`. Node stays beside the jail to read the counts.
 import { JailctlError } from '../errors.js';
-import { readFileText } from '../io/profile-io.js';
+import { readInputText } from '../io/input-file.js';
+import { INPUT_LIMITS } from '../io/input-limits.js';
 import { writeFileAtomic } from '../io/write-atomic.js';
 import type { LaunchPlan } from '../jail/plan.js';
 import type { SeccompForRun } from '../jail/seccomp-input.js';
@@ -70,7 +71,7 @@ function serviceRan(exit: TraceExit | undefined, learned: number): boolean {
 
 /** P compiled for the host with its default action (and unknown ABIs) stopping for the tracer. */
 export function compileLearningSeccomp(file: string, arch: ArchName | string): { seccomp: SeccompForRun; defaultAction: Action } {
-  const parsed = parseProfileOrThrow(readFileText(file), file, { arch });
+  const parsed = parseProfileOrThrow(readInputText(file, '--seccomp', INPUT_LIMITS.profile), file, { arch });
   const compiled = compileFilter(withLearningDefault(parsed.profile), arch, { badArchAction: LEARN_ACTION });
   return { seccomp: { filter: compiled.program, profile: `${file} (learning)`, flags: compiled.flags }, defaultAction: parsed.profile.defaultAction };
 }

@@ -2,10 +2,12 @@
 // evaluates the real script; we only read the JSON it leaves behind. Syntax errors, shim
 // errors and shell failures become one line naming the script (and the line the shell gives).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JailctlError, isErrnoError } from '../../errors.js';
+import { readInputText, readInputTextIfExists } from '../../io/input-file.js';
+import { INPUT_LIMITS } from '../../io/input-limits.js';
 import { packageRoot } from '../../io/package-root.js';
 import { hostSearchPath } from '../../jail/spec.js';
 import { parseProcdService, type ProcdService } from '../procd.js';
@@ -139,13 +141,9 @@ function shellFailure(script: string, lines: string[], status: number | null): J
   return new JailctlError('SPEC_INVALID', `init script ${script}: ${message}`, { path: script, hint });
 }
 
+/** What the shim wrote into our temporary folder (the script could put anything there). */
 function readIfExists(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    if (isErrnoError(err) && err.code === 'ENOENT') return undefined;
-    throw err;
-  }
+  return readInputTextIfExists(path, 'the procd shim output', INPUT_LIMITS.spec, { noFollow: true });
 }
 
 /** Normalizes every package in `configDir` for config_load; broken ones are skipped with a warning. */
@@ -161,8 +159,8 @@ function writeUciPackages(configDir: string, into: string): string[] {
   for (const name of names.filter((n) => /^[A-Za-z0-9_-]+$/.test(n))) {
     const file = join(configDir, name);
     try {
-      if (!statSync(file).isFile()) continue;
-      writeFileSync(join(into, name), buildUciShell(parseUci(readFileSync(file, 'utf8'), file)));
+      if (statSync(file).isDirectory()) continue;
+      writeFileSync(join(into, name), buildUciShell(parseUci(readInputText(file, '', INPUT_LIMITS.uci), file)));
     } catch (err) {
       warnings.push(`config ${err instanceof Error ? err.message : String(err)}; package ${name} not loaded`);
     }

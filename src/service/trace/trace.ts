@@ -4,6 +4,8 @@
 // each instance's profile goes to its `procd_set_param seccomp` path, or /tmp/NAME.json.
 import { existsSync } from 'node:fs';
 import { JailctlError } from '../../errors.js';
+import { readInputText } from '../../io/input-file.js';
+import { INPUT_LIMITS } from '../../io/input-limits.js';
 import { writeFileAtomic } from '../../io/write-atomic.js';
 import type { LaunchPlan } from '../../jail/plan.js';
 import { spawnLaunchPlan, TRACE_FD, type SpawnedJail } from '../../native/spawn.js';
@@ -14,7 +16,7 @@ import { serializeOci } from '../../profile/serialize.js';
 import { buildTracedPlan } from '../../trace/trace-plan.js';
 import { requireRoot, type ServiceContext } from '../context.js';
 import { launcherAlive } from '../proc.js';
-import { readServiceRecord, readTextIfExists, removeServiceRecord, writeServiceRecord, type InstanceRecord, type ServiceRecord } from '../record.js';
+import { readServiceRecord, removeServiceRecord, writeServiceRecord, type InstanceRecord, type ServiceRecord } from '../record.js';
 import { planService, superviseInstances, type PlannedService } from '../start.js';
 import { buildTracedProfile, type SyscallCount } from './trace-profile.js';
 
@@ -101,7 +103,7 @@ function writeProfiles(traced: readonly TracedInstance[], arch: ArchName, option
 }
 
 function mergeWith(existingFile: string, tracedText: string, options: TraceOptions): string {
-  const existing = parseProfileOrThrow(readTextIfExists(existingFile) ?? '', existingFile);
+  const existing = parseProfileOrThrow(readInputText(existingFile, '', INPUT_LIMITS.profile), existingFile);
   const traced = parseProfileOrThrow(tracedText, '(trace)');
   const merged = mergeProfiles([{ file: existingFile, parsed: existing }, { file: '(trace)', parsed: traced }]);
   if (merged.conflicts.length > 0) {

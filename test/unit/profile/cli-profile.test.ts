@@ -120,7 +120,7 @@ t.test('run --seccomp: a bad profile stops the run with exit 125 before anything
   const lines = errorLines(t, ['run', '--dry-run', '--seccomp', BAD, '--', '/bin/true'], 125);
   t.equal(lines.length, 3);
   t.match(lines[2], /execve is not allowed/);
-  t.same(errorLines(t, ['run', '--dry-run', '--seccomp', join(dir, 'none.json'), '--', '/bin/true'], 125), [`jailctl: ${join(dir, 'none.json')}: cannot read the file (ENOENT)`]);
+  t.same(errorLines(t, ['run', '--dry-run', '--seccomp', join(dir, 'none.json'), '--', '/bin/true'], 125), [`jailctl: --seccomp ${join(dir, 'none.json')}: cannot read the file (ENOENT)`]);
 });
 
 t.test('run --seccomp: the compiled filter is the last step before execve', async (t) => {
