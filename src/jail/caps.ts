@@ -2,6 +2,8 @@
 // Names match case-insensitively, with or without the CAP_ prefix. Unlike procd, an omitted
 // set is empty, not "left as is": nothing is kept that the file does not name.
 import { JailctlError } from '../errors.js';
+import { describeJsonSyntaxError } from '../schema/json-syntax.js';
+import { showString, showValue } from '../schema/safe-text.js';
 
 /** linux/capability.h, in bit order. */
 export const CAPABILITY_NAMES = [
@@ -40,12 +42,15 @@ export function capabilityNumber(name: string): number | undefined {
 }
 
 /** Parses the JSON text of a capabilities file; `file` names it in errors. */
+const CAPS_HINT = 'a capabilities file is JSON: {"bounding": ["CAP_NET_BIND_SERVICE"], "effective": [...], ...}';
+
 export function parseCapabilities(text: string, file: string): CapSets {
   let json: unknown;
   try {
     json = JSON.parse(text);
-  } catch (err) {
-    throw new JailctlError('CAPS_INVALID', `${file}: invalid JSON: ${(err as Error).message}`, { path: file });
+  } catch {
+    // JSON.parse quotes the text: a file given by mistake (/etc/shadow) must not be shown
+    throw new JailctlError('CAPS_INVALID', `${file}: ${describeJsonSyntaxError(text)}`, { path: file, hint: CAPS_HINT });
   }
   return buildCapSets(json, file);
 }
@@ -57,7 +62,7 @@ export function buildCapSets(json: unknown, file: string): CapSets {
   const sets: CapSets = { ...EMPTY_CAPS };
   for (const [key, value] of Object.entries(json)) {
     if (!(CAP_SETS as readonly string[]).includes(key)) {
-      throw new JailctlError('CAPS_INVALID', `${file}: unknown capability set "${key}"; expected one of ${CAP_SETS.join(', ')}`, { path: file });
+      throw new JailctlError('CAPS_INVALID', `${file}: unknown capability set ${showString(key)}; expected one of ${CAP_SETS.join(', ')}`, { path: file });
     }
     if (!Array.isArray(value)) throw new JailctlError('CAPS_INVALID', `${file}: ${key} must be an array of capability names`, { path: file });
     sets[key as CapSetName] = value.reduce<bigint>((mask, name, i) => mask | bitOf(name, `${key}[${i}]`, file), 0n);
@@ -70,7 +75,7 @@ function bitOf(name: unknown, where: string, file: string): bigint {
   const number = typeof name === 'string' ? capabilityNumber(name) : undefined;
   if (number === undefined) {
     const near = typeof name === 'string' ? nearestCapability(name) : undefined;
-    throw new JailctlError('CAPS_INVALID', `${file}: ${where}: unknown capability ${JSON.stringify(name)}${near ? `; did you mean ${near}?` : ''}`, { path: file });
+    throw new JailctlError('CAPS_INVALID', `${file}: ${where}: unknown capability ${showValue(name)}${near ? `; did you mean ${near}?` : ''}`, { path: file });
   }
   return 1n << BigInt(number);
 }

@@ -6,6 +6,7 @@ import validateLegacy from '../generated/seccomp-legacy.validate.js';
 import validateOci from '../generated/seccomp-oci.validate.js';
 import { JailctlError } from '../errors.js';
 import { formatSchemaErrors } from '../schema/format-errors.js';
+import { describeJsonSyntaxError } from '../schema/json-syntax.js';
 import { resolveArch, type ArchName } from './arch.js';
 import { checkProfile } from './check.js';
 import { convertLegacy, convertOci, detectFormat, type ParsedProfile, type Problem, type ProfileFormat } from './formats.js';
@@ -37,8 +38,9 @@ export function parseProfile(text: string, file: string, options: ParseOptions =
   let json: unknown;
   try {
     json = parseJsonExact(text);
-  } catch (err) {
-    return { parsed: undefined, problems: [`${file}: invalid JSON: ${(err as Error).message}`] };
+  } catch {
+    // JSON.parse's message quotes the text, which may be a secret file given by mistake
+    return { parsed: undefined, problems: [`${file}: ${describeJsonSyntaxError(text)}`] };
   }
   const format = detectFormat(json);
   const validate = format === 'legacy' ? validateLegacy : validateOci;

@@ -3,7 +3,10 @@
 // exist, whether named files exist). Every instance is jailed: without procd_add_jail it gets
 // jailctl's default jail; only `procd_set_param jailctl_unjailed 1` asks for none.
 import { JailctlError } from '../errors.js';
-import type { HostFacts } from '../jail/host.js';
+import { formatSize, INPUT_LIMITS } from '../io/input-limits.js';
+import { describeJsonSyntaxError } from '../schema/json-syntax.js';
+import type { FileKind, HostFacts } from '../jail/host.js';
+import { resolveHostPath } from '../jail/host-paths.js';
 import type { SupervisePolicy } from '../jail/plan.js';
 import { parseRlimitValue, rlimitNumber } from '../jail/rlimits.js';
 import type { RawJailSpec } from '../jail/spec.js';
@@ -66,7 +69,7 @@ export function parseProcdService(text: string, script: string): ProcdService {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new JailctlError('SPEC_INVALID', `init script ${script}: the procd shim wrote malformed JSON (${(err as Error).message})`, { cause: err });
+    throw new JailctlError('SPEC_INVALID', `init script ${script}: the procd shim wrote malformed JSON (${describeJsonSyntaxError(text)})`, { cause: err });
   }
   const service = value as Partial<ProcdService> | null;
   if (typeof service !== 'object' || service === null || typeof service.name !== 'string' || typeof service.instances !== 'object' || service.instances === null) {
@@ -134,12 +137,22 @@ function absolute(where: string, key: string, path: string): string {
   return path;
 }
 
-function requireFile(host: HostFacts, where: string, key: string, path: string, hint: string): string {
+function requireFile(host: HostFacts, where: string, key: 'seccomp' | 'capabilities', path: string, hint: string): string {
   absolute(where, key, path);
-  const info = host.lstat(path);
+  const info = resolveHostPath(host, path)?.info;
   if (info === undefined) throw new JailctlError('PATH_MISSING', `${where}: procd_set_param ${key} ${path}: no such file`, { path, hint });
+  // a FIFO would stall the start, a device would be read without end
+  if (info.kind !== 'file') throw new JailctlError('SPEC_INVALID', `${where}: procd_set_param ${key} ${path}: not a regular file (${KIND_NAMES[info.kind]})`, { path, hint: 'name a JSON file' });
+  const limit = key === 'seccomp' ? INPUT_LIMITS.profile : INPUT_LIMITS.caps;
+  if (info.size > limit.maxBytes) {
+    throw new JailctlError('SPEC_INVALID', `${where}: procd_set_param ${key} ${path}: too large (${info.size} bytes; ${limit.noun} may be at most ${formatSize(limit.maxBytes)})`, { path, hint: 'check that this is the file you meant' });
+  }
   return path;
 }
+
+const KIND_NAMES: Record<FileKind, string> = {
+  file: 'a file', dir: 'a directory', symlink: 'a symbolic link', char: 'a character device', block: 'a block device', fifo: 'a FIFO', socket: 'a socket',
+};
 
 /** procd limits: name="SOFT [HARD]" (or "unlimited") -> --rlimit NAME=SOFT:HARD. */
 function buildRlimits(where: string, limits: Record<string, string>, arch: string): Record<string, string> {

@@ -1,7 +1,10 @@
 // A small UCI reader for init scripts' config_load: parses /etc/config-style packages and
 // writes them back as the shell lines jailctl's rc.common sources (config/option/list with
-// single-quoted words), so no value is ever evaluated by the shell. Pure.
+// single-quoted words), so no value is ever evaluated by the shell. Pure. Errors name the file,
+// the line and the rule broken, never the words of the line (which may hold a key).
 import { JailctlError } from '../../errors.js';
+import { unknownKeyword } from '../../failsafe/uci.js';
+import { isPlainText } from '../../schema/safe-text.js';
 
 export interface UciSection {
   type: string;
@@ -61,15 +64,15 @@ export function parseUci(text: string, file: string): UciSection[] {
     if (keyword === 'package') return;
     if (keyword === 'config') {
       if (first === undefined || !TYPE.test(first)) throw uciError(where, `config needs a type of letters, digits, "_" and "-"`);
-      if (second !== undefined && !IDENT.test(second)) throw uciError(where, `section name "${second}": use letters, digits and "_"`);
+      if (second !== undefined && !IDENT.test(second)) throw uciError(where, 'invalid section name: use letters, digits and "_"');
       sections.push({ type: first, name: second ?? '', entries: [] });
       return;
     }
-    if (keyword !== 'option' && keyword !== 'list') throw uciError(where, `unknown keyword "${keyword}" (expected config, option, list or package)`);
+    if (keyword !== 'option' && keyword !== 'list') throw uciError(where, unknownKeyword(keyword!));
     const section = sections[sections.length - 1];
     if (section === undefined) throw uciError(where, `${keyword} before any config line`);
-    if (first === undefined || !IDENT.test(first)) throw uciError(where, `${keyword} name "${first ?? ''}": use letters, digits and "_"`);
-    if (words.length > 3) throw uciError(where, `${keyword} ${first}: more than one value (quote values with spaces)`);
+    if (first === undefined || !IDENT.test(first)) throw uciError(where, `invalid ${keyword} name: use letters, digits and "_"`);
+    if (words.length > 3) throw uciError(where, `${keyword} ${isPlainText(first) ? first : `<${first.length} characters>`}: more than one value (quote values with spaces)`);
     section.entries.push({ kind: keyword, name: first, value: second ?? '' });
   });
   return sections;

@@ -20,9 +20,10 @@ t.test('sections, options and lists; anonymous sections keep an empty name', asy
 t.test('mistakes name the file and line', async (t) => {
   for (const [text, pattern] of [
     ['option x 1\n', /f:1: option before any config line/],
-    ['config a\nbogus x\n', /f:2: unknown keyword "bogus"/],
-    ['config a\noption bad-name 1\n', /f:2: option name "bad-name"/],
-    ["config a 'b c'\n", /f:1: section name "b c"/],
+    ['config a\nbogus x\n', /f:2: not a UCI statement: a line starts with package, config, option or list$/],
+    ['config a\nlsit x y\n', /f:2: not a UCI statement: .* \(did you mean list\?\)$/],
+    ['config a\noption bad-name 1\n', /f:2: invalid option name: use letters, digits and "_"$/],
+    ["config a 'b c'\n", /f:1: invalid section name: use letters, digits and "_"$/],
     ['config a\noption x 1 2\n', /f:2: option x: more than one value/],
   ] as const) {
     t.throws(() => parseUci(text, 'f'), { name: 'JailctlError', message: pattern }, String(pattern));
