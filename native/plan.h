@@ -56,6 +56,8 @@ enum jc_op_code {
   JC_OP_DIE_WITH_PARENT,    /* ints: pid of the parent that stays (jailctl trace, --learn): the
                                launcher dies with it, and starts nothing if it is gone already */
   JC_OP_SETATTR,            /* ints: MOUNT_ATTR_* to set, to clear, recursive; strs: target */
+  JC_OP_REPORT_COUNT,       /* strs: file, key, text for 1, text before and after N: prints the
+                               text when the file's "key N" line has N > 0 (cgroup oom_kill) */
   JC_OP_MAX
 };
 

@@ -65,6 +65,9 @@ export type PlanStep = StepBase & (
   | { op: 'denials'; names: { auditArch: number; nr: number; name: string }[] }
   | ({ op: 'supervise' } & SupervisePolicy)
   | { op: 'die-with-parent'; parentPid: number }
+  /** cleanup: read the `key N` line of `file` (a cgroup's memory.events); when N > 0, print
+   * `once` (N = 1) or `many.before` N `many.after` on stderr. The launcher only compares. */
+  | { op: 'report-count'; file: string; key: string; once: string; many: { before: string; after: string } }
 );
 
 /** How the launcher keeps a service running (procd's respawn, term_timeout, stdout/stderr). */

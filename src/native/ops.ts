@@ -44,6 +44,7 @@ export const OP_CODES: Record<StepOp, number> = {
   'supervise': 34,
   'die-with-parent': 35,
   'setattr': 36,
+  'report-count': 37,
 };
 
 export const CAPTURE_KINDS = { path: 1, value: 2, bytes: 3 } as const;

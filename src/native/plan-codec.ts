@@ -55,6 +55,7 @@ function operands(step: PlanStep): Operand {
     case 'trace-me': return { ints: [], strs: [] };
     case 'denials': return { ints: step.names.flatMap((d) => [n(d.auditArch), n(d.nr)]), strs: step.names.map((d) => d.name) };
     case 'die-with-parent': return { ints: [n(step.parentPid)], strs: [] };
+    case 'report-count': return { ints: [], strs: [step.file, step.key, step.once, step.many.before, step.many.after] };
     case 'supervise': return {
       ints: [step.respawn ? 1n : 0n, n(step.thresholdMs), n(step.timeoutMs), n(step.retry), n(step.termTimeoutMs), n(step.readyFd)],
       strs: [step.stateFile, step.logFile, step.syslogIdent],
