@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildBaselineProfile } from '../src/jail/baseline.js';
 import { archFromNode, resolveSyscall } from '../src/profile/arch.js';
 import { encodeProgram } from '../src/profile/bpf.js';
 import { compileFilter } from '../src/profile/compile.js';
@@ -45,6 +46,21 @@ export function runSyscallCostBench(): Row[] {
       }
       const runs = [0, 1, 2].map(() => Number(spawnSync(probe, [file, String(CALLS), mode], { encoding: 'utf8' }).stdout.trim()));
       rows.push({ bench: `ns per syscall, ${label}`, subject, value: `${Math.min(...runs).toFixed(1)} ns`, note: 'best of 3 x 2M calls' });
+    }
+  }
+  rows.push(...baselineCost(probe, dir, arch));
+  return rows;
+}
+
+/** What the baseline filter every `jailctl run` loads costs an ordinary call, and one it checks. */
+function baselineCost(probe: string, dir: string, arch: 'x86_64' | 'aarch64'): Row[] {
+  const file = join(dir, 'baseline.bpf');
+  writeFileSync(file, compileFilter(buildBaselineProfile(arch)!, arch).program);
+  const rows: Row[] = [];
+  for (const [mode, label] of [['plain', 'getppid (cacheable allow)'], ['ioctl', 'ioctl (request checked)']] as const) {
+    for (const [subject, filter] of [['no filter', '-'], ['jailctl baseline filter', file]] as const) {
+      const runs = [0, 1, 2].map(() => Number(spawnSync(probe, [filter, String(CALLS), mode], { encoding: 'utf8' }).stdout.trim()));
+      rows.push({ bench: `ns per syscall under the baseline, ${label}`, subject, value: `${Math.min(...runs).toFixed(1)} ns`, note: 'best of 3 x 2M calls' });
     }
   }
   return rows;

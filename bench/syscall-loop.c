@@ -1,6 +1,7 @@
 /* Benchmark probe: installs the raw seccomp filter in argv[1] ("-" for none), then times
- * argv[2] calls of getppid() (cacheable: no argument rule) or getpriority(PRIO_PROCESS, 0)
- * (argv[3] = "args": its rule reads an argument, so BPF runs on every call). Prints ns/call. */
+ * argv[2] calls of getppid() (cacheable: no argument rule), getpriority(PRIO_PROCESS, 0)
+ * (argv[3] = "args": its rule reads an argument, so BPF runs on every call) or ioctl(-1, TCGETS)
+ * (argv[3] = "ioctl": the baseline filter checks its request). Prints ns/call. */
 #define _GNU_SOURCE
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -25,11 +26,12 @@ int main(int argc, char **argv) {
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog)) { perror("seccomp"); return 2; }
   }
   long calls = atol(argv[2]);
-  int args = strcmp(argv[3], "args") == 0;
+  int args = strcmp(argv[3], "args") == 0, ioctl = strcmp(argv[3], "ioctl") == 0;
   struct timespec a, b;
   clock_gettime(CLOCK_MONOTONIC, &a);
   for (long i = 0; i < calls; i++) {
     if (args) syscall(SYS_getpriority, PRIO_PROCESS, 0);
+    else if (ioctl) syscall(SYS_ioctl, -1, 0x5401 /* TCGETS */, 0);
     else syscall(SYS_getppid);
   }
   clock_gettime(CLOCK_MONOTONIC, &b);

@@ -18,6 +18,8 @@ static const char *const sys_names[JC_SYS_MAX] = {
   [JC_SYS_CLOSE_RANGE] = "close_range", [JC_SYS_SECCOMP] = "seccomp", [JC_SYS_EXECVE] = "execve",
   [JC_SYS_STATFS] = "statfs", [JC_SYS_CLONE] = "clone", [JC_SYS_READ] = "read", [JC_SYS_PTRACE] = "ptrace",
   [JC_SYS_MOUNT_SETATTR] = "mount_setattr",
+  [JC_SYS_PIDFD_OPEN] = "pidfd_open", [JC_SYS_PIDFD_GETFD] = "pidfd_getfd", [JC_SYS_KEYCTL] = "keyctl",
+  [JC_SYS_FSMOUNT] = "fsmount",
 };
 
 static const char *errno_name(int err) {

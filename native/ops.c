@@ -5,8 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/capability.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
+#include <linux/keyctl.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
@@ -182,24 +181,24 @@ static int op_close_fds(struct jc_fail *fail) {
   return 0;
 }
 
-static int op_seccomp(const struct jc_op *op, struct jc_fail *fail) {
-  static struct sock_filter filter[4096]; /* aligned copy: the plan buffer is not */
-  size_t len = op->lens[0];
-  if (len == 0 || len % sizeof(struct sock_filter) || len > sizeof filter) { errno = EINVAL; FAIL(JC_SYS_SECCOMP); }
-  memcpy(filter, op->strs[0], len);
-  struct sock_fprog prog = {(unsigned short)(len / sizeof(struct sock_filter)), filter};
-  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned long)op->ints[0], &prog) < 0) FAIL(JC_SYS_SECCOMP);
+static char **exec_argv, **exec_envp;
+
+int jc_prepare_exec(const struct jc_plan *plan) {
+  const struct jc_op *op = jc_find_op(plan, JC_OP_EXECVE);
+  if (!op) return 0;
+  size_t argc = (size_t)op->ints[0], envc = (size_t)op->ints[1];
+  if (op->nints < 4 || 1 + argc + envc > op->nstrs) { errno = EINVAL; return -1; }
+  exec_argv = calloc(argc + 1, sizeof(char *));
+  exec_envp = calloc(envc + 1, sizeof(char *));
+  if (!exec_argv || !exec_envp) return -1;
+  for (size_t i = 0; i < argc; i++) exec_argv[i] = (char *)op->strs[1 + i];
+  for (size_t i = 0; i < envc; i++) exec_envp[i] = (char *)op->strs[1 + argc + i];
   return 0;
 }
 
 static int op_execve(const struct jc_op *op, struct jc_fail *fail) {
-  size_t argc = (size_t)op->ints[0], envc = (size_t)op->ints[1];
-  if (1 + argc + envc > op->nstrs) { errno = EINVAL; FAIL(JC_SYS_EXECVE); }
-  char **argv = calloc(argc + 1, sizeof(char *)), **envp = calloc(envc + 1, sizeof(char *));
-  if (!argv || !envp) FAIL(JC_SYS_EXECVE);
-  for (size_t i = 0; i < argc; i++) argv[i] = (char *)op->strs[1 + i];
-  for (size_t i = 0; i < envc; i++) envp[i] = (char *)op->strs[1 + argc + i];
-  execve(op->strs[0], argv, envp);
+  if (!exec_argv || !exec_envp) { errno = EINVAL; FAIL(JC_SYS_EXECVE); }
+  execve(op->strs[0], exec_argv, exec_envp);
   FAIL(JC_SYS_EXECVE);
 }
 
@@ -296,14 +295,20 @@ static int run_op(const struct jc_op *op, struct jc_ctx *ctx, struct jc_fail *fa
     if (setsid() < 0) FAIL(JC_SYS_SETSID);
     return 0;
   case JC_OP_CLOSE_FDS: return op_close_fds(fail);
-  case JC_OP_SECCOMP: return op_seccomp(op, fail);
+  case JC_OP_SECCOMP: return jc_op_seccomp(op, ctx, fail);
   case JC_OP_EXECVE: return op_execve(op, fail);
   case JC_OP_TRACE_ME:
     if (jc_trace_me() < 0) FAIL(JC_SYS_PTRACE);
     return 0;
+  case JC_OP_OPEN_PROC: return jc_op_open_proc(ctx, fail);
+  case JC_OP_KEYRING:
+    /* NULL: always a new anonymous keyring (a named one could be another jail's); a kernel
+     * without keyrings (ENOSYS, CONFIG_KEYS off as on many routers) has none to share */
+    if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS) FAIL(JC_SYS_KEYCTL);
+    return 0;
   case JC_OP_TRACE:
   case JC_OP_SUPERVISE:
-  case JC_OP_DENIALS:
+  case JC_OP_SECCOMP_NOTIFY:
   case JC_OP_DIE_WITH_PARENT:
   case JC_OP_CLONE_FLAGS:
   case JC_OP_FORWARD_SIGNALS:

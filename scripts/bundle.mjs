@@ -5,6 +5,8 @@
 //                     starts Node's ES module loader (src/cli/entry-cjs.ts)
 //   dist/jailctl.mjs  the same entry as an ES module (src/cli/entry.ts)
 //   dist/cli.mjs      the CLI itself, loaded by both when no cached plan can be used
+//   dist/openwrt-tools.cjs  uci, validate_data, jshn and network-status for the init-script
+//                     shell library (src/service/shim/openwrt/), which runs them in loops
 // A jailctl may be running while this rebuilds (npm test during a long `jailctl service trace`):
 // every bundle file is replaced by rename(2), so a running process keeps the file it opened, and
 // chunks of earlier builds (hashed names) stay for a day so that a running CLI can still load
@@ -48,10 +50,17 @@ const cjs = await build({
   banner: { js: '#!/usr/bin/env node' },
 });
 
+const tools = await build({
+  ...common,
+  entryPoints: [join(root, 'src', 'openwrt', 'tools-main.ts')],
+  outfile: join(dist, 'openwrt-tools.cjs'),
+  format: 'cjs',
+});
+
 const BINS = new Set([join(dist, 'jailctl.mjs'), join(dist, 'jailctl.cjs')]);
 const written = new Set();
 // chunks first, the entries last: a new entry never points at a chunk that is not there yet
-const files = [...esm.outputFiles, ...cjs.outputFiles].sort((a, b) => Number(!a.path.includes('/chunks/')) - Number(!b.path.includes('/chunks/')));
+const files = [...esm.outputFiles, ...cjs.outputFiles, ...tools.outputFiles].sort((a, b) => Number(!a.path.includes('/chunks/')) - Number(!b.path.includes('/chunks/')));
 for (const file of files) {
   mkdirSync(dirname(file.path), { recursive: true });
   const temp = `${file.path}.${process.pid}.tmp`;

@@ -34,6 +34,12 @@ case "$mode" in
     need nftables has nft
     need iproute2 has ip
     need e2fsprogs has chattr
+    # real services the baseline filter and the service tests run (test/integration/baseline-services)
+    need keyutils has keyctl
+    need dnsmasq-base test -x /usr/sbin/dnsmasq
+    need dropbear-bin test -x /usr/sbin/dropbear
+    need mosquitto test -x /usr/sbin/mosquitto
+    need python3 test -x /usr/bin/python3
     ;;
   *) echo "usage: $0 build|test" >&2; exit 2 ;;
 esac

@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerProfile } from './commands/profile.js';
 import { registerFailsafe } from './commands/failsafe.js';
+import { registerOpenwrt } from './commands/openwrt.js';
 import { registerRun } from './commands/run.js';
 import { registerService } from './commands/service.js';
 import { registerTrace } from './commands/trace.js';
@@ -18,6 +19,9 @@ const COMMANDS: Readonly<Record<string, (program: Command) => void>> = {
   profile: registerProfile,
   service: registerService,
   trace: registerTrace,
+  uci: registerOpenwrt,
+  jshn: registerOpenwrt,
+  'validate-data': registerOpenwrt,
 };
 
 /** The program with every command, or only `only` when it names one: defining every option of
@@ -33,7 +37,7 @@ export function buildProgram(only?: string): Command {
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text.startsWith('error:') ? `jailctl: ${text.slice(7)}` : text) });
   const single = only !== undefined && Object.hasOwn(COMMANDS, only) ? COMMANDS[only] : undefined;
-  for (const register of single === undefined ? Object.values(COMMANDS) : [single]) register(program);
+  for (const register of new Set(single === undefined ? Object.values(COMMANDS) : [single])) register(program);
   addExamples(program);
   return program;
 }

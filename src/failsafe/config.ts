@@ -88,7 +88,8 @@ export function resolveListenerConfig(section: UciSection | undefined, flags: Li
     configPath: flags.config,
     udp: resolveUdp(spec, ifaces, addresses),
     ifaces,
-    rebootCmd: flags.rebootCmd ?? option('reboot_cmd') ?? 'reboot',
+    // uci drops an empty option, so the UCI file spells "no reboot command" none
+    rebootCmd: flags.rebootCmd ?? (option('reboot_cmd') === 'none' ? '' : option('reboot_cmd')) ?? 'reboot',
     failsafeEnabled: flags.noFailsafeAction !== true && option('failsafe_action') !== '0',
   };
   const flagPath = flags.flag ?? option('flag');

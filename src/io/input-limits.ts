@@ -23,6 +23,8 @@ export const INPUT_LIMITS = {
   spec: { maxBytes: 16 * MiB, noun: 'a jail spec' },
   /** five lists of at most 41 capability names */
   caps: { maxBytes: 1 * MiB, noun: 'a capabilities file' },
+  /** an init script (the shell reads it too; jailctl looks for the UCI packages it names) */
+  script: { maxBytes: 4 * MiB, noun: 'an init script' },
   /** /etc/config/* packages */
   uci: { maxBytes: 4 * MiB, noun: 'a UCI file' },
   /** 64 hex digits and a line break */

@@ -58,17 +58,47 @@ export type PlanStep = StepBase & (
   | { op: 'no-new-privs' }
   | { op: 'setsid' }
   | { op: 'close-fds' }
-  | { op: 'seccomp'; filter: Uint8Array; flags: number; profile: string }
+  | { op: 'seccomp'; filter: Uint8Array; flags: number; profile: string; listener?: SeccompListener }
   | { op: 'execve'; path: string; argv: string[]; env: string[]; exitIfMissing: number; exitIfDenied: number }
   | { op: 'trace'; fd: number; captures: TraceCapture[] }
   | { op: 'trace-me' }
-  | { op: 'denials'; names: { auditArch: number; nr: number; name: string }[] }
+  | ({ op: 'seccomp-notify' } & SeccompNotify)
+  | { op: 'open-proc' }
+  | { op: 'keyring' }
   | ({ op: 'supervise' } & SupervisePolicy)
   | { op: 'die-with-parent'; parentPid: number }
   /** cleanup: read the `key N` line of `file` (a cgroup's memory.events); when N > 0, print
    * `once` (N = 1) or `many.before` N `many.after` on stderr. The launcher only compares. */
   | { op: 'report-count'; file: string; key: string; once: string; many: { before: string; after: string } }
 );
+
+/** A filter installed with SECCOMP_FILTER_FLAG_NEW_LISTENER: its fd number goes to pid 1, which
+ * takes the listener; meanwhile the service waits in the handshake call `handshakeNr` (native ABI),
+ * which the filter notifies and pid 1 answers with 0. */
+export interface SeccompListener {
+  handshakeNr: number;
+}
+
+/** A syscall of one ABI: the audit arch the kernel reports and its number there. */
+export interface SyscallId {
+  auditArch: number;
+  nr: number;
+}
+
+/** What pid 1 answers on the listener (src/jail/seccomp-notify.ts decides it, native/notify.c
+ * carries it out). */
+export interface SeccompNotify {
+  /** the handshake call the service makes right after loading the filter: answered 0 once */
+  handshake: SyscallId;
+  /** the service's own first execve, made by jailctl before any code of the service runs:
+   * continued once (a profile without execve); empty when the profile allows execve itself */
+  execGates: SyscallId[];
+  /** the profile's own decisions as a BPF program returning only ALLOW, ERRNO or KILL_PROCESS:
+   * ALLOW continues the call, ERRNO fails it, KILL_PROCESS names it and kills the process */
+  answer: Uint8Array;
+  /** syscall names for the log line, per ABI the host kernel runs */
+  names: (SyscallId & { name: string })[];
+}
 
 /** How the launcher keeps a service running (procd's respawn, term_timeout, stdout/stderr). */
 export interface SupervisePolicy {

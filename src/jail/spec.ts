@@ -25,6 +25,8 @@ export interface RawJailSpec {
   group?: string;
   caps?: string;
   seccomp?: string;
+  baselineFilter?: boolean;
+  allowSuidSgid?: boolean;
   env?: Record<string, string>;
   rlimits?: Record<string, string | number>;
   memory?: string | number;
@@ -57,6 +59,10 @@ export interface JailSpec {
   group?: string;
   capsFile?: string;
   seccompFile?: string;
+  /** the built-in baseline filter (src/jail/baseline-entries.ts); off for init-script instances */
+  baselineFilter: boolean;
+  /** leave set-user/group-ID bits out of the baseline (RestrictSUIDSGID= off) */
+  allowSuidSgid: boolean;
   env: Record<string, string>;
   rlimits: { name: string; value: RlimitValue }[];
   memory?: bigint;
@@ -141,6 +147,8 @@ export function normalizeJailSpec(raw: RawJailSpec, baseDir: string): JailSpec {
     netns: raw.netns ?? false,
     userns: raw.userns ?? false,
     cgroupns: raw.cgroupns ?? false,
+    baselineFilter: raw.baselineFilter ?? true,
+    allowSuidSgid: raw.allowSuidSgid ?? false,
     env: { PATH: DEFAULT_PATH, ...(raw.env ?? {}) },
     rlimits: Object.entries(raw.rlimits ?? {}).map(([name, value]) => ({ name, value: parseRlimitValue(String(value), `--rlimit ${name}`) })),
   };

@@ -40,11 +40,13 @@ export const OP_CODES: Record<StepOp, number> = {
   'execve': 30,
   'trace': 31,
   'trace-me': 32,
-  'denials': 33,
+  'seccomp-notify': 33,
   'supervise': 34,
   'die-with-parent': 35,
   'setattr': 36,
-  'report-count': 37,
+  'open-proc': 37,
+  'keyring': 38,
+  'report-count': 39,
 };
 
 export const CAPTURE_KINDS = { path: 1, value: 2, bytes: 3 } as const;

@@ -43,7 +43,7 @@ function operands(step: PlanStep): Operand {
     case 'no-new-privs': return { ints: [], strs: [] };
     case 'setsid': return { ints: [], strs: [] };
     case 'close-fds': return { ints: [], strs: [] };
-    case 'seccomp': return { ints: [n(step.flags)], strs: [step.filter] };
+    case 'seccomp': return { ints: [n(step.flags), step.listener ? 1n : 0n, n(step.listener?.handshakeNr ?? -1)], strs: [step.filter] };
     case 'execve': return {
       ints: [n(step.argv.length), n(step.env.length), n(step.exitIfMissing), n(step.exitIfDenied)],
       strs: [step.path, ...step.argv, ...step.env],
@@ -53,7 +53,12 @@ function operands(step: PlanStep): Operand {
       strs: [],
     };
     case 'trace-me': return { ints: [], strs: [] };
-    case 'denials': return { ints: step.names.flatMap((d) => [n(d.auditArch), n(d.nr)]), strs: step.names.map((d) => d.name) };
+    case 'seccomp-notify': return {
+      ints: [n(step.handshake.auditArch), n(step.handshake.nr), n(step.execGates.length), ...step.execGates.flatMap((g) => [n(g.auditArch), n(g.nr)]), ...step.names.flatMap((d) => [n(d.auditArch), n(d.nr)])],
+      strs: [step.answer, ...step.names.map((d) => d.name)],
+    };
+    case 'open-proc': return { ints: [], strs: [] };
+    case 'keyring': return { ints: [], strs: [] };
     case 'die-with-parent': return { ints: [n(step.parentPid)], strs: [] };
     case 'report-count': return { ints: [], strs: [step.file, step.key, step.once, step.many.before, step.many.after] };
     case 'supervise': return {

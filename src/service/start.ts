@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createHostFs } from '../jail/host-fs.js';
 import type { LaunchPlan } from '../jail/plan.js';
 import { planRun } from '../jail/run.js';
-import { compileSeccompForRun, type SeccompForRun } from '../jail/seccomp-input.js';
+import { compileSeccompForRun, SECCOMP_COMPILER, type SeccompCompiler } from '../jail/seccomp-input.js';
 import type { RawJailSpec } from '../jail/spec.js';
 import { inInstance, inInstanceAsync, requireRoot, scriptPath, type ServiceContext } from './context.js';
 import { evaluateInitScript } from './script/evaluate.js';
@@ -36,16 +36,20 @@ export function planService(context: ServiceContext, mode: 'start' | 'trace' = '
   const instances = buildServiceInstances(service, createHostFs(), { seccompMayBeMissing: mode === 'trace' }).map((instance) => ({
     instance,
     plan: inInstance(script, instance.instance, () => {
-      const plan = planRun({ raw: mode === 'trace' ? withoutSeccomp(instance.raw) : instance.raw, dryRun: false, cwd: '/' }, compileProcdSeccomp);
+      // an instance gets what its script asks, as under procd: no baseline filter
+      const raw = { ...instance.raw, baselineFilter: false };
+      const plan = planRun({ raw: mode === 'trace' ? withoutSeccomp(raw) : raw, dryRun: false, cwd: '/' }, PROCD_SECCOMP);
       return instance.unjailed ? buildUnjailedPlan(plan, instance.raw.caps === undefined) : plan;
     }),
   }));
   return { script, instances, warnings: [...warnings, ...instances.flatMap((i) => i.instance.notes.map((n) => `instance "${i.instance.instance}": ${n}`))] };
 }
 
-function compileProcdSeccomp(file: string, arch: string): SeccompForRun {
-  return compileSeccompForRun(file, arch, { what: 'procd_set_param seccomp' });
-}
+/** Messages about the profile name the script's parameter, not --seccomp. */
+const PROCD_SECCOMP: SeccompCompiler = {
+  ...SECCOMP_COMPILER,
+  profile: (file, arch) => compileSeccompForRun(file, arch, {}, 'procd_set_param seccomp'),
+};
 
 function withoutSeccomp(raw: RawJailSpec): RawJailSpec {
   const { seccomp: _traced, ...rest } = raw;

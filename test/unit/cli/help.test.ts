@@ -5,10 +5,13 @@ import t from 'tap';
 import { expandHelpCommand } from '../../../src/cli/examples.js';
 import { jailctl } from '../../helpers/jailctl.js';
 
-/** The subcommands a help page lists under "Commands:" (without "help"). */
+/** OpenWrt's own tools, emulated for init scripts: their --help is the tool's usage, as on OpenWrt. */
+const TOOLS = ['uci', 'jshn', 'validate-data'];
+
+/** The subcommands a help page lists under "Commands:" (without "help" and the tools). */
 function subcommands(help: string): string[] {
   const section = /\nCommands:\n([\s\S]*?)(?:\n\n|$)/.exec(help)?.[1] ?? '';
-  return section.split('\n').filter((l) => /^ {2}\S/.test(l)).map((l) => l.trim().split(/\s+/)[0]!).filter((name) => name !== 'help');
+  return section.split('\n').filter((l) => /^ {2}\S/.test(l)).map((l) => l.trim().split(/\s+/)[0]!).filter((name) => name !== 'help' && !TOOLS.includes(name));
 }
 
 function allCommands(path: string[] = []): string[][] {

@@ -109,14 +109,18 @@ t.test('--key-file holding something else than a key', async (t) => {
   }
 });
 
-t.test('service --config: a package holding secrets is skipped with a warning that quotes none', async (t) => {
+t.test('service --config: the lines of a package holding secrets are skipped with warnings that quote none', async (t) => {
   const config = join(dir, 'config');
   mkdirSync(config);
-  for (const [i, text] of Object.values(SECRETS).entries()) writeFileSync(join(config, `pkg${i}`), text);
-  const r = await run(['service', 'pair', 'start', '--dry-run', '--initd', join(REPO, 'test', 'fixtures', 'initd'), '--state', join(dir, 'state'), '--config', config]);
+  const names = Object.keys(SECRETS).map((_, i) => `pkg${i}`);
+  Object.values(SECRETS).forEach((text, i) => writeFileSync(join(config, names[i]!), text));
+  writeFileSync(join(initd, 'loader'), ['#!/bin/sh /etc/rc.common', 'USE_PROCD=1', 'start_service() {', ...names.map((n) => `\tconfig_load ${n}`),
+    '\tprocd_open_instance', '\tprocd_set_param command /bin/true', '\tprocd_close_instance', '}', ''].join('\n'));
+  chmodSync(join(initd, 'loader'), 0o755);
+  const r = await run(['service', 'loader', 'start', '--dry-run', '--initd', initd, '--state', join(dir, 'state'), '--config', config]);
   expectNoSecret(t, r, 0);
-  t.match(r.stderr, /warning: config \S+pkg0:1: not a UCI statement: a line starts with package, config, option or list; package pkg0 not loaded/);
-  t.match(r.stderr, /warning: config \S+pkg4:3: not a UCI statement/);
+  t.match(r.stderr, /warning: config \S+pkg0: line 1: .*; uci skips the line/);
+  t.match(r.stderr, /warning: config \S+pkg4: line 3: .*; uci skips the line/);
 });
 
 t.test('what the messages say instead', async (t) => {

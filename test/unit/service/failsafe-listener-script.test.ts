@@ -55,8 +55,8 @@ t.test('UDP only, as another user: no capability, no addon; the flag and FIFO ar
   t.equal(lstatSync(e.fifo).uid, 65534);
 });
 
-t.test('an empty reboot_cmd: no FIFO, no reboot instance; failsafe_action 0: no flag either', async (t) => {
-  const noReboot = evaluate(t, "\toption reboot_cmd ''\n");
+t.test("reboot_cmd 'none': no FIFO, no reboot instance; failsafe_action 0: no flag either", async (t) => {
+  const noReboot = evaluate(t, "\toption reboot_cmd 'none'\n");
   t.same(Object.keys(noReboot.instances), ['listener']);
   t.same(noReboot.instances['listener']!.command!.slice(-4), ['--flag', noReboot.flag, '--reboot-cmd', '']);
   const noAction = evaluate(t, "\toption failsafe_action '0'\n");
