@@ -9,7 +9,9 @@
 // A profile need not allow execve (procd applies its filter after the service's execve): the
 // first execve is answered by the jail's pid 1 (seccomp-notify.ts), and so are the profile's
 // KILL_PROCESS actions, so a refused call is named in the log instead of a bare SIGSYS.
-import { hostDockerOptions, readFileText } from '../io/profile-io.js';
+import { hostDockerOptions } from '../io/profile-io.js';
+import { readInputText } from '../io/input-file.js';
+import { INPUT_LIMITS } from '../io/input-limits.js';
 import { resolveArch } from '../profile/arch.js';
 import { compileFilter } from '../profile/compile.js';
 import type { SeccompProfile } from '../profile/model.js';
@@ -41,6 +43,8 @@ export interface SeccompContext {
   strict: boolean;
   /** receives each warning line */
   warn?: (line: string) => void;
+  /** where the profile was given, for messages ("--seccomp", "procd_set_param seccomp") */
+  what?: string;
 }
 
 /** What `jailctl run` needs the compiler for; NO_SECCOMP (run.ts) where no profile is possible. */
@@ -62,7 +66,7 @@ export function compileSeccompForRun(file: string, arch: string, context: Partia
  */
 export function readRunProfile(file: string, arch: string, context: Partial<SeccompContext> = {}): SeccompProfile {
   const docker = { ...hostDockerOptions(), arch: resolveArch(arch).name, caps: context.caps ?? [] };
-  const parsed = parseProfileOrThrow(readFileText(file), file, {
+  const parsed = parseProfileOrThrow(readInputText(file, context.what ?? '--seccomp', INPUT_LIMITS.profile), file, {
     arch, forRun: true, execveAnswered: true, strict: context.strict === true, docker, ...(context.warn ? { warn: context.warn } : {}),
   });
   return parsed.profile;

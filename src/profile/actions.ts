@@ -2,6 +2,7 @@
 // pure profile functions, and say what to print or write. Files are reached only through
 // ProfileIo (src/io/profile-io.ts is the real one; tests pass a fake), so this stays pure.
 import { JailctlError } from '../errors.js';
+import { INPUT_LIMITS, type InputLimit } from '../io/input-limits.js';
 import { ARCHES, resolveArch, type ArchName } from './arch.js';
 import { decodeProgram, type Insn } from './bpf.js';
 import { disassembleFilter } from './bpf-disasm.js';
@@ -22,9 +23,10 @@ export interface ProfileIo {
   kernelRelease(): string;
   /** whether stdout is a terminal (raw BPF is not written there) */
   readonly stdoutIsTty: boolean;
-  /** whole files; throw PROFILE_UNREADABLE naming the path */
-  readText(path: string): string;
-  readBytes(path: string): Uint8Array;
+  /** whole regular files of at most `limit`; any problem throws a JailctlError naming `what`
+   * (the option, or '' for a positional file) and the path */
+  readText(path: string, what: string, limit: InputLimit): string;
+  readBytes(path: string, what: string, limit: InputLimit): Uint8Array;
   /** temp file + rename: never a half-written file */
   writeAtomic(path: string, data: string | Uint8Array): void;
 }
@@ -91,7 +93,7 @@ export function checkProfileFiles(files: readonly string[], arch: string | undef
   for (const file of files) {
     let text: string;
     try {
-      text = io.readText(file);
+      text = io.readText(file, '', INPUT_LIMITS.profile);
     } catch (err) {
       if (!(err instanceof JailctlError)) throw err;
       report.problems.push(err.message);
@@ -132,7 +134,7 @@ function dockerSummary(parsed: ParsedProfile): string {
 
 /** Read a profile file and check it for `target`; any problem throws (exit 125). */
 export function readProfile(file: string, target: ArchName | undefined, io: ProfileIo, opts: ReadOptions = {}, warnings: string[] = [], decideFor?: ArchName): ParsedProfile {
-  return parseProfileOrThrow(io.readText(file), file, { ...parseOptions(io, target, opts, decideFor), warn: (line) => warnings.push(line) });
+  return parseProfileOrThrow(io.readText(file, '', INPUT_LIMITS.profile), file, { ...parseOptions(io, target, opts, decideFor), warn: (line) => warnings.push(line) });
 }
 
 export interface CompileRequest extends ReadOptions {
@@ -147,7 +149,7 @@ export function compileProfileFile(req: CompileRequest, io: ProfileIo): Output {
   const target = targetOf(io, req.arch);
   const warnings: string[] = [];
   const parsed = readProfile(req.file, target, io, req, warnings);
-  const stats = req.stats === undefined ? undefined : statsFor(parseStats(io.readText(req.stats), req.stats), target);
+  const stats = req.stats === undefined ? undefined : statsFor(parseStats(io.readText(req.stats, '--stats', INPUT_LIMITS.stats), req.stats), target);
   const filter = compileFilter(parsed.profile, target, stats === undefined ? {} : { stats });
   const data = formatFilter(filter, req.format);
   if (req.out !== undefined) {
@@ -172,7 +174,7 @@ export function formatFilter(filter: CompiledFilter, format: BpfFormat): string 
 
 export function disassembleFile(file: string, arch: string | undefined, io: ProfileIo): Output {
   const target = targetOf(io, arch);
-  const bytes = io.readBytes(file);
+  const bytes = io.readBytes(file, '', INPUT_LIMITS.bpf);
   let insns: Insn[];
   try {
     insns = decodeProgram(bytes, ARCHES[target].endian);
@@ -229,6 +231,6 @@ export function explainProfileFile(req: ExplainRequest, io: ProfileIo): Output {
   const parsed = readProfile(req.file, undefined, io, req, warnings, target);
   const options = { label: req.file, arch: target };
   if (req.stats === undefined) return { stdout: explainProfile(parsed, options), warnings };
-  const stats = statsFor(parseStats(io.readText(req.stats), req.stats), target);
+  const stats = statsFor(parseStats(io.readText(req.stats, '--stats', INPUT_LIMITS.stats), req.stats), target);
   return { stdout: explainProfile(parsed, { ...options, stats }), warnings };
 }

@@ -8,6 +8,8 @@ import validateLegacy from '../generated/seccomp-legacy.validate.js';
 import validateOci from '../generated/seccomp-oci.validate.js';
 import { JailctlError } from '../errors.js';
 import { describeSchemaErrors, type SchemaFinding } from '../schema/format-errors.js';
+import { describeJsonSyntaxError } from '../schema/json-syntax.js';
+import { showString } from '../schema/safe-text.js';
 import { resolveArch, type ArchName } from './arch.js';
 import { checkProfile } from './check.js';
 import { decideDocker, isDockerFormat, type DockerOptions, type DockerProfile } from './docker.js';
@@ -56,8 +58,9 @@ export function parseProfile(text: string, file: string, options: ParseOptions =
   let json: unknown;
   try {
     json = parseJsonExact(text);
-  } catch (err) {
-    return { parsed: undefined, problems: [`${file}: invalid JSON: ${(err as Error).message}`], warnings: [] };
+  } catch {
+    // JSON.parse's message quotes the text, which may be a secret file given by mistake
+    return { parsed: undefined, problems: [`${file}: ${describeJsonSyntaxError(text)}`], warnings: [] };
   }
   const format = detectFormat(json, isDockerFormat);
   const validate = VALIDATORS[format];
@@ -113,7 +116,7 @@ function schemaProblem(finding: SchemaFinding, format: ProfileFormat): Problem {
     : /^\/archMap\/\d+$/.test(finding.path) ? 'archMap' : /^\/syscalls\/\d+$/.test(finding.path) ? 'entry' : 'top';
   const near = nearestName(key, KNOWN_KEYS[format][where] ?? []);
   const guess = near === undefined ? '' : ` (did you mean "${near}"?)`;
-  return { path: finding.path, message: `unknown key "${key}"${guess} is ignored, as runc ignores it`, warning: 'unknown-key', subject: key };
+  return { path: finding.path, message: `unknown key ${showString(key)}${guess} is ignored, as runc ignores it`, warning: 'unknown-key', subject: key };
 }
 
 /** Parse and check, or throw one PROFILE_INVALID error listing every problem. */

@@ -39,9 +39,10 @@ export function planServiceInstances(service: ProcdService, mode: PlanMode = 'st
   });
 }
 
-function profileContext(instance: string, reading: ProfileReading): { strict: boolean; warn?: (line: string) => void } {
+function profileContext(instance: string, reading: ProfileReading): { strict: boolean; what: string; warn?: (line: string) => void } {
   const { warn } = reading;
-  return { strict: reading.strict === true, ...(warn !== undefined ? { warn: (line: string) => warn(`instance "${instance}": ${line}`) } : {}) };
+  // messages about the profile name the script's parameter, not --seccomp
+  return { strict: reading.strict === true, what: 'procd_set_param seccomp', ...(warn !== undefined ? { warn: (line: string) => warn(`instance "${instance}": ${line}`) } : {}) };
 }
 
 export function isPlanned(p: PlannedInstance | FailedInstance): p is PlannedInstance {

@@ -38,8 +38,8 @@ async function readOptions(flags: ReadFlags): Promise<ReadOptions> {
   if (flags.strict === true) opts.strict = true;
   if (flags.kernel !== undefined) opts.kernel = flags.kernel;
   if (flags.caps !== undefined) {
-    const [{ resolveCapsOption }, { readFileText }] = await Promise.all([import('../../jail/caps.js'), import('../../io/profile-io.js')]);
-    const caps = resolveCapsOption(flags.caps, readFileText);
+    const [{ resolveCapsOption }, { readInputText }, { INPUT_LIMITS }] = await Promise.all([import('../../jail/caps.js'), import('../../io/input-file.js'), import('../../io/input-limits.js')]);
+    const caps = resolveCapsOption(flags.caps, (file) => readInputText(file, '--caps', INPUT_LIMITS.caps));
     if (caps !== undefined) opts.caps = caps;
   }
   return opts;

@@ -5,6 +5,8 @@
 import { existsSync } from 'node:fs';
 import { JailctlError } from '../../errors.js';
 import { hostDockerOptions } from '../../io/profile-io.js';
+import { readInputText } from '../../io/input-file.js';
+import { INPUT_LIMITS } from '../../io/input-limits.js';
 import { writeFileAtomic } from '../../io/write-atomic.js';
 import type { LaunchPlan } from '../../jail/plan.js';
 import { spawnLaunchPlan, TRACE_FD, type SpawnedJail } from '../../native/spawn.js';
@@ -15,7 +17,7 @@ import { serializeOci } from '../../profile/serialize.js';
 import { buildTracedPlan } from '../../trace/trace-plan.js';
 import { requireRoot, type ServiceContext } from '../context.js';
 import { launcherAlive } from '../proc.js';
-import { readServiceRecord, readTextIfExists, removeServiceRecord, writeServiceRecord, type InstanceRecord, type ServiceRecord } from '../record.js';
+import { readServiceRecord, removeServiceRecord, writeServiceRecord, type InstanceRecord, type ServiceRecord } from '../record.js';
 import { instanceRecord } from '../instances.js';
 import { isPlanned } from '../plan-service.js';
 import { planService, type PlannedService } from '../start.js';
@@ -109,7 +111,7 @@ function writeProfiles(traced: readonly TracedInstance[], arch: ArchName, option
 }
 
 function mergeWith(existingFile: string, tracedText: string, options: TraceOptions): string {
-  const existing = parseProfileOrThrow(readTextIfExists(existingFile) ?? '', existingFile, { docker: hostDockerOptions() });
+  const existing = parseProfileOrThrow(readInputText(existingFile, '', INPUT_LIMITS.profile), existingFile, { docker: hostDockerOptions() });
   const traced = parseProfileOrThrow(tracedText, '(trace)');
   const merged = mergeProfiles([{ file: existingFile, parsed: existing }, { file: '(trace)', parsed: traced }]);
   if (merged.conflicts.length > 0) {

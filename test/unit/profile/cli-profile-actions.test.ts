@@ -15,7 +15,7 @@ function fakeIo(files: Record<string, string>, stdoutIsTty = false) {
       if (text === undefined) throw new JailctlError('PROFILE_UNREADABLE', `${path}: cannot read the file (ENOENT)`);
       return text;
     },
-    readBytes: (path) => new TextEncoder().encode(io.readText(path)),
+    readBytes: (path, what, limit) => new TextEncoder().encode(io.readText(path, what, limit)),
     writeAtomic: (path, data) => {
       written[path] = data;
     },

@@ -148,7 +148,7 @@ t.test('run --seccomp: a bad profile stops the run with exit 125 before anything
   t.same(errorLines(t, ['run', '--dry-run', '--seccomp-strict', '--seccomp', WARNED, '--', '/bin/true'], 125), warnings.map((l) => l.replace('jailctl: warning: ', 'jailctl: ')));
   const strict = errorLines(t, ['run', '--dry-run', '--seccomp-strict', '--seccomp', file('strict.json', { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['execve', 'execve'], action: 'SCMP_ACT_ALLOW' }] }), '--', '/bin/true'], 125);
   t.match(strict, [/duplicate rule for "execve"/]);
-  t.same(errorLines(t, ['run', '--dry-run', '--seccomp', join(dir, 'none.json'), '--', '/bin/true'], 125), [`jailctl: ${join(dir, 'none.json')}: cannot read the file (ENOENT)`]);
+  t.same(errorLines(t, ['run', '--dry-run', '--seccomp', join(dir, 'none.json'), '--', '/bin/true'], 125), [`jailctl: --seccomp ${join(dir, 'none.json')}: cannot read the file (ENOENT)`]);
 });
 
 t.test('run --seccomp: the compiled filter is the last step before execve', async (t) => {
