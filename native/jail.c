@@ -101,6 +101,7 @@ static _Noreturn void service_main(struct jc_jail_args *args, uint32_t fork_op) 
   uint32_t end;
   sigprocmask(SIG_SETMASK, &args->saved_mask, NULL); /* the mask survives execve */
   close(args->status_pipe[1]);
+  if (args->trace_fd >= 0) close(args->trace_fd); /* the tracer's, never the service's */
   if (run_phase_from(args->plan, fork_op + 1, JC_PHASE_SERVICE, &fail, &end) < 0) report(args->error_pipe[1], &fail);
   else { fail.op_index = -1; fail.sys = JC_SYS_EXECVE; fail.err = ENOEXEC; report(args->error_pipe[1], &fail); }
   _exit(125);

@@ -14,16 +14,16 @@ const bare = (noNewPrivs: boolean) => buildBarePlan({ executable: '/usr/bin/env'
 
 t.test('buildBarePlan(): no namespaces, the caller\'s environment, exec statuses like env(1)', async (t) => {
   const plan = bare(false);
-  t.same(ops(plan), ['config:clone', 'config:forward-signals', 'jail:fork-service', 'service:execve']);
+  t.same(ops(plan), ['config:clone', 'config:forward-signals', 'jail:fork-service', 'service:close-fds', 'service:execve']);
   t.match(plan.steps[0], { op: 'clone', namespaces: [] });
   t.match(plan.steps.at(-1), { op: 'execve', path: '/usr/bin/env', argv: ['env', '-i'], env: ['HOME=/root'], exitIfMissing: 127, exitIfDenied: 126 });
   t.match(plan, { name: 'env', namespaces: [], summary: { command: ['env', '-i'], user: { uid: 1000, gid: 1000 }, seccomp: null } });
-  t.same(ops(bare(true)).slice(3), ['service:no-new-privs', 'service:execve'], 'without root the tracing filter needs no_new_privs');
+  t.same(ops(bare(true)).slice(3), ['service:close-fds', 'service:no-new-privs', 'service:execve'], 'without root the tracing filter needs no_new_privs');
 });
 
 t.test('a bare plan traced: pid 1 traces, the program stops for it and loads the one-instruction filter right before execve', async (t) => {
   const traced = buildTracedPlan(bare(true), 'x86_64', 4);
-  t.same(ops(traced), ['config:trace', 'config:clone', 'config:forward-signals', 'jail:fork-service', 'service:no-new-privs', 'service:trace-me', 'service:seccomp', 'service:execve']);
+  t.same(ops(traced), ['config:trace', 'config:clone', 'config:forward-signals', 'jail:fork-service', 'service:close-fds', 'service:no-new-privs', 'service:trace-me', 'service:seccomp', 'service:execve']);
   t.ok(encodeLaunchPlan(traced).length > 0, 'the launcher can read it');
 });
 
@@ -53,13 +53,13 @@ t.test('buildLearningPlan(): the tracer, and trace-me before the filter', async 
   const plan: LaunchPlan = {
     ...bare(false),
     steps: [
-      ...bare(false).steps.slice(0, 3),
+      ...bare(false).steps.slice(0, 4),
       { phase: 'service', op: 'seccomp', filter: new Uint8Array(8), flags: 0, profile: 'p.json', describe: 'load' },
-      bare(false).steps[3]!,
+      bare(false).steps[4]!,
     ],
   };
   const learning = buildLearningPlan(plan, 4);
-  t.same(ops(learning), ['config:trace', 'config:clone', 'config:forward-signals', 'jail:fork-service', 'service:trace-me', 'service:seccomp', 'service:execve']);
+  t.same(ops(learning), ['config:trace', 'config:clone', 'config:forward-signals', 'jail:fork-service', 'service:close-fds', 'service:trace-me', 'service:seccomp', 'service:execve']);
   t.match(learning.steps[0], { op: 'trace', fd: 4, captures: [] });
   t.throws(() => buildLearningPlan(bare(false), 4), /--learn needs a seccomp profile/);
   t.throws(() => buildLearningPlan(learning, 4), /already traced/);
