@@ -36,7 +36,7 @@ t.test('--dry-run prints the traced plan and runs nothing', async (t) => {
   t.equal(r.code, 0, r.stderr);
   const plan = JSON.parse(r.stdout) as { namespaces: string[]; steps: { op: string }[] };
   t.same(plan.namespaces, []);
-  t.same(plan.steps.map((s) => s.op), ['trace', 'clone', 'forward-signals', 'fork-service', ...(process.geteuid?.() === 0 ? [] : ['no-new-privs']), 'trace-me', 'seccomp', 'execve']);
+  t.same(plan.steps.map((s) => s.op), ['trace', 'clone', 'forward-signals', 'fork-service', 'close-fds', ...(process.geteuid?.() === 0 ? [] : ['no-new-privs']), 'trace-me', 'seccomp', 'execve']);
 });
 
 t.test('--dry-run: the program gets the environment of `jailctl run` (PATH and --env), not the caller\'s', async (t) => {
