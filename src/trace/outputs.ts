@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { JailctlError, isErrnoError } from '../errors.js';
 import { writeFileAtomic } from '../io/write-atomic.js';
 import { createHostFs } from '../jail/host-fs.js';
+import { memoizeHost } from '../jail/host-memo.js';
 import type { Action } from '../profile/model.js';
 import { parseProfileOrThrow } from '../profile/parse.js';
 import { serializeOci } from '../profile/serialize.js';
@@ -67,7 +68,8 @@ function profileOf(result: TraceResult, outputs: TraceOutputs, counts: CallCount
 }
 
 function writeMounts(result: TraceResult, file: string, merge: boolean, options: MountOptions, warn: (line: string) => void): string {
-  const { spec, notes } = buildMountsFromTrace(result, createHostFs(), options);
+  // thousands of traced files share their directories: each is looked up once
+  const { spec, notes } = buildMountsFromTrace(result, memoizeHost(createHostFs()), options);
   for (const note of notes) warn(note);
   const merged = merge && existsSync(file);
   const out: MountSpec = merged ? mergeMountSpecs(readMountSpec(file), spec) : spec;
