@@ -5,6 +5,8 @@
 //                     starts Node's ES module loader (src/cli/entry-cjs.ts)
 //   dist/jailctl.mjs  the same entry as an ES module (src/cli/entry.ts)
 //   dist/cli.mjs      the CLI itself, loaded by both when no cached plan can be used
+//   dist/trace.cjs    `jailctl trace` alone as CommonJS: the bin loads it without the ES module
+//                     loader (src/cli/trace-main.ts)
 import { build } from 'esbuild';
 import { chmodSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -40,5 +42,14 @@ await build({
   outfile: join(root, 'dist', 'jailctl.cjs'),
   format: 'cjs',
   banner: { js: '#!/usr/bin/env node' },
+});
+await build({
+  ...common,
+  entryPoints: [join(root, 'src', 'cli', 'trace-main.ts')],
+  outfile: join(root, 'dist', 'trace.cjs'),
+  format: 'cjs',
+  // modules that find files beside themselves (the native part, ajv's runtime) get this file's URL
+  banner: { js: "const __jailctlMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: { 'import.meta.url': '__jailctlMetaUrl' },
 });
 for (const bin of ['jailctl.mjs', 'jailctl.cjs']) chmodSync(join(root, 'dist', bin), 0o755);
