@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include "plan.h"
 #include "trace.h"
+#include "trace-count.h"
 
 struct jc_jail_args {
   const struct jc_plan *plan;
@@ -24,6 +25,8 @@ struct jc_jail_args {
   int ready_fd;            /* the supervisor's "started" pipe: never held open by the jail */
   struct jc_capture *captures;
   int ncaptures;
+  const struct jc_op *counter_op; /* the plan's in-kernel counter, when it has one */
+  struct jc_counter counter;      /* active: the service loads counter_op's filter instead */
   struct jc_denials denials; /* n > 0 or names set: pid 1 names refused syscalls */
   int name_denials;
 };

@@ -354,6 +354,7 @@ static int run_op(const struct jc_op *op, struct jc_ctx *ctx, struct jc_fail *fa
   case JC_OP_SUPERVISE:
   case JC_OP_DENIALS:
   case JC_OP_DIE_WITH_PARENT:
+  case JC_OP_TRACE_COUNTER:
   case JC_OP_CLONE_FLAGS:
   case JC_OP_FORWARD_SIGNALS:
   case JC_OP_FORK_SERVICE:

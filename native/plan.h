@@ -55,6 +55,8 @@ enum jc_op_code {
                                strs: state file, log file, syslog ident */
   JC_OP_DIE_WITH_PARENT,    /* ints: pid of the parent that stays (jailctl trace, --learn): the
                                launcher dies with it, and starts nothing if it is gone already */
+  JC_OP_TRACE_COUNTER,      /* ints: audit arch of the calls it counts; strs: the tracing filter to load
+                               instead when the in-kernel counter could be attached */
   JC_OP_MAX
 };
 

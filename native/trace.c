@@ -1,6 +1,7 @@
 /* ptrace loop. The service installs a seccomp filter answering SECCOMP_RET_TRACE, so each
  * syscall stops once (PTRACE_EVENT_SECCOMP) instead of twice; only calls whose result the plan
- * wants (file syscalls) are resumed with PTRACE_SYSCALL to see their exit. */
+ * wants (file syscalls) are resumed with PTRACE_SYSCALL to see their exit. With the in-kernel
+ * counter (trace-count.c) only those calls stop at all, and the counter counts the rest. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
@@ -10,10 +11,12 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "trace.h"
+#include "trace-count.h"
 
 #define MAX_COUNTS 4096
 #define MAX_PENDING 1024
@@ -55,13 +58,60 @@ static void emit(int fd, uint32_t type, pid_t pid, uint32_t arch, int32_t nr, in
   if ((now.tv_sec - out_since.tv_sec) * 1000 + (now.tv_nsec - out_since.tv_nsec) / 1000000 >= 100) flush_records(fd);
 }
 
-static void count_call(uint32_t arch, int32_t nr) {
+static struct count *count_of(uint32_t arch, int32_t nr, int create) {
   uint32_t h = (arch * 2654435761u) ^ (uint32_t)nr;
   for (uint32_t i = 0; i < MAX_COUNTS; i++) {
     struct count *c = &counts[(h + i) % MAX_COUNTS];
+    if (c->n == 0 && !create) return NULL;
     if (c->n == 0) { c->arch = arch; c->nr = nr; }
-    if (c->arch == arch && c->nr == nr) { c->n++; return; }
+    if (c->arch == arch && c->nr == nr) return c;
   }
+  return NULL;
+}
+
+static void count_call(uint32_t arch, int32_t nr) {
+  struct count *c = count_of(arch, nr, 1);
+  if (c) c->n++;
+}
+
+/* What the in-kernel counter counted (calls that did not stop), added to the tracer's own. */
+static void add_counter_counts(int fd, const struct jc_trace_counting *counting) {
+  uint64_t total = 0;
+  for (int nr = 0; nr < JC_COUNTER_NRS; nr++) {
+    uint64_t n = counting->counter->counts[nr];
+    struct count *c = n ? count_of(counting->native_arch, nr, 1) : NULL;
+    if (c) c->n += n;
+    total += n;
+  }
+  emit(fd, JC_TREC_COUNTER, 0, 0, 0, 0, (int64_t)total, -1, NULL, 0);
+}
+
+/* A few times a second while the program runs: calls so far and distinct (arch, nr) pairs. */
+static volatile sig_atomic_t progress_due;
+
+static void on_progress_timer(int sig) {
+  (void)sig;
+  progress_due = 1;
+}
+
+static void start_progress_timer(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_progress_timer; /* no SA_RESTART: waitpid returns, the loop reports */
+  sigaction(SIGALRM, &sa, NULL);
+  struct itimerval every = {{0, 200000}, {0, 200000}};
+  setitimer(ITIMER_REAL, &every, NULL);
+}
+
+static void emit_progress(int fd, const struct jc_trace_counting *counting) {
+  uint64_t calls = 0, distinct = 0;
+  for (int i = 0; i < MAX_COUNTS; i++) if (counts[i].n) { calls += counts[i].n; distinct++; }
+  for (int nr = 0; counting && nr < JC_COUNTER_NRS; nr++) {
+    uint64_t n = counting->counter->counts[nr];
+    calls += n;
+    if (n && !count_of(counting->native_arch, nr, 0)) distinct++;
+  }
+  emit(fd, JC_TREC_PROGRESS, 0, 0, 0, 0, (int64_t)calls, (int64_t)distinct, NULL, 0);
 }
 
 static struct pending *slot_for(pid_t pid, int create) {
@@ -194,7 +244,7 @@ static const char *denial_name(const struct jc_denials *d, uint32_t arch, int32_
 
 /* An exec by a thread other than the leader takes over the leader's id (the old thread id is
  * given by PTRACE_GETEVENTMSG and never reports its exit): move its state over. */
-static void on_exec(pid_t pid) {
+static pid_t on_exec(pid_t pid) {
   unsigned long former = 0;
   if (ptrace(PTRACE_GETEVENTMSG, pid, 0, &former) == 0 && (pid_t)former != pid && former != 0) {
     struct pending *leader = slot_for(pid, 0), *execing = slot_for((pid_t)former, 0);
@@ -211,6 +261,7 @@ static void on_exec(pid_t pid) {
     struct exe_slot *e = exe_of(pid, 1);
     if (e) { e->tgid = pid; remember_exe(pid, e->path, sizeof e->path); }
   }
+  return (pid_t)former;
 }
 
 static pid_t killed_tgid[64];
@@ -248,17 +299,25 @@ static void flush_counts(int fd) {
     if (counts[i].n) emit(fd, JC_TREC_COUNT, 0, counts[i].arch, counts[i].nr, 0, (int64_t)counts[i].n, -1, NULL, 0);
 }
 
-int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncaps, const struct jc_denials *denials) {
+int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncaps, const struct jc_denials *denials, const struct jc_trace_counting *counting) {
   const long options = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
                        PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL;
-  int service_status = 0, status;
+  int service_status = 0, status, service_filtered = 0;
+  struct jc_counter *counter = counting && !denials ? counting->counter : NULL;
   pending = calloc(MAX_PENDING, sizeof *pending);
   exes = denials ? calloc(MAX_PENDING, sizeof *exes) : NULL;
   if (!pending || (denials && !exes)) return -1;
+  if (!denials) start_progress_timer();
   for (;;) {
     pid_t pid = waitpid(-1, &status, __WALL);
+    if (progress_due) {
+      progress_due = 0;
+      emit_progress(fd, counter ? counting : NULL);
+      flush_records(fd);
+    }
     if (pid < 0) { if (errno == EINTR) continue; break; } /* ECHILD: the whole tree is gone */
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
+      jc_counter_member(counter, pid, 0);
       if (pid == service) {
         service_status = denials && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && was_killed_for_denial(pid) ? SIGSYS : status;
         if (!denials) emit(fd, JC_TREC_EXIT, pid, 0, 0, 0, status, -1, NULL, 0);
@@ -269,6 +328,11 @@ int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncap
     }
     if (!WIFSTOPPED(status)) continue;
     int sig = WSTOPSIG(status), event = status >> 16, resume = PTRACE_CONT, inject = 0;
+    /* a task is counted from its first stop (a new one has made no call yet), the service from
+     * its first call under the filter; the tracer counts the calls it stops on itself */
+    if (event == PTRACE_EVENT_SECCOMP && pid == service) service_filtered = 1;
+    if (pid != service || service_filtered) jc_counter_member(counter, pid, 1);
+    if (event == PTRACE_EVENT_SECCOMP) jc_counter_counted(counter, pid);
     if (pid == service && first_stop(pid)) {
       ptrace(PTRACE_SETOPTIONS, pid, 0, options); /* the SIGSTOP jc_trace_me raised */
     } else if (event == PTRACE_EVENT_SECCOMP && denials) {
@@ -276,7 +340,8 @@ int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncap
     } else if (event == PTRACE_EVENT_SECCOMP) {
       resume = on_seccomp_stop(pid, caps, ncaps);
     } else if (event == PTRACE_EVENT_EXEC) {
-      on_exec(pid);
+      pid_t former = on_exec(pid);
+      if (former != pid) jc_counter_member(counter, former, 0);
       /* the exec event is the execve's success: record it now, with no stop at its exit */
       struct pending *p = slot_for(pid, 0);
       if (p && p->cap) emit_pending(fd, pid, p, 0);
@@ -285,7 +350,7 @@ int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncap
     } else if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE) {
       unsigned long child = 0;
       ptrace(PTRACE_GETEVENTMSG, pid, 0, &child);
-      if (!denials) emit(fd, JC_TREC_SPAWN, (pid_t)child, 0, 0, 0, pid, -1, NULL, 0);
+      if (!denials) emit(fd, JC_TREC_SPAWN, (pid_t)child, 0, 0, 0, pid, event, NULL, 0);
       if (exes) { /* a child runs its parent's program until it execs */
         struct exe_slot *from = exe_of(pid, 0), *to = exe_of((pid_t)child, 1);
         pid_t group = from && from->tgid > 0 ? from->tgid : pid;
@@ -302,6 +367,11 @@ int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncap
     }
     ptrace(resume, pid, 0, inject);
   }
-  if (!denials) { flush_counts(fd); flush_records(fd); }
+  if (!denials) {
+    setitimer(ITIMER_REAL, &(struct itimerval){{0, 0}, {0, 0}}, NULL);
+    if (counter) add_counter_counts(fd, counting);
+    flush_counts(fd);
+    flush_records(fd);
+  }
   return service_status;
 }

@@ -58,6 +58,7 @@ export type PlanStep = StepBase & (
   | { op: 'denials'; names: { auditArch: number; nr: number; name: string }[] }
   | ({ op: 'supervise' } & SupervisePolicy)
   | { op: 'die-with-parent'; parentPid: number }
+  | { op: 'trace-counter'; auditArch: number; filter: Uint8Array }
 );
 
 /** How the launcher keeps a service running (procd's respawn, term_timeout, stdout/stderr). */

@@ -43,6 +43,7 @@ export const OP_CODES: Record<StepOp, number> = {
   'denials': 33,
   'supervise': 34,
   'die-with-parent': 35,
+  'trace-counter': 36,
 };
 
 export const CAPTURE_KINDS = { path: 1, value: 2, bytes: 3 } as const;

@@ -53,6 +53,7 @@ function operands(step: PlanStep): Operand {
     case 'trace-me': return { ints: [], strs: [] };
     case 'denials': return { ints: step.names.flatMap((d) => [n(d.auditArch), n(d.nr)]), strs: step.names.map((d) => d.name) };
     case 'die-with-parent': return { ints: [n(step.parentPid)], strs: [] };
+    case 'trace-counter': return { ints: [n(step.auditArch)], strs: [step.filter] };
     case 'supervise': return {
       ints: [step.respawn ? 1n : 0n, n(step.thresholdMs), n(step.timeoutMs), n(step.retry), n(step.termTimeoutMs), n(step.readyFd)],
       strs: [step.stateFile, step.logFile, step.syslogIdent],

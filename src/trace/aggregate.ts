@@ -56,6 +56,10 @@ export interface TraceResult {
   unknown: Record<string, number>;
   /** the traced program and every process or thread it started */
   processes: number;
+  /** of those, threads */
+  threads: number;
+  /** calls the in-kernel counter counted without stopping the program (absent without it) */
+  kernelCounted?: number;
   files: FileAccess[];
   sockets: SocketUse[];
   exit?: TraceExit;
@@ -103,9 +107,11 @@ export class TraceAggregator {
   /** (ABI, failed return value) -> errno name */
   private readonly errnos = new Map<ArchName, Map<bigint, string>>();
   private tasks = 1;
+  private threads = 0;
+  private kernelCounted: number | undefined;
   private exit: TraceExit | undefined;
-  /** captured calls seen live, until the tracer's totals arrive */
-  private captured = 0;
+  /** the tracer's latest live totals, until its counts arrive at the end */
+  private live: TraceProgress | undefined;
   private firstPathCall: { syscall: string; ret: bigint } | undefined;
 
   constructor(private readonly hostArch: ArchName, options: { cwd?: string } = {}) {
@@ -116,11 +122,18 @@ export class TraceAggregator {
   push(record: TraceRecord): void {
     switch (record.type) {
       case 'count': return this.addCount(record.auditArch, record.nr, record.count);
+      case 'counter':
+        this.kernelCounted = (this.kernelCounted ?? 0) + record.count;
+        return;
       case 'spawn':
         this.tasks++;
+        if (record.thread) this.threads++;
         return this.paths.spawn(record.pid, record.parent);
       case 'exit':
         this.exit = decodeWaitStatus(record.status);
+        return;
+      case 'progress':
+        this.live = { processes: this.tasks, syscalls: record.syscalls, distinct: record.distinct };
         return;
       case 'path': return this.addPath(record);
       case 'value': return this.addSocketCall(record, { family: familyName(Number(BigInt.asIntN(32, record.value))) });
@@ -129,8 +142,9 @@ export class TraceAggregator {
   }
 
   progress(): TraceProgress {
+    if (this.counts.size === 0) return { processes: this.tasks, syscalls: this.live?.syscalls ?? 0, distinct: this.live?.distinct ?? 0 };
     const totals = countTotals(Object.fromEntries([...this.counts].map(([abi, names]) => [abi, Object.fromEntries(names)])));
-    return { processes: this.tasks, syscalls: Math.max(totals.syscalls, this.captured), distinct: totals.distinct };
+    return { processes: this.tasks, ...totals };
   }
 
   /** The program never ran: its first traced call, the execve that starts it, failed. */
@@ -147,10 +161,12 @@ export class TraceAggregator {
       counts,
       unknown: Object.fromEntries(this.unknown),
       processes: this.tasks,
+      threads: this.threads,
       files: [...this.files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
       sockets: [...this.sockets.values()],
     };
     if (this.exit !== undefined) result.exit = this.exit;
+    if (this.kernelCounted !== undefined) result.kernelCounted = this.kernelCounted;
     return result;
   }
 
@@ -202,7 +218,6 @@ export class TraceAggregator {
   }
 
   private addPath(record: Extract<TraceRecord, { type: 'path' }>): void {
-    this.captured++;
     const call = this.callOf(record.auditArch, record.nr);
     if (call === undefined) return;
     this.firstPathCall ??= { syscall: call.syscall, ret: record.ret };
@@ -221,7 +236,6 @@ export class TraceAggregator {
   }
 
   private addSocketCall(record: { pid: number; auditArch: number; nr: number; ret: bigint }, address: SocketAddress | undefined): void {
-    this.captured++;
     const call = this.callOf(record.auditArch, record.nr);
     const ret = record.ret;
     if (call === undefined) return;

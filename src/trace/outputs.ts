@@ -58,7 +58,7 @@ function profileOf(result: TraceResult, outputs: TraceOutputs, counts: CallCount
   const existing = file !== undefined && outputs.merge && existsSync(file) ? { file, parsed: parseProfileOrThrow(readText(file), file) } : undefined;
   // merged into a profile, the trace takes that profile's default unless told otherwise
   const defaultAction = outputs.defaultAction ?? existing?.parsed.profile.defaultAction;
-  let profile = buildProfileFromCounts(result.counts, result.hostArch, defaultAction === undefined ? {} : { defaultAction });
+  let profile = buildProfileFromCounts(result.counts, result.hostArch, { threaded: result.threads > 0, ...(defaultAction === undefined ? {} : { defaultAction }) });
   if (existing !== undefined) {
     const merged = mergeTracedProfile(existing, profile, totalCounts(counts));
     for (const note of merged.notes) warn(note);

@@ -7,7 +7,11 @@ export type TraceRecord =
   | { type: 'value'; pid: number; auditArch: number; nr: number; ret: bigint; value: bigint }
   | { type: 'bytes'; pid: number; auditArch: number; nr: number; ret: bigint; bytes: Uint8Array }
   | { type: 'exit'; pid: number; status: number }
-  | { type: 'spawn'; pid: number; parent: number };
+  | { type: 'spawn'; pid: number; parent: number; thread: boolean }
+  /** while the program runs: calls so far and distinct (ABI, number) pairs, counted by the tracer */
+  | { type: 'progress'; syscalls: number; distinct: number }
+  /** at the end, when the in-kernel counter ran: how many calls it counted without a stop */
+  | { type: 'counter'; count: number };
 
 export const RECORD_HEADER_SIZE = 48;
 
@@ -67,7 +71,10 @@ export class TraceRecordDecoder {
       case 3: return { type: 'value', pid, auditArch, nr, ret: view.getBigInt64(at + 16, le), value: view.getBigInt64(at + 24, le) };
       case 4: return { type: 'bytes', pid, auditArch, nr, ret: view.getBigInt64(at + 16, le), bytes: new Uint8Array(this.bytes.subarray(data, data + len)) };
       case 5: return { type: 'exit', pid, status: Number(view.getBigInt64(at + 24, le)) };
-      case 6: return { type: 'spawn', pid, parent: Number(view.getBigInt64(at + 24, le)) };
+      // flags: the ptrace event that reported it; PTRACE_EVENT_CLONE (3) is a thread
+      case 6: return { type: 'spawn', pid, parent: Number(view.getBigInt64(at + 24, le)), thread: view.getBigInt64(at + 32, le) === 3n };
+      case 8: return { type: 'counter', count: Number(view.getBigInt64(at + 24, le)) };
+      case 7: return { type: 'progress', syscalls: Number(view.getBigInt64(at + 24, le)), distinct: Number(view.getBigInt64(at + 32, le)) };
       default: return undefined;
     }
   }

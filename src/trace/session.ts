@@ -2,6 +2,7 @@
 // `jailctl run` would build), spawn the launcher while Node stays to read the records, forward
 // SIGINT/SIGTERM/SIGHUP to it, and once the whole tree is gone write the profile, stats and mount
 // list. The traced program's exit status is returned for jailctl to exit with.
+import { readlinkSync } from 'node:fs';
 import { JailctlError } from '../errors.js';
 import { resolveCommand } from '../jail/build-plan.js';
 import { createHostFs } from '../jail/host-fs.js';
@@ -61,13 +62,27 @@ export function planTraceSession(context: TraceContext, warn: (line: string) => 
   const { plan, jailMounts } = context.jail === undefined ? { plan: planBare(context), jailMounts: undefined } : planJailed(context, context.jail, warn);
   const exec = plan.steps.find((s) => s.op === 'execve');
   const chdir = plan.steps.find((s) => s.op === 'chdir' && s.phase === 'service');
+  // the in-kernel counter knows tasks by the kernel's thread ids: only a tracer that sees those
+  // (no pid namespace of its own or around it) can tell it which tasks are traced
+  // (JAILCTL_TRACE_COUNTER=off: every call stops, as where the kernel has no counter)
+  const counter = context.jail === undefined && process.geteuid?.() === 0 && context.env['JAILCTL_TRACE_COUNTER'] !== 'off' && inInitialPidNamespace();
   return {
-    plan: buildTracedPlan(plan, hostArch, TRACE_FD),
+    plan: buildTracedPlan(plan, hostArch, TRACE_FD, { counter }),
     hostArch,
     executable: exec?.op === 'execve' ? exec.path : context.command[0]!,
     cwd: chdir?.op === 'chdir' ? chdir.path : context.cwd,
     ...(jailMounts !== undefined ? { jailMounts } : {}),
   };
+}
+
+/** The pid namespace of the host's init: /proc/self/ns/pid is PROC_PID_INIT_INO there. */
+function inInitialPidNamespace(): boolean {
+  try {
+    return readlinkSync('/proc/self/ns/pid') === 'pid:[4026531836]';
+  } catch {
+    // documented fallback: no /proc, no counter (every call then stops for the tracer)
+    return false;
+  }
 }
 
 function planBare(context: TraceContext): LaunchPlan {
@@ -163,6 +178,7 @@ export function summarizeTrace(outcome: TraceOutcome): TraceProgress & Record<st
     arch: result.hostArch,
     processes: result.processes,
     ...countTotals(result.counts),
+    ...(result.kernelCounted !== undefined ? { kernelCounted: result.kernelCounted } : {}),
     abis: Object.keys(result.counts),
     files: result.files.length,
     sockets: result.sockets.map((s) => s.family),

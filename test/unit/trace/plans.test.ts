@@ -2,11 +2,12 @@ import t from 'tap';
 import type { LaunchPlan } from '../../../src/jail/plan.js';
 import { encodeLaunchPlan } from '../../../src/native/plan-codec.js';
 import { ARCHES, resolveSyscall } from '../../../src/profile/arch.js';
+import { decodeProgram } from '../../../src/profile/bpf.js';
 import { compileFilter } from '../../../src/profile/compile.js';
 import type { SeccompProfile } from '../../../src/profile/model.js';
 import { buildBarePlan } from '../../../src/trace/bare-plan.js';
 import { buildLearningPlan, LEARN_ACTION, LEARN_TRACE_DATA, withLearningDefault } from '../../../src/trace/learn-plan.js';
-import { buildTracedPlan } from '../../../src/trace/trace-plan.js';
+import { buildCountingFilter, buildTraceCaptures, buildTracedPlan, COUNTER_NRS } from '../../../src/trace/trace-plan.js';
 import { runFilter } from '../../helpers/bpf-run.js';
 
 const ops = (plan: LaunchPlan) => plan.steps.map((s) => `${s.phase}:${s.op}`);
@@ -63,4 +64,28 @@ t.test('buildLearningPlan(): the tracer, and trace-me before the filter', async 
   t.match(learning.steps[0], { op: 'trace', fd: 4, captures: [] });
   t.throws(() => buildLearningPlan(bare(false), 4), /--learn needs a seccomp profile/);
   t.throws(() => buildLearningPlan(learning, 4), /already traced/);
+});
+
+t.test('the counting filter: only recorded calls and what the in-kernel counter cannot count stop', async (t) => {
+  const filter = decodeProgram(buildCountingFilter('x86_64'), 'little');
+  const run = (name: string, abi: 'x86_64' | 'i386' | 'x32' = 'x86_64') => runFilter(filter, { arch: ARCHES[abi].auditArch, nr: resolveSyscall(abi, name)! }).action;
+  for (const name of ['openat', 'execve', 'newfstatat', 'socket', 'connect', 'bind', 'chdir', 'unlink']) t.equal(run(name), 'TRACE(0)', `${name}: its arguments are recorded`);
+  for (const name of ['read', 'write', 'getppid', 'futex', 'mmap', 'close', 'clone3']) t.equal(run(name), 'ALLOW', `${name}: counted in the kernel`);
+  t.equal(run('read', 'i386'), 'TRACE(0)', 'another ABI stops (the counter counts the host ABI only)');
+  t.equal(run('read', 'x32'), 'TRACE(0)', "x32's numbers are past the counter's table");
+  t.equal(runFilter(filter, { arch: ARCHES.x86_64.auditArch, nr: COUNTER_NRS }).action, 'TRACE(0)', 'a number past the table stops');
+  t.equal(runFilter(filter, { arch: ARCHES.x86_64.auditArch, nr: COUNTER_NRS - 1 }).action, 'ALLOW');
+  const captured = buildTraceCaptures('x86_64').filter((c) => c.auditArch === ARCHES.x86_64.auditArch);
+  for (const c of captured) t.equal(runFilter(filter, { arch: c.auditArch, nr: c.nr }).action, 'TRACE(0)', `captured nr ${c.nr} stops`);
+});
+
+t.test('the counter is a config step of a bare trace only, where asked for and where numbers start at 0', async (t) => {
+  const ops = (plan: LaunchPlan): string[] => plan.steps.map((s) => s.op);
+  t.notOk(ops(buildTracedPlan(bare(false), 'x86_64', 4)).includes('trace-counter'), 'not unless asked for');
+  const counted = buildTracedPlan(bare(false), 'x86_64', 4, { counter: true });
+  t.same(ops(counted).slice(0, 2), ['trace', 'trace-counter']);
+  t.match(counted.steps[1], { op: 'trace-counter', auditArch: ARCHES.x86_64.auditArch });
+  t.ok(ops(counted).includes('seccomp'), 'the filter that stops on every call stays: it is what runs where the kernel refuses the counter');
+  t.notOk(ops(buildTracedPlan(bare(false), 'mipsel', 4, { counter: true })).includes('trace-counter'), "MIPS numbers start at 4000: past the counter's table");
+  t.ok(encodeLaunchPlan(counted).length > 0, 'the launcher can read it');
 });
