@@ -26,9 +26,12 @@ export function withParentDeath(plan: LaunchPlan, parentPid: number): LaunchPlan
   return { ...plan, steps: [step, ...plan.steps.filter((s) => s.op !== 'die-with-parent')] };
 }
 
-/** Starts the launcher as our child; `onRecord` receives every trace record. */
-export function spawnLaunchPlan(plan: LaunchPlan, onRecord: (record: TraceRecord) => void): SpawnedJail {
-  const child = spawn(launcherPath(), ['3'], { stdio: ['inherit', 'inherit', 'inherit', 'pipe', 'pipe'] });
+/**
+ * Starts the launcher as our child; `onRecord` receives every trace record. With
+ * `stdoutToStderr` the jail's standard output is our standard error (ours stays for a summary).
+ */
+export function spawnLaunchPlan(plan: LaunchPlan, onRecord: (record: TraceRecord) => void, options: { stdoutToStderr?: boolean } = {}): SpawnedJail {
+  const child = spawn(launcherPath(), ['3'], { stdio: ['inherit', options.stdoutToStderr === true ? 2 : 'inherit', 'inherit', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new JailctlError('JAIL_SETUP_FAILED', 'cannot start the launcher');
   const planPipe = child.stdio[3] as Writable;
   const tracePipe = child.stdio[TRACE_FD] as Readable;

@@ -3,7 +3,7 @@
 // given. The pure builders are profile-from-trace.ts and mounts-from-trace.ts.
 import { existsSync, readFileSync } from 'node:fs';
 import { JailctlError, isErrnoError } from '../errors.js';
-import { writeFileAtomic } from '../io/write-atomic.js';
+import { checkWritable, writeFileAtomic } from '../io/write-atomic.js';
 import { createHostFs } from '../jail/host-fs.js';
 import { memoizeHost } from '../jail/host-memo.js';
 import type { Action } from '../profile/model.js';
@@ -23,6 +23,13 @@ export interface TraceOutputs {
   merge: boolean;
   /** the profile's default action (else kill-process, or the merged profile's own) */
   defaultAction?: Action;
+}
+
+/** Every output can be written: a path that cannot fails before the program runs, not after. */
+export function checkOutputsWritable(outputs: TraceOutputs): void {
+  for (const [flag, path] of [['-o', outputs.profile], ['--stats', outputs.stats], ['--mounts', outputs.mounts]] as const) {
+    if (path !== undefined) checkWritable(path, `${flag} names where to write; check that its directory exists and is writable (nothing was run)`);
+  }
 }
 
 /** With --merge, the files to merge into are read first: a bad one fails before the program runs. */

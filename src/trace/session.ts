@@ -15,7 +15,7 @@ import { archFromNode, type ArchName } from '../profile/arch.js';
 import { countTotals, TraceAggregator, type TraceProgress, type TraceResult } from './aggregate.js';
 import { buildBarePlan } from './bare-plan.js';
 import type { TraceJailMounts } from './mounts-from-trace.js';
-import { checkMergeInputs, writeTraceOutputs, type TraceOutputs } from './outputs.js';
+import { checkMergeInputs, checkOutputsWritable, writeTraceOutputs, type TraceOutputs } from './outputs.js';
 import { buildTracedPlan } from './trace-plan.js';
 
 export interface TraceContext {
@@ -28,6 +28,8 @@ export interface TraceContext {
   /** trace inside the jail these run options describe (its seccomp profile left out) */
   jail?: { raw: RawJailSpec; specFile?: string };
   outputs: TraceOutputs;
+  /** the program's standard output goes to our standard error (--json keeps stdout for itself) */
+  stdoutToStderr?: boolean;
 }
 
 export interface TraceReporter {
@@ -128,8 +130,9 @@ export async function runTraceSession(context: TraceContext, reporter: TraceRepo
     });
   }
   checkMergeInputs(context.outputs);
+  checkOutputsWritable(context.outputs);
   const aggregator = new TraceAggregator(planned.hostArch, { cwd: planned.cwd });
-  const { exitCode, sawCalls } = await traceLaunchPlan(planned.plan, aggregator, reporter);
+  const { exitCode, sawCalls } = await traceLaunchPlan(planned.plan, aggregator, reporter, { stdoutToStderr: context.stdoutToStderr === true });
   const result = aggregator.result();
   if (!sawCalls) return { exitCode, result, written: [] }; // the launcher said why
   for (const [call, n] of Object.entries(result.unknown)) reporter.warn(`${n} calls of ${call}, which no syscall table names, are left out of the profile`);
@@ -144,12 +147,12 @@ export async function runTraceSession(context: TraceContext, reporter: TraceRepo
  * `sawCalls` is false when no call was ever traced: the jail or the exec failed, and the
  * launcher has already printed why.
  */
-export async function traceLaunchPlan(plan: LaunchPlan, aggregator: TraceAggregator, reporter: Pick<TraceReporter, 'progress'>): Promise<{ exitCode: number; sawCalls: boolean }> {
+export async function traceLaunchPlan(plan: LaunchPlan, aggregator: TraceAggregator, reporter: Pick<TraceReporter, 'progress'>, options: { stdoutToStderr?: boolean } = {}): Promise<{ exitCode: number; sawCalls: boolean }> {
   let records = 0;
   const jail = spawnLaunchPlan(plan, (record) => {
     records++;
     aggregator.push(record);
-  });
+  }, options);
   const forward = (signal: NodeJS.Signals): void => jail.kill(signal);
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of signals) process.on(s, forward);
