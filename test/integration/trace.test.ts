@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { archFromNode } from '../../src/profile/arch.js';
-import { isRoot, jailctl, startJailctl } from '../helpers/jailctl.js';
+import { CLI, isRoot, jailctl, startJailctl } from '../helpers/jailctl.js';
 import { expectOneLineError } from '../helpers/one-line-error.js';
 import { allowedNames, compileFixture, hasGcc, listProcesses, processTree, readJson, type ProcEntry, type TraceStatsFile, type TraceSummary } from '../helpers/trace-cli.js';
 
@@ -180,6 +180,17 @@ t.test('--json: one parsable summary line on stdout, even when the program write
   const written = JSON.parse(withFile.stdout) as TraceSummary;
   t.equal(written.profile, undefined, 'with -o the profile goes to the file');
   t.match(written.written, [/^wrote .*json\.json/]);
+});
+
+t.test('on a terminal, the live line counts every call while the program runs, and distinct calls', {
+  skip: spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0 ? false : 'needs script(1) (util-linux) for a terminal',
+}, async (t) => {
+  // dd makes 2 x 20000 calls that are not recorded (read, write), then the shell waits a while
+  const command = `${process.execPath} ${CLI} trace -o ${file('live.json')} -- /bin/sh -c 'dd if=/dev/zero of=/dev/null bs=1 count=20000 2>/dev/null; sleep 1'`;
+  const r = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
+  t.equal(r.status, 0, r.stderr);
+  const live = r.stdout.split(/[\r\n]/).map((l) => /^(?:\x1b\[K)?(\d+) processes, (\d+) syscalls seen, (\d+) distinct$/.exec(l)).filter((m) => m !== null);
+  t.ok(live.some((m) => Number(m[2]) >= 40_000 && Number(m[3]) > 10), `a live line during the run shows dd's calls: ${live.map((m) => m[0]).join(' | ')}`);
 });
 
 t.test('-o to a device writes to it and leaves it a device (-o /dev/null to keep only --stats)', async (t) => {
