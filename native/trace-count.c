@@ -1,6 +1,7 @@
-/* The in-kernel syscall counter of a trace (see trace-count.h): two mmap'able BPF arrays and a
- * 40-instruction program on raw_syscalls:sys_enter. Any refusal by the kernel (no root, no BPF,
- * an older kernel) leaves the trace to count every call by ptrace, as before. */
+/* The in-kernel syscall counter of a trace (see trace-count.h): three mmap'able BPF arrays, a
+ * 40-instruction program on raw_syscalls:sys_enter and a 20-instruction one on sys_exit. Any
+ * refusal by the kernel (no root, no BPF, an older kernel) leaves the trace to count every call by
+ * ptrace, as before. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/bpf.h>
@@ -21,18 +22,19 @@
 /* Thread ids run below PID_MAX_LIMIT (4M on 64-bit kernels, 32768 on 32-bit ones). */
 #define PID_LIMIT (sizeof(long) == 8 ? 4194304u : 32768u)
 
-enum { MAP_BITS, MAP_COUNTS, PROG, LINK };
+enum { MAP_BITS, MAP_COUNTS, MAP_SLOTS, PROG_ENTER, PROG_EXIT, LINK_ENTER, LINK_EXIT };
+#define NFDS 7
 
 static int sys_bpf(int cmd, union bpf_attr *attr) {
   return (int)syscall(SYS_bpf, cmd, attr, sizeof *attr);
 }
 
-static int create_map(uint32_t entries) {
+static int create_map(uint32_t entries, uint32_t value_size) {
   union bpf_attr attr;
   memset(&attr, 0, sizeof attr);
   attr.map_type = BPF_MAP_TYPE_ARRAY;
   attr.key_size = 4;
-  attr.value_size = 8;
+  attr.value_size = value_size;
   attr.max_entries = entries;
   attr.map_flags = BPF_F_MMAPABLE;
   return sys_bpf(BPF_MAP_CREATE, &attr);
@@ -103,23 +105,43 @@ static void build(struct prog *p, int bits, int counts, uint32_t words) {
   op(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 }
 
-static int load(int bits, int counts, uint32_t words) {
-  static struct prog p;
+/* sys_exit: the result of a call the tracer asked for (its thread's slot in WANT), kept */
+static void build_exit(struct prog *p, int slots) {
+  op(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_6, BPF_REG_1, 0, 0);
+  op(p, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_current_pid_tgid);
+  op(p, BPF_ALU | BPF_MOV | BPF_X, BPF_REG_7, BPF_REG_0, 0, 0);
+  op(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_8, BPF_REG_7, 0, 0);
+  op(p, BPF_ALU64 | BPF_AND | BPF_K, BPF_REG_8, 0, 0, JC_RESULT_SLOTS - 1);
+  lookup(p, slots, BPF_REG_8);
+  op(p, BPF_LDX | BPF_W | BPF_MEM, BPF_REG_1, BPF_REG_0, 0, 0);
+  to_exit(p, BPF_JMP | BPF_JNE | BPF_X, BPF_REG_1, 0);
+  p->insn[p->n - 1].src_reg = BPF_REG_7; /* another thread's slot */
+  op(p, BPF_LDX | BPF_W | BPF_MEM, BPF_REG_1, BPF_REG_0, 4, 0);
+  to_exit(p, BPF_JMP | BPF_JNE | BPF_K, BPF_REG_1, JC_SLOT_WANT);
+  op(p, BPF_LDX | BPF_DW | BPF_MEM, BPF_REG_1, BPF_REG_6, 8, 0); /* ctx->args[1]: the return value */
+  op(p, BPF_STX | BPF_DW | BPF_MEM, BPF_REG_0, BPF_REG_1, 8, 0);
+  /* DONE after the value, ordered (an exchange is a full barrier on every arch) */
+  op(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_1, 0, 0, JC_SLOT_DONE);
+  op(p, BPF_STX | BPF_W | BPF_ATOMIC, BPF_REG_0, BPF_REG_1, 4, BPF_XCHG);
+  for (int i = 0; i < p->nexits; i++) p->insn[p->exits[i]].off = (int16_t)(p->n - p->exits[i] - 1);
+  op(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
+  op(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+}
+
+static int load(struct prog *p) {
   union bpf_attr attr;
-  memset(&p, 0, sizeof p);
-  build(&p, bits, counts, words);
   memset(&attr, 0, sizeof attr);
   attr.prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT;
-  attr.insns = (uint64_t)(uintptr_t)p.insn;
-  attr.insn_cnt = (uint32_t)p.n;
+  attr.insns = (uint64_t)(uintptr_t)p->insn;
+  attr.insn_cnt = (uint32_t)p->n;
   attr.license = (uint64_t)(uintptr_t)"GPL";
   return sys_bpf(BPF_PROG_LOAD, &attr);
 }
 
-static int attach(int prog) {
+static int attach(int prog, const char *tracepoint) {
   union bpf_attr attr;
   memset(&attr, 0, sizeof attr);
-  attr.raw_tracepoint.name = (uint64_t)(uintptr_t)"sys_enter";
+  attr.raw_tracepoint.name = (uint64_t)(uintptr_t)tracepoint;
   attr.raw_tracepoint.prog_fd = (uint32_t)prog;
   return sys_bpf(BPF_RAW_TRACEPOINT_OPEN, &attr);
 }
@@ -133,23 +155,60 @@ static int give_up(struct jc_counter *c) {
   int saved = errno;
   if (c->bits) munmap((void *)c->bits, 2 * (size_t)c->words * 8);
   if (c->counts) munmap((void *)c->counts, JC_COUNTER_NRS * 8);
-  for (int i = 0; i < 4; i++) if (c->fds[i] >= 0) close(c->fds[i]);
+  if (c->slots) munmap(c->slots, JC_RESULT_SLOTS * sizeof *c->slots);
+  for (int i = 0; i < NFDS; i++) if (c->fds[i] >= 0) close(c->fds[i]);
   memset(c, 0, sizeof *c);
-  for (int i = 0; i < 4; i++) c->fds[i] = -1;
+  for (int i = 0; i < NFDS; i++) c->fds[i] = -1;
   errno = saved;
   return -1;
 }
 
 int jc_counter_open(struct jc_counter *c) {
+  static struct prog enter, leave;
   memset(c, 0, sizeof *c);
-  for (int i = 0; i < 4; i++) c->fds[i] = -1;
+  for (int i = 0; i < NFDS; i++) c->fds[i] = -1;
   c->words = PID_LIMIT / 64;
-  if ((c->fds[MAP_BITS] = create_map(2 * c->words)) < 0 || (c->fds[MAP_COUNTS] = create_map(JC_COUNTER_NRS)) < 0) return give_up(c);
-  if (!(c->bits = map_memory(c->fds[MAP_BITS], 2 * (size_t)c->words * 8)) || !(c->counts = map_memory(c->fds[MAP_COUNTS], JC_COUNTER_NRS * 8))) return give_up(c);
-  if ((c->fds[PROG] = load(c->fds[MAP_BITS], c->fds[MAP_COUNTS], c->words)) < 0) return give_up(c);
-  if ((c->fds[LINK] = attach(c->fds[PROG])) < 0) return give_up(c);
+  if ((c->fds[MAP_BITS] = create_map(2 * c->words, 8)) < 0 || (c->fds[MAP_COUNTS] = create_map(JC_COUNTER_NRS, 8)) < 0 ||
+      (c->fds[MAP_SLOTS] = create_map(JC_RESULT_SLOTS, sizeof *c->slots)) < 0) return give_up(c);
+  if (!(c->bits = map_memory(c->fds[MAP_BITS], 2 * (size_t)c->words * 8)) || !(c->counts = map_memory(c->fds[MAP_COUNTS], JC_COUNTER_NRS * 8)) ||
+      !(c->slots = map_memory(c->fds[MAP_SLOTS], JC_RESULT_SLOTS * sizeof *c->slots))) return give_up(c);
+  memset(&enter, 0, sizeof enter);
+  memset(&leave, 0, sizeof leave);
+  build(&enter, c->fds[MAP_BITS], c->fds[MAP_COUNTS], c->words);
+  build_exit(&leave, c->fds[MAP_SLOTS]);
+  if ((c->fds[PROG_ENTER] = load(&enter)) < 0 || (c->fds[PROG_EXIT] = load(&leave)) < 0) return give_up(c);
+  if ((c->fds[LINK_ENTER] = attach(c->fds[PROG_ENTER], "sys_enter")) < 0 || (c->fds[LINK_EXIT] = attach(c->fds[PROG_EXIT], "sys_exit")) < 0) return give_up(c);
   c->active = 1;
   return 0;
+}
+
+int jc_counter_want_result(struct jc_counter *c, pid_t tid) {
+  if (!c || !c->active || tid <= 0) return -1;
+  struct jc_result_slot *s = &c->slots[(uint32_t)tid % JC_RESULT_SLOTS];
+  if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != JC_SLOT_FREE) return -1;
+  s->tid = (uint32_t)tid;
+  __atomic_store_n(&s->state, JC_SLOT_WANT, __ATOMIC_RELEASE);
+  return 0;
+}
+
+int jc_counter_result(struct jc_counter *c, pid_t tid, int64_t *ret) {
+  if (!c || !c->active || tid <= 0) return -1;
+  struct jc_result_slot *s = &c->slots[(uint32_t)tid % JC_RESULT_SLOTS];
+  uint32_t state = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+  if (s->tid != (uint32_t)tid || state == JC_SLOT_FREE) return -1;
+  if (state != JC_SLOT_DONE) return 0;
+  *ret = s->ret;
+  s->tid = 0;
+  __atomic_store_n(&s->state, JC_SLOT_FREE, __ATOMIC_RELEASE);
+  return 1;
+}
+
+void jc_counter_drop_result(struct jc_counter *c, pid_t tid) {
+  if (!c || !c->active || tid <= 0) return;
+  struct jc_result_slot *s = &c->slots[(uint32_t)tid % JC_RESULT_SLOTS];
+  if (s->tid != (uint32_t)tid) return;
+  s->tid = 0;
+  __atomic_store_n(&s->state, JC_SLOT_FREE, __ATOMIC_RELEASE);
 }
 
 void jc_counter_member(struct jc_counter *c, pid_t tid, int traced) {

@@ -11,108 +11,19 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
-#include <sys/time.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include "trace.h"
 #include "trace-count.h"
+#include "trace-out.h"
 
-#define MAX_COUNTS 4096
 #define MAX_PENDING 1024
 #define MAX_PATH 4096
 
-struct count { uint32_t arch; int32_t nr; uint64_t n; };
 struct pending { pid_t pid; const struct jc_capture *cap; int64_t value, flags; uint32_t len; char data[MAX_PATH]; };
 
-static struct count counts[MAX_COUNTS];
 static struct pending *pending; /* per traced task waiting for its syscall-exit stop */
 static pid_t seen[MAX_PENDING];
-
-/* Records are batched: one write per 64 KiB (or per 100 ms while records keep coming) instead of a
- * pipe write, and a wake-up of the reader, per traced file call. */
-static char out_buf[65536];
-static size_t out_len;
-static struct timespec out_since;
-
-static void flush_records(int fd) {
-  size_t done = 0;
-  while (done < out_len) {
-    ssize_t n = write(fd, out_buf + done, out_len - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break; /* the reader is gone: nothing left to tell */
-    done += (size_t)n;
-  }
-  out_len = 0;
-}
-
-static void emit(int fd, uint32_t type, pid_t pid, uint32_t arch, int32_t nr, int64_t ret, int64_t value, int64_t flags, const void *data, uint32_t len) {
-  struct jc_trace_header h = {type, (uint32_t)pid, arch, nr, ret, value, flags, len, 0};
-  if (out_len + sizeof h + len > sizeof out_buf) flush_records(fd);
-  if (out_len == 0) clock_gettime(CLOCK_MONOTONIC_COARSE, &out_since);
-  memcpy(out_buf + out_len, &h, sizeof h);
-  if (len) memcpy(out_buf + out_len + sizeof h, data, len);
-  out_len += sizeof h + len;
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-  if ((now.tv_sec - out_since.tv_sec) * 1000 + (now.tv_nsec - out_since.tv_nsec) / 1000000 >= 100) flush_records(fd);
-}
-
-static struct count *count_of(uint32_t arch, int32_t nr, int create) {
-  uint32_t h = (arch * 2654435761u) ^ (uint32_t)nr;
-  for (uint32_t i = 0; i < MAX_COUNTS; i++) {
-    struct count *c = &counts[(h + i) % MAX_COUNTS];
-    if (c->n == 0 && !create) return NULL;
-    if (c->n == 0) { c->arch = arch; c->nr = nr; }
-    if (c->arch == arch && c->nr == nr) return c;
-  }
-  return NULL;
-}
-
-static void count_call(uint32_t arch, int32_t nr) {
-  struct count *c = count_of(arch, nr, 1);
-  if (c) c->n++;
-}
-
-/* What the in-kernel counter counted (calls that did not stop), added to the tracer's own. */
-static void add_counter_counts(int fd, const struct jc_trace_counting *counting) {
-  uint64_t total = 0;
-  for (int nr = 0; nr < JC_COUNTER_NRS; nr++) {
-    uint64_t n = counting->counter->counts[nr];
-    struct count *c = n ? count_of(counting->native_arch, nr, 1) : NULL;
-    if (c) c->n += n;
-    total += n;
-  }
-  emit(fd, JC_TREC_COUNTER, 0, 0, 0, 0, (int64_t)total, -1, NULL, 0);
-}
-
-/* A few times a second while the program runs: calls so far and distinct (arch, nr) pairs. */
-static volatile sig_atomic_t progress_due;
-
-static void on_progress_timer(int sig) {
-  (void)sig;
-  progress_due = 1;
-}
-
-static void start_progress_timer(void) {
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_progress_timer; /* no SA_RESTART: waitpid returns, the loop reports */
-  sigaction(SIGALRM, &sa, NULL);
-  struct itimerval every = {{0, 200000}, {0, 200000}};
-  setitimer(ITIMER_REAL, &every, NULL);
-}
-
-static void emit_progress(int fd, const struct jc_trace_counting *counting) {
-  uint64_t calls = 0, distinct = 0;
-  for (int i = 0; i < MAX_COUNTS; i++) if (counts[i].n) { calls += counts[i].n; distinct++; }
-  for (int nr = 0; counting && nr < JC_COUNTER_NRS; nr++) {
-    uint64_t n = counting->counter->counts[nr];
-    calls += n;
-    if (n && !count_of(counting->native_arch, nr, 0)) distinct++;
-  }
-  emit(fd, JC_TREC_PROGRESS, 0, 0, 0, 0, (int64_t)calls, (int64_t)distinct, NULL, 0);
-}
 
 static struct pending *slot_for(pid_t pid, int create) {
   for (int i = 0; i < MAX_PENDING; i++) if (pending[i].pid == pid) return &pending[i];
@@ -161,7 +72,7 @@ static int on_seccomp_stop(pid_t pid, const struct jc_capture *caps, int ncaps) 
   struct __ptrace_syscall_info info;
   if (ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, &info) <= 0 || info.op != PTRACE_SYSCALL_INFO_SECCOMP) return PTRACE_CONT;
   int32_t nr = (int32_t)info.seccomp.nr;
-  count_call(info.arch, nr);
+  jc_out_count(info.arch, nr);
   const struct jc_capture *cap = find_capture(caps, ncaps, info.arch, nr);
   struct pending *p = cap ? slot_for(pid, 1) : NULL;
   if (!p) return PTRACE_CONT;
@@ -189,7 +100,7 @@ static int on_seccomp_stop(pid_t pid, const struct jc_capture *caps, int ncaps) 
 /* The record of a captured call, now that its result is known. */
 static void emit_pending(int fd, pid_t pid, struct pending *p, int64_t ret) {
   uint32_t type = p->cap->kind == 1 ? JC_TREC_PATH : p->cap->kind == 2 ? JC_TREC_VALUE : JC_TREC_BYTES;
-  emit(fd, type, pid, p->cap->arch, p->cap->nr, ret, p->value, p->flags, p->data, p->len);
+  jc_out_emit(fd, type, pid, p->cap->arch, p->cap->nr, ret, p->value, p->flags, p->data, p->len);
   p->cap = NULL;
 }
 
@@ -294,11 +205,6 @@ int jc_trace_me(void) {
   return raise(SIGSTOP);
 }
 
-static void flush_counts(int fd) {
-  for (int i = 0; i < MAX_COUNTS; i++)
-    if (counts[i].n) emit(fd, JC_TREC_COUNT, 0, counts[i].arch, counts[i].nr, 0, (int64_t)counts[i].n, -1, NULL, 0);
-}
-
 int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncaps, const struct jc_denials *denials, const struct jc_trace_counting *counting) {
   const long options = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
                        PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL;
@@ -307,20 +213,18 @@ int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncap
   pending = calloc(MAX_PENDING, sizeof *pending);
   exes = denials ? calloc(MAX_PENDING, sizeof *exes) : NULL;
   if (!pending || (denials && !exes)) return -1;
-  if (!denials) start_progress_timer();
+  if (!denials) jc_progress_start();
   for (;;) {
     pid_t pid = waitpid(-1, &status, __WALL);
-    if (progress_due) {
-      progress_due = 0;
-      emit_progress(fd, counter ? counting : NULL);
-      flush_records(fd);
+    if (jc_progress_due()) {
+      jc_out_progress(fd, counter ? counting : NULL);
     }
     if (pid < 0) { if (errno == EINTR) continue; break; } /* ECHILD: the whole tree is gone */
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
       jc_counter_member(counter, pid, 0);
       if (pid == service) {
         service_status = denials && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && was_killed_for_denial(pid) ? SIGSYS : status;
-        if (!denials) emit(fd, JC_TREC_EXIT, pid, 0, 0, 0, status, -1, NULL, 0);
+        if (!denials) jc_out_emit(fd, JC_TREC_EXIT, pid, 0, 0, 0, status, -1, NULL, 0);
       }
       forget(pid);
       if (exes) { struct exe_slot *e = exe_of(pid, 0); if (e) e->pid = 0; }
@@ -350,7 +254,7 @@ int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncap
     } else if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE) {
       unsigned long child = 0;
       ptrace(PTRACE_GETEVENTMSG, pid, 0, &child);
-      if (!denials) emit(fd, JC_TREC_SPAWN, (pid_t)child, 0, 0, 0, pid, event, NULL, 0);
+      if (!denials) jc_out_emit(fd, JC_TREC_SPAWN, (pid_t)child, 0, 0, 0, pid, event, NULL, 0);
       if (exes) { /* a child runs its parent's program until it execs */
         struct exe_slot *from = exe_of(pid, 0), *to = exe_of((pid_t)child, 1);
         pid_t group = from && from->tgid > 0 ? from->tgid : pid;
@@ -368,10 +272,9 @@ int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncap
     ptrace(resume, pid, 0, inject);
   }
   if (!denials) {
-    setitimer(ITIMER_REAL, &(struct itimerval){{0, 0}, {0, 0}}, NULL);
-    if (counter) add_counter_counts(fd, counting);
-    flush_counts(fd);
-    flush_records(fd);
+    jc_progress_stop();
+    jc_out_counts(fd, counter ? counting : NULL);
+    jc_out_flush(fd);
   }
   return service_status;
 }
