@@ -20,10 +20,24 @@
 #define MAX_PENDING 1024
 #define MAX_PATH 4096
 
-struct pending { pid_t pid; const struct jc_capture *cap; int64_t value, flags; uint32_t len; char data[MAX_PATH]; };
+/* held: its result is a kernel-internal restart code, recorded at the task's next stop (today's
+ * exit stop shows the same), or dropped if the task dies of it (there is no exit stop then) */
+struct pending { pid_t pid; const struct jc_capture *cap; int64_t value, flags, ret; int held; uint32_t len; char data[MAX_PATH]; };
 
 static struct pending *pending; /* per traced task waiting for its syscall-exit stop */
 static pid_t seen[MAX_PENDING];
+/* tasks whose call's result the in-kernel counter keeps (they do not stop at its exit); new
+ * tasks not announced yet (a spawn record names their parent before they run) */
+static pid_t awaiting[MAX_PENDING], announced[MAX_PENDING], parked[MAX_PENDING];
+static int nheld;
+
+static int in_set(const pid_t *set, pid_t pid) {
+  for (int i = 0; i < MAX_PENDING; i++) if (set[i] == pid) return 1;
+  return 0;
+}
+static void set_put(pid_t *set, pid_t pid, int on) {
+  for (int i = 0; i < MAX_PENDING; i++) if (set[i] == (on ? 0 : pid)) { set[i] = on ? pid : 0; if (on) return; }
+}
 
 static struct pending *slot_for(pid_t pid, int create) {
   for (int i = 0; i < MAX_PENDING; i++) if (pending[i].pid == pid) return &pending[i];
@@ -40,8 +54,9 @@ static int first_stop(pid_t pid) {
 
 static void forget(pid_t pid) {
   struct pending *p = slot_for(pid, 0);
-  if (p) p->pid = 0;
+  if (p) { p->pid = 0; nheld -= p->held; p->held = 0; }
   for (int i = 0; i < MAX_PENDING; i++) if (seen[i] == pid) seen[i] = 0;
+  set_put(announced, pid, 0);
 }
 
 /* Reads a NUL-terminated string from the tracee, a page at a time (a string may end just
@@ -102,6 +117,27 @@ static void emit_pending(int fd, pid_t pid, struct pending *p, int64_t ret) {
   uint32_t type = p->cap->kind == 1 ? JC_TREC_PATH : p->cap->kind == 2 ? JC_TREC_VALUE : JC_TREC_BYTES;
   jc_out_emit(fd, type, pid, p->cap->arch, p->cap->nr, ret, p->value, p->flags, p->data, p->len);
   p->cap = NULL;
+  if (p->held) nheld--;
+  p->held = 0;
+}
+
+/* The results the counter kept since the last stop, recorded before that stop is handled: a call
+ * that follows one of them in time (in any task) has to stop at its entry first. */
+static void collect_results(int fd, struct jc_counter *c) {
+  for (int i = 0; c && i < MAX_PENDING; i++) {
+    int64_t ret;
+    int got = awaiting[i] ? jc_counter_result(c, awaiting[i], &ret) : 0;
+    if (got == 0) continue;
+    struct pending *p = got > 0 ? slot_for(awaiting[i], 0) : NULL;
+    if (p && p->cap && ret <= -512 && ret >= -516) { p->held = 1; p->ret = ret; nheld++; } /* ERESTART* */
+    else if (p && p->cap) emit_pending(fd, awaiting[i], p, ret);
+    awaiting[i] = 0;
+  }
+}
+
+static void stop_awaiting(struct jc_counter *c, pid_t pid) {
+  jc_counter_drop_result(c, pid);
+  set_put(awaiting, pid, 0);
 }
 
 static void on_syscall_exit(pid_t pid, int fd) {
@@ -216,12 +252,14 @@ int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncap
   if (!denials) jc_progress_start();
   for (;;) {
     pid_t pid = waitpid(-1, &status, __WALL);
-    if (jc_progress_due()) {
-      jc_out_progress(fd, counter ? counting : NULL);
-    }
+    collect_results(fd, counter);
+    if (jc_progress_due()) jc_out_progress(fd, counter ? counting : NULL);
     if (pid < 0) { if (errno == EINTR) continue; break; } /* ECHILD: the whole tree is gone */
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
       jc_counter_member(counter, pid, 0);
+      stop_awaiting(counter, pid);
+      /* a parked task whose parent died before it said so would wait forever: let all go */
+      for (int i = 0; i < MAX_PENDING; i++) if (parked[i]) { ptrace(PTRACE_CONT, parked[i], 0, 0); parked[i] = 0; }
       if (pid == service) {
         service_status = denials && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && was_killed_for_denial(pid) ? SIGSYS : status;
         if (!denials) jc_out_emit(fd, JC_TREC_EXIT, pid, 0, 0, 0, status, -1, NULL, 0);
@@ -237,15 +275,24 @@ int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncap
     if (event == PTRACE_EVENT_SECCOMP && pid == service) service_filtered = 1;
     if (pid != service || service_filtered) jc_counter_member(counter, pid, 1);
     if (event == PTRACE_EVENT_SECCOMP) jc_counter_counted(counter, pid);
+    struct pending *held = nheld ? slot_for(pid, 0) : NULL;
+    if (held && held->held) emit_pending(fd, pid, held, held->ret);
     if (pid == service && first_stop(pid)) {
       ptrace(PTRACE_SETOPTIONS, pid, 0, options); /* the SIGSTOP jc_trace_me raised */
     } else if (event == PTRACE_EVENT_SECCOMP && denials) {
       on_denial(pid, denials);
     } else if (event == PTRACE_EVENT_SECCOMP) {
       resume = on_seccomp_stop(pid, caps, ncaps);
+      /* the counter keeps the result: no stop at the call's exit */
+      if (resume == PTRACE_SYSCALL && in_set(awaiting, 0) && jc_counter_want_result(counter, pid) == 0) {
+        set_put(awaiting, pid, 1);
+        resume = PTRACE_CONT;
+      }
     } else if (event == PTRACE_EVENT_EXEC) {
       pid_t former = on_exec(pid);
       if (former != pid) jc_counter_member(counter, former, 0);
+      stop_awaiting(counter, pid);
+      stop_awaiting(counter, former);
       /* the exec event is the execve's success: record it now, with no stop at its exit */
       struct pending *p = slot_for(pid, 0);
       if (p && p->cap) emit_pending(fd, pid, p, 0);
@@ -254,7 +301,11 @@ int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncap
     } else if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE) {
       unsigned long child = 0;
       ptrace(PTRACE_GETEVENTMSG, pid, 0, &child);
-      if (!denials) jc_out_emit(fd, JC_TREC_SPAWN, (pid_t)child, 0, 0, 0, pid, event, NULL, 0);
+      if (!denials) {
+        jc_out_emit(fd, JC_TREC_SPAWN, (pid_t)child, 0, 0, 0, pid, event, NULL, 0);
+        set_put(announced, (pid_t)child, 1);
+        if (in_set(parked, (pid_t)child)) { set_put(parked, (pid_t)child, 0); ptrace(PTRACE_CONT, (pid_t)child, 0, 0); }
+      }
       if (exes) { /* a child runs its parent's program until it execs */
         struct exe_slot *from = exe_of(pid, 0), *to = exe_of((pid_t)child, 1);
         pid_t group = from && from->tgid > 0 ? from->tgid : pid;
@@ -263,7 +314,8 @@ int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncap
         if (to) to->tgid = event == PTRACE_EVENT_CLONE && syscall(SYS_tgkill, group, (pid_t)child, 0) == 0 ? group : (pid_t)child;
       }
     } else if (event == 0 && sig == SIGSTOP && first_stop(pid)) {
-      /* a new child's attach stop: swallow it */
+      /* a new child's attach stop: swallowed; it runs once its parent's event has said whose it is */
+      if (!denials && !in_set(announced, pid)) { set_put(parked, pid, 1); continue; }
     } else if (event == 0) {
       siginfo_t si;
       /* a group-stop (no siginfo) is resumed; a real signal is delivered */
@@ -272,6 +324,7 @@ int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncap
     ptrace(resume, pid, 0, inject);
   }
   if (!denials) {
+    collect_results(fd, counter);
     jc_progress_stop();
     jc_out_counts(fd, counter ? counting : NULL);
     jc_out_flush(fd);

@@ -57,6 +57,19 @@ t.test('forks, an exec chain and files: the same counts and files with the count
   same(t, 'forks', ['/bin/sh', '-c', `for i in 1 2 3 4 5; do /bin/true; done; cd ${listed} && ls -l >/dev/null; cat a b >/dev/null; exec /usr/bin/env /bin/echo chained`]);
 });
 
+t.test('a recorded call interrupted by a signal: the same result (the kernel-internal restart code)', async (t) => {
+  const fifo = file('fifo');
+  if (spawnSync('mkfifo', [fifo]).status !== 0) throw new Error('mkfifo failed');
+  // the shell blocks opening a FIFO nobody writes to, until the alarm it sent itself interrupts it
+  const traceWithCounter = (counter: 'on' | 'off') => traced(`fifo-${counter}`, ['/bin/sh', '-c', `trap "echo caught" ALRM; (sleep 0.3; kill -ALRM $$) & read line < ${fifo}; exit 0`], counter);
+  const on = traceWithCounter('on');
+  const off = traceWithCounter('off');
+  const entry = (stats: Stats) => (stats.files as { path: string }[]).find((f) => f.path === fifo);
+  t.ok(entry(off.stats), 'the open of the FIFO is recorded');
+  t.same(entry(on.stats), entry(off.stats), 'the same outcome with the counter');
+  t.same(racy(on.stats.counts), racy(off.stats.counts), 'the same calls');
+});
+
 t.test('a syscall-bound program: the same counts', async (t) => {
   same(t, 'dd', ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=1', 'count=500']);
 });
