@@ -35,9 +35,21 @@ export function collapseDirectories(needs: readonly Need[], host: HostFacts, rea
   collapseBottomUp(byPath, host);
   const all = [...byPath.values()];
   const real = (path: string): string => realPath(path)?.real ?? path;
-  const dirs = all.filter((n) => n.dir && !n.lookup);
-  const kept = all.filter((n) => !dirs.some((d) => d !== n && isWithin(n.path, d.path) && covers(d, n) && isWithin(real(n.path), real(d.path))));
+  const dirs = new Map(all.filter((n) => n.dir && !n.lookup).map((n) => [n.path, n]));
+  // a need is dropped when a bound directory above it (one of its ancestors) shows it
+  const shown = (n: Need): boolean => ancestorsOf(n.path).some((a) => {
+    const d = dirs.get(a);
+    return d !== undefined && covers(d, n) && isWithin(real(n.path), real(d.path));
+  });
+  const kept = all.filter((n) => !shown(n));
   return kept.map((n) => ({ path: n.path, writable: n.writable })).sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
+/** "/", "/a", "/a/b" for "/a/b/c": every directory above a normalized absolute path. */
+function ancestorsOf(path: string): string[] {
+  const out = path === '/' ? [] : ['/'];
+  for (let i = path.indexOf('/', 1); i > 0; i = path.indexOf('/', i + 1)) out.push(path.slice(0, i));
+  return out;
 }
 
 /** A bound directory shows what lies in it: read-write shows everything, read-only what is read. */

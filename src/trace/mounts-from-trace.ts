@@ -105,6 +105,8 @@ function jailOwnMounts(jail: TraceJailMounts): MountSpec {
 
 /** /proc, /sys and /dev are the jail's own file systems, not binds. */
 function claimSpecial(file: FileAccess, spec: MountSpec, notes: string[]): boolean {
+  // most paths are none of these: one comparison of their first letters
+  if (!file.path.startsWith('/proc') && !file.path.startsWith('/sys') && !file.path.startsWith('/dev')) return false;
   const under = (root: string): boolean => isWithin(file.path, root);
   if (under('/proc')) spec.proc = true;
   else if (under('/sys')) spec.sys = true;
