@@ -29,7 +29,7 @@ static pid_t seen[MAX_PENDING];
 /* tasks whose call's result the in-kernel counter keeps (they do not stop at its exit); new
  * tasks not announced yet (a spawn record names their parent before they run) */
 static pid_t awaiting[MAX_PENDING], announced[MAX_PENDING], parked[MAX_PENDING];
-static int nheld;
+static int nheld, nawaiting;
 
 static int in_set(const pid_t *set, pid_t pid) {
   for (int i = 0; i < MAX_PENDING; i++) if (set[i] == pid) return 1;
@@ -124,7 +124,7 @@ static void emit_pending(int fd, pid_t pid, struct pending *p, int64_t ret) {
 /* The results the counter kept since the last stop, recorded before that stop is handled: a call
  * that follows one of them in time (in any task) has to stop at its entry first. */
 static void collect_results(int fd, struct jc_counter *c) {
-  for (int i = 0; c && i < MAX_PENDING; i++) {
+  for (int i = 0; c && nawaiting && i < MAX_PENDING; i++) {
     int64_t ret;
     int got = awaiting[i] ? jc_counter_result(c, awaiting[i], &ret) : 0;
     if (got == 0) continue;
@@ -132,12 +132,13 @@ static void collect_results(int fd, struct jc_counter *c) {
     if (p && p->cap && ret <= -512 && ret >= -516) { p->held = 1; p->ret = ret; nheld++; } /* ERESTART* */
     else if (p && p->cap) emit_pending(fd, awaiting[i], p, ret);
     awaiting[i] = 0;
+    nawaiting--;
   }
 }
 
 static void stop_awaiting(struct jc_counter *c, pid_t pid) {
   jc_counter_drop_result(c, pid);
-  set_put(awaiting, pid, 0);
+  if (pid > 0 && in_set(awaiting, pid)) { set_put(awaiting, pid, 0); nawaiting--; }
 }
 
 static void on_syscall_exit(pid_t pid, int fd) {
@@ -286,6 +287,7 @@ int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncap
       /* the counter keeps the result: no stop at the call's exit */
       if (resume == PTRACE_SYSCALL && in_set(awaiting, 0) && jc_counter_want_result(counter, pid) == 0) {
         set_put(awaiting, pid, 1);
+        nawaiting++;
         resume = PTRACE_CONT;
       }
     } else if (event == PTRACE_EVENT_EXEC) {

@@ -7,9 +7,7 @@ import { JailctlError } from '../errors.js';
 import { resolveCommand } from '../jail/build-plan.js';
 import { createHostFs } from '../jail/host-fs.js';
 import type { LaunchPlan } from '../jail/plan.js';
-import { NO_SECCOMP, planSpec } from '../jail/run.js';
-import { DEFAULT_PATH, hostSearchPath, mergeRawSpecs, normalizeJailSpec, type RawJailSpec } from '../jail/spec.js';
-import { readJailSpecFile } from '../jail/spec-file.js';
+import { DEFAULT_PATH, hostSearchPath, type RawJailSpec } from '../jail/spec.js';
 import { spawnLaunchPlan, TRACE_FD } from '../native/spawn.js';
 import { archFromNode, type ArchName } from '../profile/arch.js';
 import { countTotals, TraceAggregator, type TraceProgress, type TraceResult } from './aggregate.js';
@@ -59,9 +57,12 @@ export interface PlannedTrace {
   jailMounts?: TraceJailMounts;
 }
 
-export function planTraceSession(context: TraceContext, warn: (line: string) => void = () => undefined): PlannedTrace {
+export async function planTraceSession(context: TraceContext, warn: (line: string) => void = () => undefined): Promise<PlannedTrace> {
   const hostArch = archFromNode();
-  const { plan, jailMounts } = context.jail === undefined ? { plan: planBare(context), jailMounts: undefined } : planJailed(context, context.jail, warn);
+  // the planners of `jailctl run` are loaded only for a trace inside a jail
+  const { plan, jailMounts } = context.jail === undefined
+    ? { plan: planBare(context), jailMounts: undefined }
+    : (await import('./jail-trace-plan.js')).planJailedTrace(context.command, context.cwd, context.jail, warn);
   const exec = plan.steps.find((s) => s.op === 'execve');
   const chdir = plan.steps.find((s) => s.op === 'chdir' && s.phase === 'service');
   // the in-kernel counter knows tasks by the kernel's thread ids: only a tracer that sees those
@@ -107,23 +108,9 @@ function planBare(context: TraceContext): LaunchPlan {
   });
 }
 
-function planJailed(context: TraceContext, jail: NonNullable<TraceContext['jail']>, warn: (line: string) => void): { plan: LaunchPlan; jailMounts: TraceJailMounts } {
-  const fromFile = jail.specFile === undefined ? {} : readJailSpecFile(jail.specFile);
-  const raw: RawJailSpec = mergeRawSpecs(fromFile, { ...jail.raw, command: context.command });
-  if (raw.seccomp !== undefined) {
-    warn(`the seccomp profile ${raw.seccomp} is left out while tracing: the trace records what the program needs`);
-    delete raw.seccomp;
-  }
-  const spec = normalizeJailSpec(raw, context.cwd);
-  const plan = planSpec(spec, context.cwd, NO_SECCOMP);
-  // the mount list of the trace starts from the jail's own mounts
-  const { binds, tmpfs, proc, sys, dev, cwd } = spec;
-  return { plan, jailMounts: { binds, tmpfs, proc, sys, dev, cwd } };
-}
-
 /** Traces the program until its whole tree is gone, then writes what was asked for. */
 export async function runTraceSession(context: TraceContext, reporter: TraceReporter): Promise<TraceOutcome> {
-  const planned = planTraceSession(context, reporter.warn);
+  const planned = await planTraceSession(context, reporter.warn);
   if (context.jail !== undefined && process.geteuid?.() !== 0) {
     throw new JailctlError('NOT_SUPPORTED', 'jailctl trace --jail needs root: namespaces, mounts and pivot_root need CAP_SYS_ADMIN', {
       hint: 'run it as root, or trace without --jail',

@@ -48,7 +48,7 @@ async function trace(args: string[], flags: TraceFlags): Promise<number> {
   const session = await import('../../trace/session.js');
   const context = await toContext(args, flags);
   if (flags.dryRun) {
-    process.stdout.write(`${toJson(session.planTraceSession(context, warn).plan)}\n`);
+    process.stdout.write(`${toJson((await session.planTraceSession(context, warn)).plan)}\n`);
     return 0;
   }
   const live = process.stderr.isTTY === true && flags.json !== true;
