@@ -283,11 +283,14 @@ static int op_seccomp(const struct jc_op *op, struct jc_fail *fail) {
   return 0;
 }
 
+/* No allocation: right after the seccomp step, execve must be the next syscall (a traced run
+ * counts every call from the filter on, and the in-kernel counter from execve on). */
 static int op_execve(const struct jc_op *op, struct jc_fail *fail) {
   size_t argc = (size_t)op->ints[0], envc = (size_t)op->ints[1];
-  if (1 + argc + envc > op->nstrs) { errno = EINVAL; FAIL(JC_SYS_EXECVE); }
-  char **argv = calloc(argc + 1, sizeof(char *)), **envp = calloc(envc + 1, sizeof(char *));
-  if (!argv || !envp) FAIL(JC_SYS_EXECVE);
+  if (1 + argc + envc > op->nstrs || argc + envc > 1u << 20) { errno = EINVAL; FAIL(JC_SYS_EXECVE); }
+  char *argv[argc + 1], *envp[envc + 1];
+  argv[argc] = NULL;
+  envp[envc] = NULL;
   for (size_t i = 0; i < argc; i++) argv[i] = (char *)op->strs[1 + i];
   for (size_t i = 0; i < envc; i++) envp[i] = (char *)op->strs[1 + argc + i];
   execve(op->strs[0], argv, envp);

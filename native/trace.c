@@ -26,8 +26,9 @@ struct pending { pid_t pid; const struct jc_capture *cap; int64_t value, flags, 
 
 static struct pending *pending; /* per traced task waiting for its syscall-exit stop */
 static pid_t seen[MAX_PENDING];
-/* tasks whose call's result the in-kernel counter keeps (they do not stop at its exit); new
- * tasks not announced yet (a spawn record names their parent before they run) */
+/* tasks whose call's result the in-kernel counter keeps (they do not stop at its exit); new tasks
+ * announced by their parent's event before their first stop, and new tasks stopped before their
+ * parent's event, kept stopped until it (a spawn record names the parent before the child runs) */
 static pid_t awaiting[MAX_PENDING], announced[MAX_PENDING], parked[MAX_PENDING];
 static int nheld, nawaiting;
 
@@ -57,6 +58,7 @@ static void forget(pid_t pid) {
   if (p) { p->pid = 0; nheld -= p->held; p->held = 0; }
   for (int i = 0; i < MAX_PENDING; i++) if (seen[i] == pid) seen[i] = 0;
   set_put(announced, pid, 0);
+  set_put(parked, pid, 0);
 }
 
 /* Reads a NUL-terminated string from the tracee, a page at a time (a string may end just
@@ -259,7 +261,8 @@ int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncap
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
       jc_counter_member(counter, pid, 0);
       stop_awaiting(counter, pid);
-      /* a parked task whose parent died before it said so would wait forever: let all go */
+      /* a parked task whose parent died before it said so would wait forever: let all go (a
+       * fork's event comes right after it, so this only orders less in a few races) */
       for (int i = 0; i < MAX_PENDING; i++) if (parked[i]) { ptrace(PTRACE_CONT, parked[i], 0, 0); parked[i] = 0; }
       if (pid == service) {
         service_status = denials && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && was_killed_for_denial(pid) ? SIGSYS : status;
@@ -305,8 +308,8 @@ int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncap
       ptrace(PTRACE_GETEVENTMSG, pid, 0, &child);
       if (!denials) {
         jc_out_emit(fd, JC_TREC_SPAWN, (pid_t)child, 0, 0, 0, pid, event, NULL, 0);
-        set_put(announced, (pid_t)child, 1);
-        if (in_set(parked, (pid_t)child)) { set_put(parked, (pid_t)child, 0); ptrace(PTRACE_CONT, (pid_t)child, 0, 0); }
+        if (!in_set(parked, (pid_t)child)) set_put(announced, (pid_t)child, 1);
+        else { set_put(parked, (pid_t)child, 0); ptrace(PTRACE_CONT, (pid_t)child, 0, 0); }
       }
       if (exes) { /* a child runs its parent's program until it execs */
         struct exe_slot *from = exe_of(pid, 0), *to = exe_of((pid_t)child, 1);
@@ -317,7 +320,8 @@ int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncap
       }
     } else if (event == 0 && sig == SIGSTOP && first_stop(pid)) {
       /* a new child's attach stop: swallowed; it runs once its parent's event has said whose it is */
-      if (!denials && !in_set(announced, pid)) { set_put(parked, pid, 1); continue; }
+      if (in_set(announced, pid)) set_put(announced, pid, 0);
+      else if (!denials && in_set(parked, 0)) { set_put(parked, pid, 1); continue; }
     } else if (event == 0) {
       siginfo_t si;
       /* a group-stop (no siginfo) is resumed; a real signal is delivered */
