@@ -19,8 +19,9 @@
 #define BPF_F_MMAPABLE (1U << 10)
 #endif
 
-/* Thread ids run below PID_MAX_LIMIT (4M on 64-bit kernels, 32768 on 32-bit ones). */
-#define PID_LIMIT (sizeof(long) == 8 ? 4194304u : 32768u)
+/* Thread ids run below PID_MAX_LIMIT: 4M on 64-bit kernels (a 32-bit launcher may run on one),
+ * 32768 on 32-bit ones. Two bitmaps of 4M bits are 1 MiB. */
+#define PID_LIMIT 4194304u
 
 enum { MAP_BITS, MAP_COUNTS, MAP_SLOTS, PROG_ENTER, PROG_EXIT, LINK_ENTER, LINK_EXIT };
 #define NFDS 7
