@@ -6,8 +6,9 @@
 //   dist/jailctl.mjs  the same entry as an ES module (src/cli/entry.ts)
 //   dist/cli.mjs      the CLI itself, loaded by both when no cached plan can be used
 //   dist/trace.cjs    `jailctl trace` alone as CommonJS: the bin loads it without the ES module
-//                     loader (src/cli/trace-main.ts)
+//                     loader (src/cli/trace-main.ts), with V8's code cache dist/trace.cjs.cache
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,4 +53,8 @@ await build({
   banner: { js: "const __jailctlMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   define: { 'import.meta.url': '__jailctlMetaUrl' },
 });
+// the code cache needs dist/cli/code-cache.js (tsc's output) and the bundle; without it, a slower start
+rmSync(join(root, 'dist', 'trace.cjs.cache'), { force: true });
+const cache = spawnSync(process.execPath, [join(root, 'scripts', 'code-cache.mjs')], { encoding: 'utf8' });
+if (cache.status !== 0) console.warn(`bundle: no code cache for dist/trace.cjs (${(cache.stderr || `exit ${cache.status}`).trim().split('\n')[0]})`);
 for (const bin of ['jailctl.mjs', 'jailctl.cjs']) chmodSync(join(root, 'dist', bin), 0o755);
