@@ -62,6 +62,9 @@ enum jc_op_code {
   JC_OP_SETATTR,            /* ints: MOUNT_ATTR_* to set, to clear, recursive; strs: target */
   JC_OP_OPEN_PROC,          /* pid 1 keeps a detached /proc of the jail (fsmount) to name programs */
   JC_OP_KEYRING,            /* join a new anonymous session keyring */
+  /* 39 and 40 belong to other branches' ops */
+  JC_OP_TRACE_COUNTER = 41, /* ints: audit arch of the calls it counts; strs: the tracing filter to load
+                               instead when the in-kernel counter could be attached */
   JC_OP_MAX
 };
 

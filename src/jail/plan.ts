@@ -67,6 +67,7 @@ export type PlanStep = StepBase & (
   | { op: 'keyring' }
   | ({ op: 'supervise' } & SupervisePolicy)
   | { op: 'die-with-parent'; parentPid: number }
+  | { op: 'trace-counter'; auditArch: number; filter: Uint8Array }
 );
 
 /** A filter installed with SECCOMP_FILTER_FLAG_NEW_LISTENER: its fd number goes to pid 1, which

@@ -61,6 +61,7 @@ function operands(step: PlanStep): Operand {
     case 'open-proc': return { ints: [], strs: [] };
     case 'keyring': return { ints: [], strs: [] };
     case 'die-with-parent': return { ints: [n(step.parentPid)], strs: [] };
+    case 'trace-counter': return { ints: [n(step.auditArch)], strs: [step.filter] };
     case 'supervise': return {
       ints: [step.respawn ? 1n : 0n, n(step.thresholdMs), n(step.timeoutMs), n(step.retry), n(step.termTimeoutMs), n(step.readyFd)],
       strs: [step.stateFile, step.logFile, step.syslogIdent],

@@ -3,8 +3,9 @@
 // given. The pure builders are profile-from-trace.ts and mounts-from-trace.ts.
 import { existsSync, readFileSync } from 'node:fs';
 import { JailctlError, isErrnoError } from '../errors.js';
-import { writeFileAtomic } from '../io/write-atomic.js';
+import { checkWritable, writeFileAtomic } from '../io/write-atomic.js';
 import { createHostFs } from '../jail/host-fs.js';
+import { memoizeHost } from '../jail/host-memo.js';
 import type { Action } from '../profile/model.js';
 import { parseProfileOrThrow } from '../profile/parse.js';
 import { serializeOci } from '../profile/serialize.js';
@@ -22,6 +23,13 @@ export interface TraceOutputs {
   merge: boolean;
   /** the profile's default action (else kill-process, or the merged profile's own) */
   defaultAction?: Action;
+}
+
+/** Every output can be written: a path that cannot fails before the program runs, not after. */
+export function checkOutputsWritable(outputs: TraceOutputs): void {
+  for (const [flag, path] of [['-o', outputs.profile], ['--stats', outputs.stats], ['--mounts', outputs.mounts]] as const) {
+    if (path !== undefined) checkWritable(path, `${flag} names where to write; check that its directory exists and is writable (nothing was run)`);
+  }
 }
 
 /** With --merge, the files to merge into are read first: a bad one fails before the program runs. */
@@ -57,7 +65,7 @@ function profileOf(result: TraceResult, outputs: TraceOutputs, counts: CallCount
   const existing = file !== undefined && outputs.merge && existsSync(file) ? { file, parsed: parseProfileOrThrow(readText(file), file) } : undefined;
   // merged into a profile, the trace takes that profile's default unless told otherwise
   const defaultAction = outputs.defaultAction ?? existing?.parsed.profile.defaultAction;
-  let profile = buildProfileFromCounts(result.counts, result.hostArch, defaultAction === undefined ? {} : { defaultAction });
+  let profile = buildProfileFromCounts(result.counts, result.hostArch, { threaded: result.threads > 0, ...(defaultAction === undefined ? {} : { defaultAction }) });
   if (existing !== undefined) {
     const merged = mergeTracedProfile(existing, profile, totalCounts(counts));
     for (const note of merged.notes) warn(note);
@@ -67,7 +75,8 @@ function profileOf(result: TraceResult, outputs: TraceOutputs, counts: CallCount
 }
 
 function writeMounts(result: TraceResult, file: string, merge: boolean, options: MountOptions, warn: (line: string) => void): string {
-  const { spec, notes } = buildMountsFromTrace(result, createHostFs(), options);
+  // thousands of traced files share their directories: each is looked up once
+  const { spec, notes } = buildMountsFromTrace(result, memoizeHost(createHostFs()), options);
   for (const note of notes) warn(note);
   const merged = merge && existsSync(file);
   const out: MountSpec = merged ? mergeMountSpecs(readMountSpec(file), spec) : spec;

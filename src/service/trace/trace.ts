@@ -4,7 +4,7 @@
 // each instance's profile goes to its `procd_set_param seccomp` path, or /tmp/NAME.json.
 import { existsSync } from 'node:fs';
 import { JailctlError } from '../../errors.js';
-import { writeFileAtomic } from '../../io/write-atomic.js';
+import { checkWritable, writeFileAtomic } from '../../io/write-atomic.js';
 import type { LaunchPlan } from '../../jail/plan.js';
 import { spawnLaunchPlan, TRACE_FD, type SpawnedJail } from '../../native/spawn.js';
 import { archFromNode, type ArchName } from '../../profile/arch.js';
@@ -62,6 +62,8 @@ export async function traceService(context: ServiceContext, options: TraceOption
   if (existing !== undefined && existing.instances.some((i) => launcherAlive(i.launcherPid))) {
     throw new JailctlError('USAGE', `${context.name} is running; stop it before tracing`, { hint: `jailctl service ${context.name} stop` });
   }
+  // a profile that cannot be written fails now, not when the service has run
+  for (const output of new Set(traced.map((t) => t.output))) checkWritable(output, 'check that the directory of the profile exists and is writable (nothing was started)');
   for (const w of planned.warnings) options.onWarning(w);
   const record: ServiceRecord = { version: 1, name: context.name, script: planned.script, mode: 'trace', startedAt: Date.now(), tracerPid: process.pid, instances: [] };
   for (const [i, t] of traced.entries()) {
