@@ -26,6 +26,19 @@
 enum { MAP_BITS, MAP_COUNTS, MAP_SLOTS, PROG_ENTER, PROG_EXIT, LINK_ENTER, LINK_EXIT };
 #define NFDS 7
 
+/* The bitmaps are 64-bit words the program changes with BPF's 64-bit atomics. A launcher built
+ * without 64-bit atomics of its own (32-bit MIPS, whose kernels emulate them with locks the
+ * program's and ours could not share) has no counter: every call stops for the tracer there. */
+#ifdef __GCC_HAVE_SYNC_COMPARE_AND_SWAP_8
+#define HAVE_WORD_ATOMICS 1
+static void word_or(volatile uint64_t *w, uint64_t bits) { __atomic_fetch_or(w, bits, __ATOMIC_SEQ_CST); }
+static void word_and(volatile uint64_t *w, uint64_t bits) { __atomic_fetch_and(w, bits, __ATOMIC_SEQ_CST); }
+#else
+#define HAVE_WORD_ATOMICS 0
+static void word_or(volatile uint64_t *w, uint64_t bits) { (void)w; (void)bits; }  /* never active */
+static void word_and(volatile uint64_t *w, uint64_t bits) { (void)w; (void)bits; }
+#endif
+
 static int sys_bpf(int cmd, union bpf_attr *attr) {
   return (int)syscall(SYS_bpf, cmd, attr, sizeof *attr);
 }
@@ -168,6 +181,7 @@ int jc_counter_open(struct jc_counter *c) {
   static struct prog enter, leave;
   memset(c, 0, sizeof *c);
   for (int i = 0; i < NFDS; i++) c->fds[i] = -1;
+  if (!HAVE_WORD_ATOMICS) { errno = ENOSYS; return -1; }
   c->words = PID_LIMIT / 64;
   if ((c->fds[MAP_BITS] = create_map(2 * c->words, 8)) < 0 || (c->fds[MAP_COUNTS] = create_map(JC_COUNTER_NRS, 8)) < 0 ||
       (c->fds[MAP_SLOTS] = create_map(JC_RESULT_SLOTS, sizeof *c->slots)) < 0) return give_up(c);
@@ -216,14 +230,14 @@ void jc_counter_member(struct jc_counter *c, pid_t tid, int traced) {
   if (!c || !c->active || tid <= 0 || (uint32_t)tid >= PID_LIMIT) return;
   uint64_t bit = 1ull << (tid & 63);
   uint32_t word = (uint32_t)tid >> 6;
-  if (traced) __atomic_fetch_or(&c->bits[word], bit, __ATOMIC_SEQ_CST);
+  if (traced) word_or(&c->bits[word], bit);
   else {
-    __atomic_fetch_and(&c->bits[word], ~bit, __ATOMIC_SEQ_CST);
-    __atomic_fetch_and(&c->bits[c->words + word], ~bit, __ATOMIC_SEQ_CST);
+    word_and(&c->bits[word], ~bit);
+    word_and(&c->bits[c->words + word], ~bit);
   }
 }
 
 void jc_counter_counted(struct jc_counter *c, pid_t tid) {
   if (!c || !c->active || tid <= 0 || (uint32_t)tid >= PID_LIMIT) return;
-  __atomic_fetch_or(&c->bits[c->words + ((uint32_t)tid >> 6)], 1ull << (tid & 63), __ATOMIC_SEQ_CST);
+  word_or(&c->bits[c->words + ((uint32_t)tid >> 6)], 1ull << (tid & 63));
 }
