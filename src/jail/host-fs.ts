@@ -103,9 +103,10 @@ export function createHostFs(): HostFacts {
   return {
     arch: kernelArch(),
     lstat: (path) =>
-      absentOr(path, (): FileInfo => {
-        const s = lstatSync(fsPath(path));
-        return { kind: kindOf(s), mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, size: s.size };
+      absentOr(path, (): FileInfo | undefined => {
+        // a missing path is common (PATH searches, probes): no exception for it
+        const s = lstatSync(fsPath(path), { throwIfNoEntry: false });
+        return s === undefined ? undefined : { kind: kindOf(s), mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, size: s.size };
       }),
     // EINVAL: not a symlink
     readlink: (path) => absentOr(path, () => decodeRaw(readlinkSync(fsPath(path), { encoding: 'buffer' })), ['EINVAL']),
