@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include "errname.h"
 #include "fail.h"
 
 static const char *const sys_names[JC_SYS_MAX] = {
@@ -23,10 +24,8 @@ static const char *const sys_names[JC_SYS_MAX] = {
 };
 
 static const char *errno_name(int err) {
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
-  const char *name = strerrorname_np(err);
+  const char *name = jc_errno_name(err);
   if (name) return name;
-#endif
   static char buf[24];
   snprintf(buf, sizeof buf, "errno %d", err);
   return buf;

@@ -212,10 +212,52 @@ int jc_prepare_exec(const struct jc_plan *plan) {
   return 0;
 }
 
+/* No allocation: right after the seccomp step, execve must be the next syscall (a traced run
+ * counts every call from the filter on, and the in-kernel counter from execve on). */
 static int op_execve(const struct jc_op *op, struct jc_fail *fail) {
   if (!exec_argv || !exec_envp) { errno = EINVAL; FAIL(JC_SYS_EXECVE); }
   execve(op->strs[0], exec_argv, exec_envp);
   FAIL(JC_SYS_EXECVE);
+}
+
+static void write_text(const char *text, size_t len) {
+  while (len > 0) {
+    ssize_t n = write(STDERR_FILENO, text, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return; /* a closed stderr must not stop the cleanup */
+    text += n;
+    len -= (size_t)n;
+  }
+}
+
+/* Finds the "KEY N" line of a cgroup file (memory.events, memory.oom_control) and prints the
+ * plan's text when N > 0. The plan decided the words; this only reads and compares. */
+static int op_report_count(const struct jc_op *op, struct jc_fail *fail) {
+  char buf[4096];
+  if (op->nstrs < 5) { errno = EINVAL; FAIL(JC_SYS_NONE); }
+  int fd = open(op->strs[0], O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) FAIL(JC_SYS_OPEN);
+  ssize_t len = read(fd, buf, sizeof buf - 1);
+  int saved = errno;
+  close(fd);
+  if (len < 0) { errno = saved; FAIL(JC_SYS_READ); }
+  buf[len] = '\0';
+  size_t keylen = op->lens[1];
+  unsigned long long count = 0;
+  for (const char *line = buf; *line;) {
+    if (strncmp(line, op->strs[1], keylen) == 0 && line[keylen] == ' ') { count = strtoull(line + keylen + 1, NULL, 10); break; }
+    const char *next = strchr(line, '\n');
+    if (!next) break;
+    line = next + 1;
+  }
+  if (count == 0) return 0;
+  if (count == 1) { write_text(op->strs[2], op->lens[2]); return 0; }
+  char number[24];
+  int n = snprintf(number, sizeof number, "%llu", count);
+  write_text(op->strs[3], op->lens[3]);
+  write_text(number, (size_t)n);
+  write_text(op->strs[4], op->lens[4]);
+  return 0;
 }
 
 static int run_op(const struct jc_op *op, struct jc_ctx *ctx, struct jc_fail *fail) {
@@ -229,6 +271,7 @@ static int run_op(const struct jc_op *op, struct jc_ctx *ctx, struct jc_fail *fa
   case JC_OP_BIND: return jc_op_bind(op, fail);
   case JC_OP_REMOUNT: return jc_op_remount(op, fail);
   case JC_OP_SETATTR: return jc_op_setattr(op, fail);
+  case JC_OP_REPORT_COUNT: return op_report_count(op, fail);
   case JC_OP_MKFILE: return op_mkfile(op, fail);
   case JC_OP_SYMLINK: return op_symlink(op, fail);
   case JC_OP_PIVOT_ROOT:
@@ -286,6 +329,7 @@ static int run_op(const struct jc_op *op, struct jc_ctx *ctx, struct jc_fail *fa
   case JC_OP_SUPERVISE:
   case JC_OP_SECCOMP_NOTIFY:
   case JC_OP_DIE_WITH_PARENT:
+  case JC_OP_TRACE_COUNTER:
   case JC_OP_CLONE_FLAGS:
   case JC_OP_FORWARD_SIGNALS:
   case JC_OP_FORK_SERVICE:

@@ -2,6 +2,7 @@
 // seccomp program arrives compiled. The step order is the contract with native/: see the
 // comments at each stage for why it is what it is.
 import { JailctlError } from '../errors.js';
+import { INPUT_LIMITS } from '../io/input-limits.js';
 import { capabilityList, EMPTY_CAPS, parseCapabilities, SECBIT, type CapSets } from './caps.js';
 import { buildCgroupPlan } from './cgroups.js';
 import { resolveElfDeps, type ElfDeps } from './elf-deps.js';
@@ -167,8 +168,8 @@ export function isExecutableFile(host: HostFacts, path: string): boolean {
 
 function readCaps(host: HostFacts, file: string | undefined): CapSets {
   if (file === undefined) return EMPTY_CAPS;
-  const text = host.readText(file);
-  if (text === undefined) throw new JailctlError('CAPS_INVALID', `--caps ${file}: cannot read the file`, { path: file });
+  const text = host.readText(file, { what: '--caps', limit: INPUT_LIMITS.caps });
+  if (text === undefined) throw new JailctlError('CAPS_INVALID', `--caps ${file}: cannot read the file (ENOENT)`, { path: file });
   return parseCapabilities(text, file);
 }
 

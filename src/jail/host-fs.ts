@@ -1,7 +1,10 @@
 // The real HostFacts, over synchronous node:fs (edge). ENOENT, ENOTDIR and EACCES read as
 // "absent"; any other failure is a JailctlError IO_FAILED naming the path and the syscall.
-import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, type Stats } from 'node:fs';
+// Files are read through src/io/input-file.ts: a FIFO or device is never opened for reading.
+import { closeSync, lstatSync, readdirSync, readlinkSync, readSync, statSync, type Stats } from 'node:fs';
 import { JailctlError, isErrnoError } from '../errors.js';
+import { openRegularFile, readInputTextIfExists, readRegularFile } from '../io/input-file.js';
+import { INPUT_LIMITS } from '../io/input-limits.js';
 import { decodeRaw, fsPath } from '../io/raw-bytes.js';
 import { archFromNode } from '../profile/host-arch.js';
 import type { FileInfo, FileKind, HostFacts } from './host.js';
@@ -32,6 +35,7 @@ function absentOr<T>(path: string, read: () => T, absent: readonly string[] = []
   try {
     return read();
   } catch (err) {
+    if (err instanceof JailctlError) throw err;
     if (isErrnoError(err) && (ABSENT.has(err.code!) || absent.includes(err.code!))) return undefined;
     const syscall = isErrnoError(err) ? err.syscall : undefined;
     const errno = isErrnoError(err) ? err.code : undefined;
@@ -55,8 +59,15 @@ function kindOf(s: Stats): FileKind {
   return 'socket';
 }
 
-function readRangeSync(path: string, offset: number, length: number): Uint8Array {
-  const fd = openSync(fsPath(path), 'r');
+function readRangeSync(path: string, offset: number, length: number): Uint8Array | undefined {
+  let fd: number;
+  try {
+    // an ELF header, a "#!" line: only a regular file has them, at any size
+    fd = openRegularFile(path, '', { maxBytes: Number.MAX_SAFE_INTEGER, noun: 'a file' }).fd;
+  } catch (err) {
+    if (err instanceof JailctlError && err.code === 'INPUT_NOT_REGULAR') return undefined;
+    throw err;
+  }
   try {
     const buffer = new Uint8Array(length);
     let got = 0;
@@ -71,19 +82,37 @@ function readRangeSync(path: string, offset: number, length: number): Uint8Array
   }
 }
 
+/** A host file the planners read on their own (/etc/passwd, ld.so.conf, /proc/self/mounts). */
+function readHostText(path: string): string | undefined {
+  return absentOr(path, () => {
+    try {
+      return readRegularFile(path, '', INPUT_LIMITS.host).toString('utf8');
+    } catch (err) {
+      // as before: a directory reads as absent; a FIFO or device is an error naming the path
+      if (err instanceof JailctlError && err.code === 'INPUT_NOT_REGULAR' && isDirectory(path)) return undefined;
+      throw err;
+    }
+  });
+}
+
+function isDirectory(path: string): boolean {
+  return statSync(fsPath(path), { throwIfNoEntry: false })?.isDirectory() === true;
+}
+
 export function createHostFs(): HostFacts {
   return {
     arch: kernelArch(),
     lstat: (path) =>
-      absentOr(path, (): FileInfo => {
-        const s = lstatSync(fsPath(path));
-        return { kind: kindOf(s), mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, size: s.size };
+      absentOr(path, (): FileInfo | undefined => {
+        // a missing path is common (PATH searches, probes): no exception for it
+        const s = lstatSync(fsPath(path), { throwIfNoEntry: false });
+        return s === undefined ? undefined : { kind: kindOf(s), mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, size: s.size };
       }),
     // EINVAL: not a symlink
     readlink: (path) => absentOr(path, () => decodeRaw(readlinkSync(fsPath(path), { encoding: 'buffer' })), ['EINVAL']),
-    // EISDIR: a directory has no bytes to read
-    readRange: (path, offset, length) => absentOr(path, () => readRangeSync(path, offset, length), ['EISDIR']),
-    readText: (path) => absentOr(path, () => readFileSync(fsPath(path), 'utf8'), ['EISDIR']),
+    // a directory, FIFO or device has no bytes to read here
+    readRange: (path, offset, length) => absentOr(path, () => readRangeSync(path, offset, length)),
+    readText: (path, input) => (input === undefined ? readHostText(path) : readInputTextIfExists(path, input.what, input.limit)),
     readDir: (path) => absentOr(path, () => readdirSync(fsPath(path), { encoding: 'buffer' }).map(decodeRaw).sort()),
   };
 }

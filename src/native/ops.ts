@@ -47,6 +47,8 @@ export const OP_CODES: Record<StepOp, number> = {
   'open-proc': 37,
   'keyring': 38,
   'parent-death-signal': 39,
+  'report-count': 40,
+  'trace-counter': 41,
 };
 
 export const CAPTURE_KINDS = { path: 1, value: 2, bytes: 3 } as const;

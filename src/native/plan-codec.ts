@@ -1,8 +1,9 @@
 // Encodes a LaunchPlan into the flat binary form native/plan.c reads: per step an op code,
-// phase, flags, integers and strings. Pure; host byte order, since the host runs the plan.
+// phase, flags, integers and strings. Pure. Integers are little-endian on every machine and the
+// launcher assembles them byte by byte, so a plan means the same to a big-endian (mips) launcher.
 import { encodeRaw } from '../io/raw-bytes.js';
 import { JailctlError } from '../errors.js';
-import { hostSignalNumber, os } from './os-signals.js';
+import { hostSignalNumber } from './os-signals.js';
 import type { LaunchPlan, PlanStep } from '../jail/plan.js';
 import { CAPTURE_KINDS, MNT_DETACH, OPF_OPTIONAL, OP_CODES, PHASE_CODES, PLAN_MAGIC, mountAttrs, mountFlags, namespaceFlags } from './ops.js';
 
@@ -61,6 +62,8 @@ function operands(step: PlanStep): Operand {
     case 'keyring': return { ints: [], strs: [] };
     case 'die-with-parent': return { ints: [n(step.parentPid)], strs: [] };
     case 'parent-death-signal': return { ints: [n(signalNumber(step.signal))], strs: [] };
+    case 'report-count': return { ints: [], strs: [step.file, step.key, step.once, step.many.before, step.many.after] };
+    case 'trace-counter': return { ints: [n(step.auditArch)], strs: [step.filter] };
     case 'supervise': return {
       ints: [step.respawn ? 1n : 0n, n(step.thresholdMs), n(step.timeoutMs), n(step.retry), n(step.termTimeoutMs), n(step.readyFd), n(step.hookArgv.length), n(step.hookEnv.length)],
       strs: [step.stateFile, step.logFile, step.syslogIdent, step.pidfile, ...step.hookArgv, ...step.hookEnv],
@@ -96,12 +99,12 @@ class Writer {
   // reserve() first: it may replace buf and view
   u32(value: number): void {
     const at = this.reserve(4);
-    this.view.setUint32(at, value, HOST_LE);
+    this.view.setUint32(at, value, true);
   }
 
   i64(value: bigint): void {
     const at = this.reserve(8);
-    this.view.setBigInt64(at, BigInt.asIntN(64, value), HOST_LE);
+    this.view.setBigInt64(at, BigInt.asIntN(64, value), true);
   }
 
   str(value: string | Uint8Array): void {
@@ -123,8 +126,6 @@ class Writer {
     return this.buf.slice(0, this.length);
   }
 }
-
-const HOST_LE = os.endianness() === 'LE';
 
 /** The plan as native/plan.c expects it. */
 export function encodeLaunchPlan(plan: LaunchPlan): Uint8Array {

@@ -72,7 +72,11 @@ async function updateService(a: ApplyContext, service: ProcdService, method: 'se
   const save = (): void => writeServiceRecord(context.stateDir, record);
   save();
   a.report.setApplied = true;
-  const wanted = planServiceInstances(service, 'start', readOverlay(context));
+  const wanted = planServiceInstances(service, 'start', {
+    strict: context.seccompStrict === true,
+    warn: (line) => void a.report.lines.push(`jailctl: warning: ${line}`),
+    overlay: readOverlay(context),
+  });
   for (const next of wanted) {
     const name = isPlanned(next) ? next.instance.instance : next.instance;
     const notes = isPlanned(next) ? next.instance.notes : next.notes;

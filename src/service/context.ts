@@ -18,6 +18,8 @@ export interface ServiceContext {
   rcd?: string;
   /** hardening overlays, NAME.json (default /etc/jailctl) */
   overlayDir?: string;
+  /** refuse a seccomp profile runc, crun or procd would accept with warnings */
+  seccompStrict?: boolean;
 }
 
 const SERVICE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.@+-]*$/;

@@ -4,6 +4,8 @@ import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { JailctlError } from '../errors.js';
+import { readInputTextIfExists } from '../io/input-file.js';
+import { INPUT_LIMITS } from '../io/input-limits.js';
 import type { ServiceContext } from './context.js';
 import { bootTimeMs, firstChildOf, launcherAlive, processAlive, sleep } from './proc.js';
 import { listRecordedServices, readServiceRecord, readTextIfExists, serviceDir } from './record.js';
@@ -81,7 +83,7 @@ export async function showLogs(stateDir: string, name: string, options: LogOptio
   const prefix = files.length > 1;
   const offsets = new Map<string, number>();
   for (const { instance, file } of files) {
-    const text = readTextIfExists(file) ?? '';
+    const text = readInputTextIfExists(file, '', INPUT_LIMITS.log, { noFollow: true }) ?? '';
     offsets.set(file, Buffer.byteLength(text));
     options.write(decorate(tail(text, options.lines), prefix ? instance : undefined));
   }

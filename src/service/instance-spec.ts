@@ -4,7 +4,9 @@
 // when asked or with seccomp. Pure; the host is read through HostFacts. A later overlay
 // (`service NAME harden`) changes an InstanceSpec, never the script's JSON.
 import { JailctlError } from '../errors.js';
-import type { HostFacts } from '../jail/host.js';
+import { formatSize, INPUT_LIMITS } from '../io/input-limits.js';
+import type { FileKind, HostFacts } from '../jail/host.js';
+import { resolveHostPath } from '../jail/host-paths.js';
 import { parseGroup, parsePasswd } from '../jail/ids.js';
 import type { NamespaceName } from '../jail/plan.js';
 import { buildRlimits, type ProcdInstance, type ProcdJail, UBUS_SOCKETS, UDEBUG_SOCKET } from './procd.js';
@@ -164,8 +166,19 @@ function absolute(where: string, key: string, path: string): string {
   return path;
 }
 
-function requireFile(host: HostFacts, where: string, key: string, path: string, hint: string): string {
+function requireFile(host: HostFacts, where: string, key: 'seccomp' | 'capabilities', path: string, hint: string): string {
   absolute(where, key, path);
-  if (host.lstat(path) === undefined) throw new JailctlError('PATH_MISSING', `${where}: procd_set_param ${key} ${path}: no such file`, { path, hint });
+  const info = resolveHostPath(host, path)?.info;
+  if (info === undefined) throw new JailctlError('PATH_MISSING', `${where}: procd_set_param ${key} ${path}: no such file`, { path, hint });
+  // a FIFO would stall the start, a device would be read without end
+  if (info.kind !== 'file') throw new JailctlError('SPEC_INVALID', `${where}: procd_set_param ${key} ${path}: not a regular file (${KIND_NAMES[info.kind]})`, { path, hint: 'name a JSON file' });
+  const limit = key === 'seccomp' ? INPUT_LIMITS.profile : INPUT_LIMITS.caps;
+  if (info.size > limit.maxBytes) {
+    throw new JailctlError('SPEC_INVALID', `${where}: procd_set_param ${key} ${path}: too large (${info.size} bytes; ${limit.noun} may be at most ${formatSize(limit.maxBytes)})`, { path, hint: 'check that this is the file you meant' });
+  }
   return path;
 }
+
+const KIND_NAMES: Record<FileKind, string> = {
+  file: 'a file', dir: 'a directory', symlink: 'a symbolic link', char: 'a character device', block: 'a block device', fifo: 'a FIFO', socket: 'a socket',
+};

@@ -13,10 +13,20 @@ import { buildServiceInstances, isFailed, type FailedInstance, type ProcdService
 
 export type PlanMode = 'start' | 'trace' | 'check';
 
+/** How instances are planned besides the mode: what runc, crun or procd accept in a seccomp
+ * profile is a warning line (`warn`), or a refusal with --seccomp-strict (`strict`); `overlay`
+ * is the service's hardening overlay, if any. */
+export interface ProfileReading {
+  strict?: boolean;
+  warn?: (line: string) => void;
+  overlay?: ServiceOverlay | undefined;
+}
+
 /** `trace` plans every instance as its script asks, without its seccomp profile (the trace
  * writes it) and without a hardening overlay; `check` with the overlay but without its profile
  * (harden --check compares the calls with it). */
-export function planServiceInstances(service: ProcdService, mode: PlanMode = 'start', overlay?: ServiceOverlay): (PlannedInstance | FailedInstance)[] {
+export function planServiceInstances(service: ProcdService, mode: PlanMode = 'start', reading: ProfileReading = {}): (PlannedInstance | FailedInstance)[] {
+  const { overlay } = reading;
   const host = createHostFs();
   return buildServiceInstances(service, host, { seccompMayBeMissing: mode !== 'start' }).map((built) => {
     if (isFailed(built)) return built;
@@ -30,7 +40,7 @@ export function planServiceInstances(service: ProcdService, mode: PlanMode = 'st
       if (mode !== 'start') { spec = { ...spec }; delete spec.seccomp; }
       const plan = inInstance(service.script, built.instance, () => planInstance(spec, host, {
         launcherPid: process.pid, hostPath: PROCD_PATH, hostCwd: '/',
-        ...(spec.seccomp !== undefined ? { seccomp: compileSeccompForRun(spec.seccomp, host.arch) } : {}),
+        ...(spec.seccomp !== undefined ? { seccomp: compileSeccompForRun(spec.seccomp, host.arch, profileContext(built.instance, reading)) } : {}),
       }));
       return { instance: built, plan };
     } catch (err) {
@@ -38,6 +48,12 @@ export function planServiceInstances(service: ProcdService, mode: PlanMode = 'st
       return { instance: built.instance, config: built.config, error: err, notes: built.notes };
     }
   });
+}
+
+function profileContext(instance: string, reading: ProfileReading): { strict: boolean; what: string; warn?: (line: string) => void } {
+  const { warn } = reading;
+  // messages about the profile name the script's parameter, not --seccomp
+  return { strict: reading.strict === true, what: 'procd_set_param seccomp', ...(warn !== undefined ? { warn: (line: string) => warn(`instance "${instance}": ${line}`) } : {}) };
 }
 
 export function isPlanned(p: PlannedInstance | FailedInstance): p is PlannedInstance {

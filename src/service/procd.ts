@@ -4,6 +4,7 @@
 // host is read only through HostFacts.
 import { constants } from 'node:os';
 import { JailctlError } from '../errors.js';
+import { describeJsonSyntaxError } from '../schema/json-syntax.js';
 import type { HostFacts } from '../jail/host.js';
 import type { SupervisePolicy } from '../jail/plan.js';
 import { parseRlimitValue, rlimitNumber } from '../jail/rlimits.js';
@@ -83,7 +84,7 @@ export function parseProcdService(text: string, script: string): ProcdService {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new JailctlError('SPEC_INVALID', `init script ${script}: the procd shim recorded malformed JSON (${(err as Error).message})`, { cause: err });
+    throw new JailctlError('SPEC_INVALID', `init script ${script}: the procd shim wrote malformed JSON (${describeJsonSyntaxError(text)})`, { cause: err });
   }
   const service = value as Partial<ProcdService> | null;
   if (typeof service !== 'object' || service === null || typeof service.name !== 'string' || typeof service.instances !== 'object' || service.instances === null) {
@@ -132,6 +133,7 @@ export function resolveSignal(signal: number | string): number | undefined {
   if (typeof signal === 'number') return Number.isInteger(signal) && signal > 0 && signal < 65 ? signal : undefined;
   return (constants.signals as Record<string, number>)[`SIG${signal.toUpperCase().replace(/^SIG/, '')}`];
 }
+
 
 /** procd limits: name="SOFT [HARD]" (or "unlimited") -> --rlimit NAME=SOFT:HARD. */
 export function buildRlimits(where: string, limits: Record<string, string>, arch: string): Record<string, string> {

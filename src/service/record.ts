@@ -5,6 +5,8 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { JailctlError, isErrnoError } from '../errors.js';
+import { readInputTextIfExists } from '../io/input-file.js';
+import { INPUT_LIMITS } from '../io/input-limits.js';
 import { writeFileAtomic } from '../io/write-atomic.js';
 import { EMPTY_DESCRIPTION, type ScriptDescription } from './script/actions.js';
 import type { ConfigTrigger, ProcdInstance } from './procd.js';
@@ -100,11 +102,7 @@ export function listRecordedServices(stateDir: string): string[] {
   }
 }
 
+/** A record or state file, which only jailctl writes: a symlink there is refused, not followed. */
 export function readTextIfExists(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    if (isErrnoError(err) && (err.code === 'ENOENT' || err.code === 'ENOTDIR')) return undefined;
-    throw new JailctlError('IO_FAILED', `cannot read ${path} (${isErrnoError(err) ? err.code : String(err)})`, { path, cause: err });
-  }
+  return readInputTextIfExists(path, '', INPUT_LIMITS.state, { noFollow: true });
 }

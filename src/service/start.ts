@@ -39,9 +39,14 @@ export function planService(context: ServiceContext, mode: PlanMode = 'start', o
   });
   const set = [...result.actions].reverse().find((a) => a.op === 'set');
   if (set === undefined || set.op !== 'set') throw withLines(explainEarlyExit(script, result, 'start_service'), result.output);
-  const instances = planServiceInstances(set.service, mode, mode === 'trace' ? undefined : readOverlay(context));
+  const warnings: string[] = [];
+  const instances = planServiceInstances(set.service, mode, {
+    strict: context.seccompStrict === true,
+    warn: (line) => void warnings.push(`jailctl: warning: ${line}`),
+    overlay: mode === 'trace' ? undefined : readOverlay(context),
+  });
   const notes = instances.flatMap((i) => (isPlanned(i) ? i.instance.notes.map((n) => `jailctl: note: instance "${i.instance.instance}": ${n}`) : []));
-  return { script, service: set.service, description: result.description, instances, lines: [...result.output, ...notes] };
+  return { script, service: set.service, description: result.description, instances, lines: [...result.output, ...warnings, ...notes] };
 }
 
 function withLines(err: JailctlError, lines: string[]): ScriptError {

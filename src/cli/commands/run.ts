@@ -20,8 +20,15 @@ export function registerRun(program: Command): void {
   addJailOptions(command)
     .option('--learn <file>', 'with --seccomp: allow the calls the profile lacks, and write them to FILE (a profile to merge)')
     .option('--dry-run', 'print the launch plan as JSON and exit')
+    .addHelpText('after', [
+      '',
+      "Exit status: COMMAND's own; 128+N if it died of signal N; 125 if the jail could not be built (or",
+      'the options are wrong: one line says why, and COMMAND never starts); 126 if COMMAND exists but',
+      'cannot be executed; 127 if COMMAND, its #! interpreter, its ELF interpreter or a library it',
+      'needs does not exist. With --memory, an OOM kill in the jail is also said in one line.',
+    ].join('\n'))
     .action(async (args: string[], flags: RunFlags) => {
-      const context: RunContext = { raw: toRawSpec(args, flags), dryRun: flags.dryRun === true, cwd: process.cwd() };
+      const context: RunContext = { raw: toRawSpec(args, flags), dryRun: flags.dryRun === true, cwd: process.cwd(), warn: (line) => process.stderr.write(`jailctl: warning: ${line}\n`) };
       if (flags.spec !== undefined) context.specFile = flags.spec;
       if (flags.learn !== undefined) return learn(context, flags.learn);
       const { runJail } = await import('../../jail/run.js');

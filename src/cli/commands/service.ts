@@ -29,6 +29,7 @@ interface ServiceFlags {
   check?: boolean;
   remove?: boolean;
   procdDir: string;
+  seccompStrict?: boolean;
 }
 
 const VERBS = ['start', 'stop', 'restart', 'reload', 'boot', 'shutdown', 'status', 'trace', 'harden', 'unharden', 'logs', 'enable', 'disable', 'enabled', 'running'];
@@ -59,12 +60,16 @@ export function registerService(program: Command): void {
     .option('--remove', 'harden: remove the overlay (as unharden)')
     .option('--procd-dir <dir>', "harden: where procd's files go (DIR/seccomp/NAME.json, DIR/capabilities/NAME.json)", '/etc')
     .addOption(new Option('--settle <ms>', 'start, restart, reload, boot: how long a started instance must stay up to count as running').argParser(parseInteger('--settle')))
+    .option('--seccomp-strict', 'start, restart, reload, boot: refuse a seccomp profile runc, crun or procd would accept with warnings')
     .addHelpText('after', '\nstatus exits 0 when every instance runs, 3 when the service is stopped, 1 otherwise;\nstart, restart, reload and boot likewise exit 0 only when every instance runs.')
     .action(async (name: string, command: string | undefined, args: string[], flags: ServiceFlags) => runService(name, command, args, flags));
 }
 
 function baseContext(flags: ServiceFlags): Omit<ServiceContext, 'name'> {
-  return { initd: resolve(flags.initd), stateDir: resolve(flags.state), configDir: resolve(flags.config), overlayDir: resolve(flags.overlays), ...(flags.rcd !== undefined ? { rcd: resolve(flags.rcd) } : {}) };
+  return {
+    initd: resolve(flags.initd), stateDir: resolve(flags.state), configDir: resolve(flags.config), overlayDir: resolve(flags.overlays),
+    ...(flags.rcd !== undefined ? { rcd: resolve(flags.rcd) } : {}), ...(flags.seccompStrict ? { seccompStrict: true } : {}),
+  };
 }
 
 async function runService(name: string, command: string | undefined, args: string[], flags: ServiceFlags): Promise<void> {

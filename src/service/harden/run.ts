@@ -56,7 +56,7 @@ export async function runTracedService(context: ServiceContext, mode: Extract<Pl
     const executable = exec?.op === 'execve' ? exec.path : p.instance.spec.command[0]!;
     const aggregator = new TraceAggregator(arch, { cwd: '/' });
     const evidence = new EvidenceCollector(arch, { uid: p.plan.summary.user.uid, gid: p.plan.summary.user.gid });
-    const plan = buildTracedPlan(p.plan, arch, TRACE_FD, buildHardenCaptures(arch));
+    const plan = buildTracedPlan(p.plan, arch, TRACE_FD, { extraCaptures: buildHardenCaptures(arch) });
     const jail = spawnLaunchPlan(plan, (r) => { aggregator.push(r); evidence.push(r); });
     record.instances.push({ ...instanceRecord(context, p), seccomp: null, launcherPid: jail.pid });
     jails.push({ run: { planned: p, result: aggregator.result(), evidence, executable, exitCode: 0 }, aggregator, jail });

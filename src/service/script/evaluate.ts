@@ -3,10 +3,12 @@
 // Syntax errors and shim errors become one line naming the script; everything else the script
 // prints is handed back, in order, for the caller to show as it is.
 import { spawnSync, type StdioOptions } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JailctlError, isErrnoError } from '../../errors.js';
+import { readInputTextIfExists } from '../../io/input-file.js';
+import { INPUT_LIMITS } from '../../io/input-limits.js';
 import { packageRoot } from '../../io/package-root.js';
 import type { ProcdService } from '../procd.js';
 import { parseActionLog, type ScriptAction, type ScriptDescription } from './actions.js';
@@ -85,7 +87,7 @@ export function runInitScript(run: ScriptRun): ScriptResult {
     const shimError = readIfExists(`${log}.err`);
     if (shimError !== undefined) throw withOutput(scriptError(run.script, shimError.trim().split('\n')[0]!), output);
     if (shell.error !== undefined) throw withOutput(new JailctlError('SPEC_INVALID', `init script ${run.script}: ${shell.error}`, { ...(shell.hint !== undefined ? { hint: shell.hint } : {}) }), output);
-    const { actions, description } = parseActionLog(readFileSync(log, 'utf8'), run.script);
+    const { actions, description } = parseActionLog(readIfExists(log) ?? '', run.script);
     return { actions, description, status: shell.status, output, source: environment.source };
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -215,11 +217,7 @@ export function explainEarlyExit(script: string, result: ScriptResult, what: str
   return new JailctlError('SPEC_INVALID', `init script ${script}: ${what} did not finish: the script exited with status ${result.status}${last !== undefined ? ` after "${last}"` : ''}`, { path: script, hint });
 }
 
+/** What the shim wrote into our temporary folder (the script could put anything there). */
 function readIfExists(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    if (isErrnoError(err) && err.code === 'ENOENT') return undefined;
-    throw err;
-  }
+  return readInputTextIfExists(path, 'the procd shim output', INPUT_LIMITS.spec, { noFollow: true });
 }

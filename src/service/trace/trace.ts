@@ -4,7 +4,10 @@
 // each instance's profile goes to its `procd_set_param seccomp` path, or /tmp/NAME.json.
 import { existsSync } from 'node:fs';
 import { JailctlError } from '../../errors.js';
-import { writeFileAtomic } from '../../io/write-atomic.js';
+import { hostDockerOptions } from '../../io/profile-io.js';
+import { readInputText } from '../../io/input-file.js';
+import { INPUT_LIMITS } from '../../io/input-limits.js';
+import { checkWritable, writeFileAtomic } from '../../io/write-atomic.js';
 import type { LaunchPlan } from '../../jail/plan.js';
 import { spawnLaunchPlan, TRACE_FD, type SpawnedJail } from '../../native/spawn.js';
 import { archFromNode, type ArchName } from '../../profile/arch.js';
@@ -14,7 +17,7 @@ import { serializeOci } from '../../profile/serialize.js';
 import { buildTracedPlan } from '../../trace/trace-plan.js';
 import { requireRoot, type ServiceContext } from '../context.js';
 import { launcherAlive } from '../proc.js';
-import { readServiceRecord, readTextIfExists, removeServiceRecord, writeServiceRecord, type InstanceRecord, type ServiceRecord } from '../record.js';
+import { readServiceRecord, removeServiceRecord, writeServiceRecord, type InstanceRecord, type ServiceRecord } from '../record.js';
 import { instanceRecord } from '../instances.js';
 import { isPlanned } from '../plan-service.js';
 import { planService, type PlannedService } from '../start.js';
@@ -69,6 +72,8 @@ export async function traceService(context: ServiceContext, options: TraceOption
   if (existing !== undefined && existing.instances.some((i) => launcherAlive(i.launcherPid))) {
     throw new JailctlError('USAGE', `${context.name} is running; stop it before tracing`, { hint: `jailctl service ${context.name} stop` });
   }
+  // a profile that cannot be written fails now, not when the service has run
+  for (const output of new Set(traced.map((t) => t.output))) checkWritable(output, 'check that the directory of the profile exists and is writable (nothing was started)');
   options.onLines(planned.lines);
   const record: ServiceRecord = { version: 1, name: context.name, script: planned.script, mode: 'trace', startedAt: Date.now(), tracerPid: process.pid, instances: [], description: planned.description, triggers: [] };
   for (const [i, t] of traced.entries()) {
@@ -108,7 +113,7 @@ function writeProfiles(traced: readonly TracedInstance[], arch: ArchName, option
 }
 
 function mergeWith(existingFile: string, tracedText: string, options: TraceOptions): string {
-  const existing = parseProfileOrThrow(readTextIfExists(existingFile) ?? '', existingFile);
+  const existing = parseProfileOrThrow(readInputText(existingFile, '', INPUT_LIMITS.profile), existingFile, { docker: hostDockerOptions() });
   const traced = parseProfileOrThrow(tracedText, '(trace)');
   const merged = mergeProfiles([{ file: existingFile, parsed: existing }, { file: '(trace)', parsed: traced }]);
   if (merged.conflicts.length > 0) {

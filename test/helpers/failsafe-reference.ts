@@ -1,10 +1,12 @@
-// The listener's rules (FAILSAFE.md "Listener rules") as a pure state machine: bytes in, a verdict
-// out. Pure: the monotonic clock and the random source are injected; no I/O. State is bounded:
+// The TypeScript reference of the listener's rules (FAILSAFE.md "Listener rules"), which the
+// device runs in C (native/failsafe/verifier.c): a pure state machine, bytes in, a verdict out;
+// the monotonic clock (integer ms) and the random source are injected. The tests hold both to
+// test/fixtures/failsafe/vectors.txt and compare them on random traffic. State is bounded:
 // 4 slots, 64 remembered client nonces, two token buckets, one remembered TRIGGER/ACK pair.
 import {
   AckStatus, Action, DEV_ID_LEN, PacketType, SLOT_TTL_MS, NONCE_LEN,
   decodePacket, encodeAck, encodeNonce, verifyTag, wipeKeys, type DerivedKeys,
-} from './protocol.js';
+} from '../../src/failsafe/protocol.js';
 
 export const VERIFY_RATE = { perSecond: 50, burst: 10 } as const;
 export const REPLY_RATE = { perSecond: 2, burst: 4 } as const;
@@ -28,20 +30,21 @@ export interface VerifierOptions {
   enabled: { failsafe: boolean; rescue: boolean };
 }
 
-/** Tokens refill continuously at `perSecond`, up to `burst`. */
+/** Tokens refill continuously at `perSecond`, up to `burst`; kept in thousandths, as in C, so
+ * that a refill of elapsed ms x perSecond is exact. */
 export class TokenBucket {
-  private tokens: number;
+  private millitokens: number;
   private last: number;
   constructor(private readonly perSecond: number, private readonly burst: number, now: number) {
-    this.tokens = burst;
+    this.millitokens = burst * 1000;
     this.last = now;
   }
   take(now: number): boolean {
     const elapsed = Math.max(0, now - this.last);
     this.last = now;
-    this.tokens = Math.min(this.burst, this.tokens + (elapsed * this.perSecond) / 1000);
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    this.millitokens = Math.min(this.burst * 1000, this.millitokens + elapsed * this.perSecond);
+    if (this.millitokens < 1000) return false;
+    this.millitokens -= 1000;
     return true;
   }
 }
