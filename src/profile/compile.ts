@@ -10,12 +10,12 @@
 // generated table get ERRNO(ENOSYS) when the default is an ERRNO action (libc fallbacks).
 import { JailctlError } from '../errors.js';
 import { kernelGroupOf, resolveArch, type ArchInfo, type ArchName } from './arch.js';
-import { BPF, BPF_MAXINSNS, SECCOMP_DATA, encodeProgram, type Insn } from './bpf.js';
-import { assemble, insn, jumpIf, label, type AsmItem } from './bpf-asm.js';
+import { BPF_MAXINSNS, encodeProgram, type Insn } from './bpf.js';
+import { assemble } from './bpf-asm.js';
 import { actionValue, resolveFilterFlags } from './compile-actions.js';
-import { emitArgBlock } from './compile-args.js';
-import { buildSectionRanges, type Leaf, type NumberRange, type RangeContext } from './compile-ranges.js';
-import { buildDispatchTree, emitDispatch } from './compile-tree.js';
+import { buildRuleDb, type DroppedRule } from './compile-db.js';
+import { emitProgram, type Section } from './compile-emit.js';
+import type { RangeContext } from './compile-ranges.js';
 import type { Action, SeccompProfile, SyscallStats } from './model.js';
 
 export interface CompileOptions {
@@ -40,6 +40,8 @@ export interface CompiledFilter {
   ignoredArchitectures: ArchName[];
   /** rule syscalls with no number on an ABI (those rules are skipped there) */
   unknownSyscalls: { arch: string; syscall: string }[];
+  /** rules libseccomp would not add: same action as the default, or contradicting an earlier rule */
+  droppedRules: DroppedRule[];
   /** SECCOMP_FILTER_FLAG_* bits for seccomp(2) */
   flags: number;
 }
@@ -49,15 +51,19 @@ const KILL_PROCESS: Action = { kind: 'KILL_PROCESS' };
 export function compileFilter(profile: SeccompProfile, arch: ArchName | string, options: CompileOptions = {}): CompiledFilter {
   const target = resolveArch(arch);
   const { abis, ignored } = selectAbis(profile, target);
+  const db = buildRuleDb(profile, [...abis, ...sameFilterAbis(profile, target, abis)]);
   const ctx: RangeContext = {
     profile,
+    db,
     stats: options.stats,
     badArch: actionValue(options.badArchAction ?? KILL_PROCESS, target, 'badArchAction'),
     enosysForNewer: options.enosysForNewer ?? true,
-    unknown: [],
   };
   const flags = resolveFilterFlags(profile.flags);
-  const instructions = assemble(emitProgram(ctx, sectionsOf(abis)));
+  const sections = sectionsOf(abis);
+  let instructions = assemble(emitProgram(ctx, sections, 'fast'));
+  // the compact layout (libseccomp's shape, smaller argument tests) fits wherever libseccomp's does
+  if (instructions.length > BPF_MAXINSNS) instructions = assemble(emitProgram(ctx, sections, 'compact'));
   if (instructions.length > BPF_MAXINSNS) {
     throw new JailctlError('PROFILE_TOO_LARGE',
       `seccomp filter for ${target.name} needs ${instructions.length} BPF instructions; the kernel accepts at most ${BPF_MAXINSNS}`,
@@ -70,7 +76,8 @@ export function compileFilter(profile: SeccompProfile, arch: ArchName | string, 
     instructions,
     abis: abis.map((a) => a.name),
     ignoredArchitectures: ignored,
-    unknownSyscalls: ctx.unknown,
+    unknownSyscalls: db.unknown.filter((u) => abis.some((a) => a.name === u.arch)),
+    droppedRules: db.dropped,
     flags,
   };
 }
@@ -84,10 +91,15 @@ function selectAbis(profile: SeccompProfile, target: ArchInfo): { abis: ArchInfo
   return { abis, ignored };
 }
 
-interface Section {
-  auditArch: number;
-  abis: ArchInfo[];
+/**
+ * Listed ABIs of another kernel family but the target's byte order: libseccomp keeps them in the
+ * same filter, so a rule it refuses there is refused everywhere. Decided for, never compiled.
+ */
+function sameFilterAbis(profile: SeccompProfile, target: ArchInfo, compiled: readonly ArchInfo[]): ArchInfo[] {
+  const listed = [...new Set(profile.architectures.map((a) => resolveArch(a)))];
+  return listed.filter((a) => a.endian === target.endian && !compiled.includes(a));
 }
+
 
 /** ABIs grouped by the audit arch the kernel reports (x86_64 and x32 share one). */
 function sectionsOf(abis: readonly ArchInfo[]): Section[] {
@@ -98,43 +110,4 @@ function sectionsOf(abis: readonly ArchInfo[]): Section[] {
     else sections.push({ auditArch: abi.auditArch, abis: [abi] });
   }
   return sections;
-}
-
-function emitProgram(ctx: RangeContext, sections: readonly Section[]): AsmItem[] {
-  const items: AsmItem[] = [insn(BPF.LD | BPF.W | BPF.ABS, SECCOMP_DATA.ARCH)];
-  sections.forEach((s, i) => {
-    if (i > 0) items.push(label(`arch${i}`));
-    items.push(jumpIf(BPF.JEQ, s.auditArch, `s${i}`, i + 1 < sections.length ? `arch${i + 1}` : 'badarch'));
-  });
-  items.push(label('badarch'), insn(BPF.RET | BPF.K, ctx.badArch));
-  sections.forEach((s, i) => items.push(...emitSection(ctx, s, `s${i}`)));
-  return items;
-}
-
-/** One audit arch: load nr, dispatch on ranges, shared returns, then argument blocks. */
-function emitSection(ctx: RangeContext, section: Section, name: string): AsmItem[] {
-  const ranges = buildSectionRanges(ctx, section.abis);
-  const leaves = leavesByWeight(ranges);
-  const labelOf = new Map(leaves.map((leaf, i) => [leaf.key, leaf.kind === 'ret' ? `${name}.ret${leaf.value}` : `${name}.blk${i}`]));
-  const tree = buildDispatchTree(ranges.map((r) => r.weight));
-  const items: AsmItem[] = [label(name), insn(BPF.LD | BPF.W | BPF.ABS, SECCOMP_DATA.NR)];
-  items.push(...emitDispatch(tree, ranges.map((r) => r.lo), (i) => labelOf.get(ranges[i]!.leaf.key)!, `${name}.`));
-  for (const leaf of leaves) {
-    if (leaf.kind === 'ret') items.push(label(labelOf.get(leaf.key)!), insn(BPF.RET | BPF.K, leaf.value));
-  }
-  leaves.forEach((leaf, i) => {
-    if (leaf.kind === 'args') items.push(...emitArgBlock(leaf, labelOf.get(leaf.key)!, `${name}.b${i}.`));
-  });
-  return items;
-}
-
-/** Distinct leaves, heaviest first, so hot blocks sit closest to the tree (fewer trampolines). */
-function leavesByWeight(ranges: readonly NumberRange[]): Leaf[] {
-  const weight = new Map<string, { leaf: Leaf; weight: number }>();
-  for (const r of ranges) {
-    const entry = weight.get(r.leaf.key) ?? { leaf: r.leaf, weight: 0 };
-    entry.weight += r.weight;
-    weight.set(r.leaf.key, entry);
-  }
-  return [...weight.values()].sort((a, b) => b.weight - a.weight).map((e) => e.leaf);
 }

@@ -18,12 +18,16 @@ export interface LibseccompRequest {
   optimize?: 1 | 2;
   /** seccomp_syscall_priority() hints, 0-255 (higher is checked earlier) */
   priorities?: Record<string, number>;
+  /** also export libseccomp's pseudo filter code (its rule tree as text) */
+  pfc?: boolean;
 }
 
 export interface LibseccompFilter {
   insns: Insn[];
   /** rules libseccomp refused, with its error */
   skipped: string[];
+  /** the pseudo filter code, when asked for */
+  pfc?: string;
 }
 
 /** Whether python3-seccomp is importable (tests skip with a reason if not). */
@@ -34,11 +38,12 @@ export function compileWithLibseccomp(requests: readonly LibseccompRequest[]): L
   const input = JSON.stringify(requests.map(toJson), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
   const r = spawnSync(PYTHON, [SCRIPT], { input, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`libseccomp.py failed: ${r.stderr}`);
-  const out = JSON.parse(r.stdout) as ({ bpf: string; skipped: string[] } | { error: string })[];
+  const out = JSON.parse(r.stdout) as ({ bpf: string; skipped: string[]; pfc?: string } | { error: string })[];
   return out.map((o, i) => {
     if ('error' in o) throw new Error(`libseccomp refused request ${i}: ${o.error}`);
     const arch = ARCHES[requests[i]!.arch];
-    return { insns: decodeProgram(Buffer.from(o.bpf, 'base64'), arch.endian), skipped: o.skipped };
+    const insns = decodeProgram(Buffer.from(o.bpf, 'base64'), arch.endian);
+    return o.pfc === undefined ? { insns, skipped: o.skipped } : { insns, skipped: o.skipped, pfc: o.pfc };
   });
 }
 
@@ -52,5 +57,6 @@ function toJson(req: LibseccompRequest): object {
     rules: req.profile.rules,
     optimize: req.optimize ?? 1,
     priorities: req.priorities ?? {},
+    pfc: req.pfc ?? false,
   };
 }

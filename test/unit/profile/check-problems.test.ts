@@ -129,7 +129,8 @@ t.test('architectures: unknown names with a suggestion, OCI arches jailctl does 
 t.test('a program over the kernel\'s 4096 instructions: the compiler\'s message', async (t) => {
   const names = Object.keys(syscallTable('x86_64').syscalls).filter((n) => n !== 'execve');
   // distinct conditions per syscall, so no two argument blocks can be shared
-  const syscalls = [ALLOW_EXEC, ...names.flatMap((name, i) => [1, 2, 3, 4].map((k) => ({ names: [name], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: i * 10 + k, op: 'SCMP_CMP_EQ' }] })))];
+  const values = Array.from({ length: 12 }, (_, k) => k + 1);
+  const syscalls = [ALLOW_EXEC, ...names.flatMap((name, i) => values.map((k) => ({ names: [name], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: i * 100 + k, op: 'SCMP_CMP_EQ' }] })))];
   const lines = problems({ defaultAction: 'SCMP_ACT_KILL_PROCESS', syscalls });
   t.equal(lines.length, 1);
   t.match(lines[0], /^p\.json: \(top level\): seccomp filter for x86_64 needs \d+ BPF instructions; the kernel accepts at most 4096 \(/);
