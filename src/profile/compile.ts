@@ -14,7 +14,7 @@ import { BPF_MAXINSNS, encodeProgram, type Insn } from './bpf.js';
 import { assemble } from './bpf-asm.js';
 import { actionValue, resolveFilterFlags } from './compile-actions.js';
 import { buildRuleDb, type DroppedRule } from './compile-db.js';
-import { emitProgram, type Section } from './compile-emit.js';
+import { emitProgram, type Layout, type Section } from './compile-emit.js';
 import type { RangeContext } from './compile-ranges.js';
 import type { Action, SeccompProfile, SyscallStats } from './model.js';
 
@@ -25,6 +25,11 @@ export interface CompileOptions {
   badArchAction?: Action;
   /** ERRNO(ENOSYS) for numbers above the table when the default is ERRNO (default true) */
   enosysForNewer?: boolean;
+  /**
+   * fast (default): one search tree per ABI, fewest instructions run, compact when that does not
+   * fit in 4096 instructions; compact: libseccomp's shape with shared tests, the smallest program
+   */
+  layout?: Layout;
 }
 
 export interface CompiledFilter {
@@ -44,6 +49,8 @@ export interface CompiledFilter {
   droppedRules: DroppedRule[];
   /** SECCOMP_FILTER_FLAG_* bits for seccomp(2) */
   flags: number;
+  /** the layout the program has (compact when the fast one did not fit) */
+  layout: Layout;
 }
 
 const KILL_PROCESS: Action = { kind: 'KILL_PROCESS' };
@@ -61,9 +68,13 @@ export function compileFilter(profile: SeccompProfile, arch: ArchName | string, 
   };
   const flags = resolveFilterFlags(profile.flags);
   const sections = sectionsOf(abis);
-  let instructions = assemble(emitProgram(ctx, sections, 'fast'));
+  let layout: Layout = options.layout ?? 'fast';
+  let instructions = assemble(emitProgram(ctx, sections, layout));
   // the compact layout (libseccomp's shape, smaller argument tests) fits wherever libseccomp's does
-  if (instructions.length > BPF_MAXINSNS) instructions = assemble(emitProgram(ctx, sections, 'compact'));
+  if (instructions.length > BPF_MAXINSNS && layout === 'fast') {
+    layout = 'compact';
+    instructions = assemble(emitProgram(ctx, sections, layout));
+  }
   if (instructions.length > BPF_MAXINSNS) {
     throw new JailctlError('PROFILE_TOO_LARGE',
       `seccomp filter for ${target.name} needs ${instructions.length} BPF instructions; the kernel accepts at most ${BPF_MAXINSNS}`,
@@ -79,6 +90,7 @@ export function compileFilter(profile: SeccompProfile, arch: ArchName | string, 
     unknownSyscalls: db.unknown.filter((u) => abis.some((a) => a.name === u.arch)),
     droppedRules: db.dropped,
     flags,
+    layout,
   };
 }
 

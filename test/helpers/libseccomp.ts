@@ -34,9 +34,13 @@ export interface LibseccompFilter {
 export const hasLibseccomp: boolean = existsSync(PYTHON) && existsSync(SCRIPT) &&
   spawnSync(PYTHON, ['-c', 'import seccomp'], { stdio: 'ignore' }).status === 0;
 
-export function compileWithLibseccomp(requests: readonly LibseccompRequest[]): LibseccompFilter[] {
+/** Thrown when libseccomp did not answer in time (it loops forever on some rule orders). */
+export class LibseccompTimeout extends Error {}
+
+export function compileWithLibseccomp(requests: readonly LibseccompRequest[], timeoutMs = 120_000): LibseccompFilter[] {
   const input = JSON.stringify(requests.map(toJson), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-  const r = spawnSync(PYTHON, [SCRIPT], { input, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(PYTHON, [SCRIPT], { input, encoding: 'utf8', maxBuffer: 64 << 20, timeout: timeoutMs, killSignal: 'SIGKILL' });
+  if (r.signal === 'SIGKILL') throw new LibseccompTimeout(`libseccomp.py gave no answer in ${timeoutMs} ms`);
   if (r.status !== 0) throw new Error(`libseccomp.py failed: ${r.stderr}`);
   const out = JSON.parse(r.stdout) as ({ bpf: string; skipped: string[]; pfc?: string } | { error: string })[];
   return out.map((o, i) => {
