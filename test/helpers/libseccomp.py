@@ -29,7 +29,7 @@ def build(req):
     for arch in wanted:
         if arch & 0xffffffff != native:
             f.add_arch(arch)
-    f.set_attr(S.Attr.ACT_BADARCH, S.KILL_PROCESS)
+    f.set_attr(S.Attr.ACT_BADARCH, action(req.get('badArch', {'kind': 'KILL_PROCESS'})))
     f.set_attr(S.Attr.CTL_OPTIMIZE, req.get('optimize', 1))
     skipped = []
     for rule in req['rules']:

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ARCHES, kernelGroupOf, type ArchName } from '../../src/profile/arch.js';
 import { decodeProgram, type Insn } from '../../src/profile/bpf.js';
-import type { SeccompProfile } from '../../src/profile/model.js';
+import type { Action, SeccompProfile } from '../../src/profile/model.js';
 
 const PYTHON = '/usr/bin/python3';
 /** build-test/test/helpers/ -> the repository's test/helpers/libseccomp.py */
@@ -20,6 +20,8 @@ export interface LibseccompRequest {
   priorities?: Record<string, number>;
   /** also export libseccomp's pseudo filter code (its rule tree as text) */
   pfc?: boolean;
+  /** SCMP_FLTATR_ACT_BADARCH (default KILL_PROCESS, as jailctl's) */
+  badArch?: Action;
 }
 
 export interface LibseccompFilter {
@@ -62,5 +64,6 @@ function toJson(req: LibseccompRequest): object {
     optimize: req.optimize ?? 1,
     priorities: req.priorities ?? {},
     pfc: req.pfc ?? false,
+    ...(req.badArch ? { badArch: req.badArch } : {}),
   };
 }
