@@ -42,22 +42,23 @@ export function emitProgram(ctx: RangeContext, sections: readonly Section[], lay
   return items;
 }
 
-/** Per section: load nr, one dispatch tree over every outcome; then all argument tests. */
+/**
+ * Per section: load nr, one dispatch tree over every outcome, then the argument tests no later
+ * section jumps to (a test shared with a later section follows that one).
+ */
 function fastLayout(sections: readonly NumberRange[][], retOf: (value: number) => string): AsmItem[] {
-  const items: AsmItem[] = [];
-  const roots: Test[] = [];
+  const dispatches: AsmItem[][] = [];
+  const roots: Test[][] = [];
   sections.forEach((ranges, i) => {
     const leaves = leavesByWeight(ranges);
-    for (const leaf of leaves) {
-      if (leaf.kind === 'ret') retOf(leaf.value);
-      else roots.push(leaf.decision);
-    }
+    for (const leaf of leaves) if (leaf.kind === 'ret') retOf(leaf.value);
+    roots.push(leaves.flatMap((leaf): Test[] => (leaf.kind === 'args' ? [leaf.decision] : [])));
     const labels = new Map(leaves.map((leaf) => [leaf.key, leaf.kind === 'ret' ? retLabel(leaf.value) : rootLabel(ARG_PREFIX, leaf.decision)]));
-    items.push(...dispatch(ranges.map((r) => ({ lo: r.lo, hi: r.hi, weight: r.weight, leaf: r.leaf.key })), 'fast', `s${i}`, (key) => labels.get(key)!));
+    dispatches.push(dispatch(ranges.map((r) => ({ lo: r.lo, hi: r.hi, weight: r.weight, leaf: r.leaf.key })), 'fast', `s${i}`, (key) => labels.get(key)!));
   });
-  const plan = new TestPlan(roots, ARG_PREFIX, retOf);
-  items.push(...plan.emit(plan.order));
-  return items;
+  const plan = new TestPlan(roots.flat(), ARG_PREFIX, retOf);
+  const chunks = chunksByLast(plan.order, roots);
+  return dispatches.flatMap((items, i) => [...items, ...plan.emit(chunks[i]!)]);
 }
 
 /**
@@ -70,7 +71,7 @@ function compactLayout(sections: readonly NumberRange[][], retOf: (value: number
   const groups = sections.map(argGroups);
   const all = groups.flat();
   const plan = new TestPlan(all.map((g) => g.root), ARG_PREFIX, retOf);
-  const chunks = chunksByLastGroup(plan.order, all.map((g) => g.root));
+  const chunks = chunksByLast(plan.order, all.map((g) => [g.root]));
   const items: AsmItem[] = [];
   let at = 0;
   sections.forEach((ranges, i) => {
@@ -164,22 +165,22 @@ function reachableCount(root: Test): number {
   return seen.size;
 }
 
-/** `order` cut into one chunk per group: each test goes with the last group that reaches it. */
-function chunksByLastGroup(order: readonly Test[], roots: readonly Test[]): Test[][] {
-  const lastGroup = new Map<Test, number>();
-  roots.forEach((root, g) => {
-    const stack: Test[] = [root];
+/** `order` cut into one chunk per group of roots: each test goes with the last group reaching it. */
+function chunksByLast(order: readonly Test[], groups: readonly (readonly Test[])[]): Test[][] {
+  const last = new Map<Test, number>();
+  groups.forEach((roots, g) => {
+    const stack: Test[] = [...roots];
     const seen = new Set<Test>();
     while (stack.length > 0) {
       const t = stack.pop()!;
       if (seen.has(t)) continue;
       seen.add(t);
-      lastGroup.set(t, g);
+      last.set(t, g);
       for (const next of [t.t, t.f]) if (next.kind === 'test') stack.push(next);
     }
   });
-  const chunks: Test[][] = roots.map(() => []);
-  for (const t of order) chunks[lastGroup.get(t)!]!.push(t);
+  const chunks: Test[][] = groups.map(() => []);
+  for (const t of order) chunks[last.get(t)!]!.push(t);
   return chunks;
 }
 

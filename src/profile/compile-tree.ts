@@ -138,31 +138,34 @@ function balancedTree(weights: readonly number[], i: number, j: number): Dispatc
 }
 
 /**
- * Emit the tree in preorder with A holding the syscall number; leaves jump to `leafLabel(i)`.
- * `lows[i]` is the first number of range i.
+ * Emit the tree breadth first with A holding the syscall number; leaves jump to `leafLabel(i)`.
+ * `lows[i]` is the first number of range i. Breadth first keeps every jump inside the tree short
+ * (a node's children sit about as far after it as its own position) and puts the bottom of the
+ * tree, whose jumps leave it for argument tests and returns, last: closest to where they go.
  */
 export function emitDispatch(tree: DispatchTree, lows: readonly number[], leafLabel: (range: number) => string, prefix: string): AsmItem[] {
+  if ('leaf' in tree) return [ja(leafLabel(tree.leaf))];
   const items: AsmItem[] = [];
   let next = 0;
-  const target = (t: DispatchTree): string => ('leaf' in t ? leafLabel(t.leaf) : `${prefix}n${next++}`);
-  const emit = (t: DispatchTree, name: string | undefined): void => {
-    if ('leaf' in t) return;
-    if (name) items.push(label(name));
-    if ('points' in t) {
-      t.points.forEach((range, i) => {
-        const miss = i + 1 < t.points.length ? `${prefix}n${next++}` : leafLabel(t.background);
-        items.push(jumpIf(BPF.JEQ, lows[range]!, leafLabel(range), miss));
-        if (i + 1 < t.points.length) items.push(label(miss));
-      });
-      return;
-    }
-    const left = target(t.left);
-    const right = target(t.right);
-    items.push(jumpIf(BPF.JGE, lows[t.split]!, right, left));
-    emit(t.left, 'leaf' in t.left ? undefined : left);
-    emit(t.right, 'leaf' in t.right ? undefined : right);
+  const queue: { node: DispatchTree; name: string | undefined }[] = [{ node: tree, name: undefined }];
+  const target = (t: DispatchTree): string => {
+    if ('leaf' in t) return leafLabel(t.leaf);
+    const name = `${prefix}n${next++}`;
+    queue.push({ node: t, name });
+    return name;
   };
-  if ('leaf' in tree) items.push(ja(leafLabel(tree.leaf)));
-  else emit(tree, undefined);
+  for (let at = 0; at < queue.length; at++) {
+    const { node, name } = queue[at]!;
+    if (name) items.push(label(name));
+    if ('points' in node) {
+      node.points.forEach((range, i) => {
+        const miss = i + 1 < node.points.length ? `${prefix}n${next++}` : leafLabel(node.background);
+        items.push(jumpIf(BPF.JEQ, lows[range]!, leafLabel(range), miss));
+        if (i + 1 < node.points.length) items.push(label(miss));
+      });
+    } else if ('split' in node) {
+      items.push(jumpIf(BPF.JGE, lows[node.split]!, target(node.right), target(node.left)));
+    }
+  }
   return items;
 }

@@ -26,8 +26,9 @@ export interface CompileOptions {
   /** ERRNO(ENOSYS) for numbers above the table when the default is ERRNO (default true) */
   enosysForNewer?: boolean;
   /**
-   * fast (default): one search tree per ABI, fewest instructions run, compact when that does not
-   * fit in 4096 instructions; compact: libseccomp's shape with shared tests, the smallest program
+   * fast: one search tree per ABI, fewest instructions run; compact: libseccomp's shape with
+   * shared tests, the smallest program; default: fast unless it does not fit or is more than 10%
+   * larger than compact
    */
   layout?: Layout;
 }
@@ -67,14 +68,7 @@ export function compileFilter(profile: SeccompProfile, arch: ArchName | string, 
     enosysForNewer: options.enosysForNewer ?? true,
   };
   const flags = resolveFilterFlags(profile.flags);
-  const sections = sectionsOf(abis);
-  let layout: Layout = options.layout ?? 'fast';
-  let instructions = assemble(emitProgram(ctx, sections, layout));
-  // the compact layout (libseccomp's shape, smaller argument tests) fits wherever libseccomp's does
-  if (instructions.length > BPF_MAXINSNS && layout === 'fast') {
-    layout = 'compact';
-    instructions = assemble(emitProgram(ctx, sections, layout));
-  }
+  const { layout, instructions } = chooseLayout(ctx, sectionsOf(abis), options.layout);
   if (instructions.length > BPF_MAXINSNS) {
     throw new JailctlError('PROFILE_TOO_LARGE',
       `seccomp filter for ${target.name} needs ${instructions.length} BPF instructions; the kernel accepts at most ${BPF_MAXINSNS}`,
@@ -92,6 +86,25 @@ export function compileFilter(profile: SeccompProfile, arch: ArchName | string, 
     flags,
     layout,
   };
+}
+
+/** Larger than the compact layout by more than this share, the fast one is not worth its size. */
+const FAST_SIZE_MARGIN = 0.1;
+/** Programs this small are never worth a second layout. */
+const SMALL = 256;
+
+/**
+ * The fast layout, unless it does not fit in 4096 instructions or is more than 10% larger than
+ * the compact one (argument-heavy profiles over several ABIs); the compact layout, libseccomp's
+ * shape with shared tests, fits wherever libseccomp's does.
+ */
+function chooseLayout(ctx: RangeContext, sections: Section[], wanted: Layout | undefined): { layout: Layout; instructions: Insn[] } {
+  if (wanted) return { layout: wanted, instructions: assemble(emitProgram(ctx, sections, wanted)) };
+  const fast = assemble(emitProgram(ctx, sections, 'fast'));
+  if (fast.length <= SMALL) return { layout: 'fast', instructions: fast };
+  const compact = assemble(emitProgram(ctx, sections, 'compact'));
+  const keepFast = fast.length <= BPF_MAXINSNS && fast.length <= compact.length * (1 + FAST_SIZE_MARGIN);
+  return keepFast ? { layout: 'fast', instructions: fast } : { layout: 'compact', instructions: compact };
 }
 
 /** The target plus the listed ABIs its kernel also runs (i386/x32 on x86_64, arm on aarch64 ...). */
