@@ -2,7 +2,7 @@
 // jail versus bwrap, unshare(1), a plain exec and `node -e 0`; and the resident memory the
 // jail's supervision costs beside a jailed `sleep`.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,6 +93,13 @@ export async function runMemoryBench(): Promise<Row[]> {
   const rows: Row[] = [];
   const jail = await supervisionMemory([process.execPath, CLI, 'run', ...FULL_JAIL, '--', '/bin/sleep', '5']);
   if (jail) rows.push({ bench: 'resident beside sleep', subject: 'jailctl (launcher + pid-1 reaper)', value: `${jail.rss} kB RSS, ${jail.pss} kB PSS`, note: `${jail.processes} processes; target <= 1024 kB` });
+  // with a profile that kills: pid 1 holds the listener, the answer program and every syscall name
+  const dir = mkdtempSync(join(tmpdir(), 'jailctl-bench-'));
+  const profile = join(dir, 'named.json');
+  writeFileSync(profile, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['sethostname'], action: 'SCMP_ACT_KILL_PROCESS' }] }));
+  const named = await supervisionMemory([process.execPath, CLI, 'run', ...FULL_JAIL, '--seccomp', profile, '--', '/bin/sleep', '5']);
+  rmSync(dir, { recursive: true, force: true });
+  if (named) rows.push({ bench: 'resident beside sleep', subject: 'jailctl with --seccomp (pid 1 answers notifications)', value: `${named.rss} kB RSS, ${named.pss} kB PSS`, note: `${named.processes} processes; target <= 1024 kB` });
   if (have('bwrap')) {
     const args = bwrapArgs();
     args[args.length - 1] = '/bin/sleep';

@@ -4,6 +4,7 @@ import { runMemoryBench, runStartupBench } from './jail-bench.js';
 import { runSeccompBench } from './seccomp-bench.js';
 import { runSyscallCostBench } from './syscall-cost.js';
 import { printTable, type Row } from './table.js';
+import { runTargetsBench } from './targets-bench.js';
 import { runTraceBench } from './trace-bench.js';
 
 async function main(): Promise<void> {
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   rows.push(...runSyscallCostBench());
   rows.push(...(await runTraceBench()));
   rows.push(...(await runFailsafeBench()));
+  rows.push(...runTargetsBench());
   printTable(rows);
 }
 

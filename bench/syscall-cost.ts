@@ -2,12 +2,13 @@
 // layout and binary tree) and jailctl's, for the same server allow-list and for Docker's default
 // profile. getppid has no argument rule, so every filter whose allow the kernel's action cache
 // can prove costs about nothing; getpriority (server list) and personality (Docker's profile)
-// have argument rules, so BPF runs on each call and layout matters.
+// have argument rules, so BPF runs on each call and layout matters. Then the baseline filter.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildBaselineProfile } from '../src/jail/baseline.js';
 import { archFromNode, resolveSyscall, type ArchName } from '../src/profile/arch.js';
 import { encodeProgram } from '../src/profile/bpf.js';
 import { compileFilter } from '../src/profile/compile.js';
@@ -37,6 +38,7 @@ export function runSyscallCostBench(): Row[] {
   return [
     ...measure(probe, dir, 'server allow-list', filtersFor(profile, arch), [['plain', 'getppid (cacheable allow)'], ['args', 'getpriority (argument rule)']]),
     ...measure(probe, dir, 'Docker default profile', filtersFor(docker, arch), [['plain', 'getppid (cacheable allow)'], ['persona', 'personality (argument rule)']]),
+    ...baselineCost(probe, dir, arch),
   ];
 }
 
@@ -60,6 +62,20 @@ function measure(probe: string, dir: string, what: string, filters: [string, Uin
       }
       const runs = [0, 1, 2].map(() => Number(spawnSync(probe, [file, String(CALLS), mode], { encoding: 'utf8' }).stdout.trim()));
       rows.push({ bench: `ns per syscall, ${label}, ${what}`, subject, value: `${Math.min(...runs).toFixed(1)} ns`, note: `best of 3 x 2M calls${program ? `, ${program.length / 8}-insn program` : ''}` });
+    }
+  }
+  return rows;
+}
+
+/** What the baseline filter every `jailctl run` loads costs an ordinary call, and one it checks. */
+function baselineCost(probe: string, dir: string, arch: 'x86_64' | 'aarch64'): Row[] {
+  const file = join(dir, 'baseline.bpf');
+  writeFileSync(file, compileFilter(buildBaselineProfile(arch)!, arch).program);
+  const rows: Row[] = [];
+  for (const [mode, label] of [['plain', 'getppid (cacheable allow)'], ['ioctl', 'ioctl (request checked)']] as const) {
+    for (const [subject, filter] of [['no filter', '-'], ['jailctl baseline filter', file]] as const) {
+      const runs = [0, 1, 2].map(() => Number(spawnSync(probe, [filter, String(CALLS), mode], { encoding: 'utf8' }).stdout.trim()));
+      rows.push({ bench: `ns per syscall under the baseline, ${label}`, subject, value: `${Math.min(...runs).toFixed(1)} ns`, note: 'best of 3 x 2M calls' });
     }
   }
   return rows;

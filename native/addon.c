@@ -1,10 +1,12 @@
 /* N-API glue only: unpack arguments, call, throw. The addon replaces the Node process with
- * the native launcher (Node 20 has no execve), handing it the encoded plan in a memfd. */
+ * the native launcher (Node 20 has no execve), handing it the encoded plan in a memfd, or with
+ * another of jailctl's programs (the failsafe daemon). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <node_api.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -73,6 +75,65 @@ static napi_value exec_launcher(napi_env env, napi_callback_info info) {
   return throw_errno(env, path, e);
 }
 
+/* A JavaScript array of strings as a NULL-terminated vector in one block; NULL after throwing. */
+static char **string_vector(napi_env env, napi_value array, const char *name) {
+  bool is_array;
+  uint32_t n;
+  if (napi_is_array(env, array, &is_array) != napi_ok || !is_array || napi_get_array_length(env, array, &n) != napi_ok) {
+    char msg[64];
+    snprintf(msg, sizeof msg, "expected %s to be an array of strings", name);
+    napi_throw_type_error(env, "EINVAL", msg);
+    return NULL;
+  }
+  size_t total = 0, len;
+  napi_value item;
+  for (uint32_t i = 0; i < n; i++) {
+    if (napi_get_element(env, array, i, &item) != napi_ok || napi_get_value_string_utf8(env, item, NULL, 0, &len) != napi_ok) {
+      napi_throw_type_error(env, "EINVAL", "expected an array of strings");
+      return NULL;
+    }
+    total += len + 1;
+  }
+  char **vec = malloc((n + 1) * sizeof *vec + total);
+  if (!vec) { throw_errno(env, "malloc", ENOMEM); return NULL; }
+  char *at = (char *)(vec + n + 1);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_get_element(env, array, i, &item);
+    napi_get_value_string_utf8(env, item, at, total, &len);
+    vec[i] = at;
+    at += len + 1;
+    total -= len + 1;
+  }
+  vec[n] = NULL;
+  return vec;
+}
+
+/* execProgram(path: string, argv: string[], env: string[]): never returns on success. */
+static napi_value exec_program(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char path[4096];
+  size_t path_len;
+  if (argc != 3 || napi_get_value_string_utf8(env, argv[0], path, sizeof path, &path_len) != napi_ok || path_len == 0) {
+    napi_throw_type_error(env, "EINVAL", "expected execProgram(path, argv, env) with a non-empty path");
+    return NULL;
+  }
+  char **args = string_vector(env, argv[1], "argv");
+  if (!args) return NULL;
+  char **envp = string_vector(env, argv[2], "env");
+  if (!envp) { free(args); return NULL; }
+  for (int std = 0; std < 3; std++) {
+    int flags = fcntl(std, F_GETFD);
+    if (flags >= 0) fcntl(std, F_SETFD, flags & ~FD_CLOEXEC);
+  }
+  execve(path, args, envp);
+  int e = errno;
+  free(args);
+  free(envp);
+  return throw_errno(env, path, e);
+}
+
 /* openPacketSocket(ifname: string, ethertype: number, recvTimeoutMs: number)
  *   -> {fd, ifindex, mac: Buffer}; throws an Error whose code is the errno name. */
 static napi_value open_packet_socket(napi_env env, napi_callback_info info) {
@@ -117,6 +178,7 @@ static napi_value version(napi_env env, napi_callback_info info) {
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_property_descriptor props[] = {
     {"execLauncher", NULL, exec_launcher, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"execProgram", NULL, exec_program, NULL, NULL, NULL, napi_enumerable, NULL},
     {"openPacketSocket", NULL, open_packet_socket, NULL, NULL, NULL, napi_enumerable, NULL},
     {"version", NULL, version, NULL, NULL, NULL, napi_enumerable, NULL},
   };

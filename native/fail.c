@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include "errname.h"
 #include "fail.h"
 
 static const char *const sys_names[JC_SYS_MAX] = {
@@ -17,13 +18,14 @@ static const char *const sys_names[JC_SYS_MAX] = {
   [JC_SYS_CAPGET] = "capget", [JC_SYS_CAPSET] = "capset", [JC_SYS_SETSID] = "setsid",
   [JC_SYS_CLOSE_RANGE] = "close_range", [JC_SYS_SECCOMP] = "seccomp", [JC_SYS_EXECVE] = "execve",
   [JC_SYS_STATFS] = "statfs", [JC_SYS_CLONE] = "clone", [JC_SYS_READ] = "read", [JC_SYS_PTRACE] = "ptrace",
+  [JC_SYS_MOUNT_SETATTR] = "mount_setattr",
+  [JC_SYS_PIDFD_OPEN] = "pidfd_open", [JC_SYS_PIDFD_GETFD] = "pidfd_getfd", [JC_SYS_KEYCTL] = "keyctl",
+  [JC_SYS_FSMOUNT] = "fsmount",
 };
 
 static const char *errno_name(int err) {
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
-  const char *name = strerrorname_np(err);
+  const char *name = jc_errno_name(err);
   if (name) return name;
-#endif
   static char buf[24];
   snprintf(buf, sizeof buf, "errno %d", err);
   return buf;
@@ -52,8 +54,9 @@ int jc_fail_exit_code(const struct jc_plan *plan, const struct jc_fail *fail) {
   if (fail->op_index < 0 || (uint32_t)fail->op_index >= plan->nops) return 125;
   const struct jc_op *op = &plan->ops[fail->op_index];
   if (op->code == JC_OP_EXECVE && op->nints >= 4 && fail->sys == JC_SYS_EXECVE) {
-    if (fail->err == ENOENT) return (int)op->ints[2];
-    if (fail->err == EACCES || fail->err == ENOEXEC || fail->err == EPERM) return (int)op->ints[3];
+    /* as a shell: ENOENT is "not found", every other execve failure (EACCES, ENOEXEC, ELOOP,
+     * ETXTBSY, E2BIG ...) is "cannot execute" */
+    return fail->err == ENOENT ? (int)op->ints[2] : (int)op->ints[3];
   }
   return 125;
 }

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ int jc_jail_configure(const struct jc_plan *plan, struct jc_jail_args *args) {
   args->clone_op = -1;
   args->trace_fd = -1;
   args->ready_fd = -1;
+  args->notify_pipe[0] = args->notify_pipe[1] = -1;
   args->out_pipe[0] = args->out_pipe[1] = args->err_pipe[0] = args->err_pipe[1] = -1;
   for (uint32_t i = 0; i < plan->nops; i++) {
     const struct jc_op *op = &plan->ops[i];
@@ -38,9 +40,9 @@ int jc_jail_configure(const struct jc_plan *plan, struct jc_jail_args *args) {
       args->clone_op = (int)i;
     } else if (op->code == JC_OP_FORWARD_SIGNALS) {
       for (uint32_t s = 0; s < op->nints && args->nsignals < 32; s++) args->signals[args->nsignals++] = (int)op->ints[s];
-    } else if (op->code == JC_OP_DENIALS && op->nints == 2 * op->nstrs) {
-      args->name_denials = 1;
-      args->denials = (struct jc_denials){plan->name, (int)op->nstrs, op->ints, op->strs};
+    } else if (op->code == JC_OP_SECCOMP_NOTIFY) {
+      if (jc_notify_configure(plan, i, &args->notify) < 0) return -1;
+      args->has_notify = 1;
     } else if (op->code == JC_OP_SUPERVISE && op->nints >= 6) {
       args->ready_fd = (int)op->ints[5];
     } else if (op->code == JC_OP_TRACE && op->nints >= 1 && (op->nints - 1) % 6 == 0) {
@@ -66,6 +68,8 @@ int jc_jail_pipes(struct jc_jail_args *args, int capture_output) {
       pipe2(args->status_pipe, O_CLOEXEC) < 0)
     return -1;
   if (capture_output && (pipe2(args->out_pipe, O_CLOEXEC) < 0 || pipe2(args->err_pipe, O_CLOEXEC) < 0)) return -1;
+  /* made by pid 1 itself (jail_main): the launcher has no use for it */
+  args->notify_pipe[0] = args->notify_pipe[1] = -1;
   return 0;
 }
 
@@ -85,55 +89,94 @@ static void report(int fd, const struct jc_fail *fail) {
   do n = write(fd, fail, sizeof *fail); while (n < 0 && errno == EINTR);
 }
 
-static int run_phase_from(const struct jc_plan *plan, uint32_t start, uint32_t phase, struct jc_fail *fail, uint32_t *stopped_at) {
-  struct jc_ctx ctx = {0};
+static int run_phase_from(const struct jc_plan *plan, uint32_t start, uint32_t phase, struct jc_ctx *ctx, struct jc_fail *fail, uint32_t *stopped_at) {
   for (uint32_t i = start; i < plan->nops; i++) {
     if (plan->ops[i].phase != phase) continue;
     if (plan->ops[i].code == JC_OP_FORK_SERVICE) { *stopped_at = i; return 1; }
-    if (jc_run_op(plan, i, &ctx, fail) < 0) return -1;
+    if (jc_run_op(plan, i, ctx, fail) < 0) return -1;
   }
   *stopped_at = plan->nops;
   return 0;
 }
 
 static _Noreturn void service_main(struct jc_jail_args *args, uint32_t fork_op) {
-  struct jc_fail fail;
+  struct jc_fail fail = {-1, JC_SYS_EXECVE, 0};
   uint32_t end;
   sigprocmask(SIG_SETMASK, &args->saved_mask, NULL); /* the mask survives execve */
   close(args->status_pipe[1]);
-  if (run_phase_from(args->plan, fork_op + 1, JC_PHASE_SERVICE, &fail, &end) < 0) report(args->error_pipe[1], &fail);
+  if (args->notify_pipe[0] >= 0) close(args->notify_pipe[0]);
+  if (args->ctx.proc_fd >= 0) close(args->ctx.proc_fd);
+  args->ctx.proc_fd = -1;
+  args->ctx.notify_fd = args->notify_pipe[1];
+  if (jc_prepare_exec(args->plan) < 0) { fail.err = errno; report(args->error_pipe[1], &fail); _exit(125); }
+  if (run_phase_from(args->plan, fork_op + 1, JC_PHASE_SERVICE, &args->ctx, &fail, &end) < 0) report(args->error_pipe[1], &fail);
   else { fail.op_index = -1; fail.sys = JC_SYS_EXECVE; fail.err = ENOEXEC; report(args->error_pipe[1], &fail); }
   _exit(125);
 }
 
-/* pid 1: forward signals to the service, reap every orphan, and when the service ends hand
- * its status to the launcher and exit (the kernel then kills whatever is left in the jail). */
+static void on_sigchld(int sig) {
+  (void)sig; /* only wakes ppoll */
+}
+
+static _Noreturn void hand_over_status(struct jc_jail_args *args, int status) {
+  /* a process pid 1 killed for a refused call died as the kernel's kill would have it */
+  if (args->notify.service_denied && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) status = SIGSYS;
+  ssize_t n;
+  do n = write(args->status_pipe[1], &status, sizeof status); while (n < 0 && errno == EINTR);
+  _exit(0);
+}
+
+/* pid 1: forward signals to the service, reap every orphan, answer seccomp notifications, and
+ * when the service ends hand its status to the launcher and exit (the kernel then kills
+ * whatever is left in the jail, a daemon the service started included). The same with or
+ * without a filter: only the listener's descriptor joins the wait. */
 static _Noreturn void reaper_main(struct jc_jail_args *args) {
-  struct sigaction fwd;
+  struct sigaction fwd, chld;
   memset(&fwd, 0, sizeof fwd);
   fwd.sa_handler = forward_to_service;
   fwd.sa_flags = SA_RESTART;
   for (int i = 0; i < args->nsignals; i++) sigaction(args->signals[i], &fwd, NULL);
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  sigprocmask(SIG_SETMASK, &args->saved_mask, NULL);
+  memset(&chld, 0, sizeof chld);
+  chld.sa_handler = on_sigchld;
+  sigaction(SIGCHLD, &chld, NULL);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* again: an id change in a user namespace resets it */
+  /* SIGCHLD stays blocked but while ppoll waits, so a death between reaping and waiting is not lost */
+  sigset_t running = args->saved_mask, waiting = args->saved_mask;
+  sigaddset(&running, SIGCHLD);
+  sigdelset(&waiting, SIGCHLD);
+  sigprocmask(SIG_SETMASK, &running, NULL);
   jc_trim_resident();
-  if (args->trace_fd >= 0 || args->name_denials) {
-    int status = jc_trace_loop(g_service, args->trace_fd, args->captures, args->ncaptures, args->name_denials ? &args->denials : NULL);
-    ssize_t n;
-    do n = write(args->status_pipe[1], &status, sizeof status); while (n < 0 && errno == EINTR);
-    _exit(0);
-  }
+  if (args->trace_fd >= 0) hand_over_status(args, jc_trace_loop(g_service, args->trace_fd, args->captures, args->ncaptures));
+  struct pollfd listener = {args->has_notify ? args->notify.listener : -1, POLLIN, 0};
   for (;;) {
     int status;
-    pid_t pid = waitpid(-1, &status, 0);
-    if (pid < 0 && errno == EINTR) continue;
-    if (pid < 0) _exit(125);
-    if (pid == g_service) {
-      ssize_t n;
-      do n = write(args->status_pipe[1], &status, sizeof status); while (n < 0 && errno == EINTR);
-      _exit(0);
-    }
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+      if (pid == g_service) hand_over_status(args, status);
+    if (pid < 0 && errno == ECHILD) _exit(125);
+    int ready = ppoll(&listener, listener.fd >= 0 ? 1 : 0, NULL, &waiting);
+    if (ready <= 0) continue;
+    if (listener.revents & POLLIN) jc_notify_answer(&args->notify);
+    else if (listener.revents) listener.fd = -1; /* every filtered task is gone */
   }
+}
+
+/* Notify mode: the service installs its filter and waits in the handshake until pid 1 holds
+ * the listener. Until then pid 1 keeps the error pipe open, so the launcher hears of a failure
+ * here before it counts the service as started. */
+static void take_listener(struct jc_jail_args *args) {
+  struct jc_fail fail;
+  close(args->notify_pipe[1]);
+  args->notify_pipe[1] = -1;
+  args->notify.service = g_service;
+  args->notify.proc_fd = args->ctx.proc_fd;
+  if (jc_notify_take_listener(&args->notify, args->notify_pipe[0], &fail) < 0) {
+    report(args->error_pipe[1], &fail);
+    kill(g_service, SIGKILL); /* it never ran a line of its own */
+    _exit(125);
+  }
+  close(args->notify_pipe[0]);
+  args->notify_pipe[0] = -1;
 }
 
 static int jail_main(void *arg) {
@@ -141,6 +184,9 @@ static int jail_main(void *arg) {
   struct jc_fail fail = {-1, JC_SYS_READ, 0};
   char go;
   signal(SIGPIPE, SIG_DFL); /* the launcher ignores it; the service gets the default */
+  /* not dumpable from the start, so the service (exec'd before reaper_main runs) never finds
+   * pid 1's memory, environment or descriptors open to it; execve makes the service dumpable */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   /* If the launcher dies, the jail dies: pid 1's death kills the whole pid namespace */
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   /* without a pid namespace (trace outside a jail), orphans must still come to us */
@@ -153,12 +199,15 @@ static int jail_main(void *arg) {
   close(args->sync_pipe[0]);
   redirect_output(args);
   uint32_t fork_op;
-  int rc = run_phase_from(args->plan, 0, JC_PHASE_JAIL, &fail, &fork_op);
+  args->ctx = (struct jc_ctx){0, -1, -1};
+  int rc = run_phase_from(args->plan, 0, JC_PHASE_JAIL, &args->ctx, &fail, &fork_op);
   if (rc < 0) { report(args->error_pipe[1], &fail); _exit(125); }
   if (rc == 0) { fail.op_index = -1; fail.sys = JC_SYS_FORK; fail.err = EINVAL; report(args->error_pipe[1], &fail); _exit(125); }
+  if (args->has_notify && pipe2(args->notify_pipe, O_CLOEXEC) < 0) { fail.op_index = args->notify.op_index; fail.sys = JC_SYS_FORK; fail.err = errno; report(args->error_pipe[1], &fail); _exit(125); }
   g_service = fork();
   if (g_service < 0) { fail.op_index = (int32_t)fork_op; fail.sys = JC_SYS_FORK; fail.err = errno; report(args->error_pipe[1], &fail); _exit(125); }
   if (g_service == 0) service_main(args, fork_op);
+  if (args->has_notify) take_listener(args);
   close(args->error_pipe[1]); /* the launcher sees EOF once the service's execve closes its copy */
   reaper_main(args);
 }

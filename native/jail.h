@@ -5,6 +5,8 @@
 
 #include <signal.h>
 #include <sys/types.h>
+#include "notify.h"
+#include "ops.h"
 #include "plan.h"
 #include "trace.h"
 
@@ -24,8 +26,10 @@ struct jc_jail_args {
   int ready_fd;            /* the supervisor's "started" pipe: never held open by the jail */
   struct jc_capture *captures;
   int ncaptures;
-  struct jc_denials denials; /* n > 0 or names set: pid 1 names refused syscalls */
-  int name_denials;
+  struct jc_notify notify;   /* with has_notify: pid 1 answers the service's seccomp notifications */
+  int has_notify;
+  int notify_pipe[2];        /* service -> pid 1: the listener's fd number (-1 without notify) */
+  struct jc_ctx ctx;         /* what pid 1's steps leave for later ones (the /proc fd) */
 };
 
 /* Reads the config ops once, and blocks the forwarded signals. */

@@ -5,8 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/capability.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
+#include <linux/keyctl.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
@@ -18,7 +17,6 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <grp.h>
@@ -28,35 +26,7 @@
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
-
 #define FAIL(sys_) do { fail->sys = (sys_); fail->err = errno; return -1; } while (0)
-
-/* Opens an absolute path component by component with O_NOFOLLOW, so no symlink is ever
- * followed (neither planted in a bind source nor in the jail root). O_PATH fd or -1. */
-static int open_no_symlinks(const char *path, int want_dir) {
-  char buf[PATH_MAX];
-  if (path[0] != '/' || strlen(path) >= sizeof buf) { errno = EINVAL; return -1; }
-  strcpy(buf, path);
-  int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  char *save = NULL;
-  for (char *name = strtok_r(buf + 1, "/", &save); fd >= 0 && name; name = strtok_r(NULL, "/", &save)) {
-    if (strcmp(name, "..") == 0 || strcmp(name, ".") == 0) { close(fd); errno = EINVAL; return -1; }
-    int next = openat(fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    close(fd);
-    fd = next;
-  }
-  if (fd < 0) return -1;
-  struct stat st;
-  if (fstat(fd, &st) < 0) { close(fd); return -1; }
-  if (S_ISLNK(st.st_mode)) { close(fd); errno = ELOOP; return -1; }
-  if (want_dir && !S_ISDIR(st.st_mode)) { close(fd); errno = ENOTDIR; return -1; }
-  return fd;
-}
-
-/* "<procdir>/self/fd/<fd>": lets mount(2) act on exactly the inode we opened. */
-static void fd_path(char *out, size_t size, const char *procdir, int fd) {
-  snprintf(out, size, "%s/self/fd/%d", procdir, fd);
-}
 
 /* Opens the parent directory of path safely and points *base at the last component. */
 static int open_parent(const char *path, char *buf, size_t size, const char **base) {
@@ -67,7 +37,7 @@ static int open_parent(const char *path, char *buf, size_t size, const char **ba
   *base = slash + 1;
   if (slash == buf) return open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   *slash = '\0';
-  return open_no_symlinks(buf, 1);
+  return jc_open_no_symlinks(buf, 1);
 }
 
 /* Runs `make(dirfd, name)` in the parent directory of path, opened without following links
@@ -114,68 +84,6 @@ static int op_mkfile(const struct jc_op *op, struct jc_fail *fail) {
 
 static int op_symlink(const struct jc_op *op, struct jc_fail *fail) {
   return in_parent(op->strs[1], make_symlink, op, JC_SYS_SYMLINK, fail);
-}
-
-static int op_mount(const struct jc_op *op, struct jc_fail *fail) {
-  const char *source = op->strs[0], *target = op->strs[1], *fstype = op->strs[2];
-  const char *data = op->strs[3], *procdir = op->strs[4];
-  char tpath[64];
-  int tfd = -1;
-  if (procdir[0]) {
-    tfd = open_no_symlinks(target, 0);
-    if (tfd < 0) FAIL(JC_SYS_OPENAT);
-    fd_path(tpath, sizeof tpath, procdir, tfd);
-    target = tpath;
-  }
-  int rc = mount(source[0] ? source : NULL, target, fstype[0] ? fstype : NULL,
-                 (unsigned long)op->ints[0], data[0] ? data : NULL);
-  int saved = errno;
-  if (tfd >= 0) close(tfd);
-  errno = saved;
-  if (rc < 0) FAIL(JC_SYS_MOUNT);
-  return 0;
-}
-
-static int op_bind(const struct jc_op *op, struct jc_fail *fail) {
-  char spath[64], tpath[64];
-  int sfd = open_no_symlinks(op->strs[0], 0);
-  if (sfd < 0) FAIL(JC_SYS_OPENAT);
-  int tfd = open_no_symlinks(op->strs[1], 0);
-  if (tfd < 0) { int saved = errno; close(sfd); errno = saved; FAIL(JC_SYS_OPENAT); }
-  fd_path(spath, sizeof spath, op->strs[2], sfd);
-  fd_path(tpath, sizeof tpath, op->strs[2], tfd);
-  int rc = mount(spath, tpath, NULL, MS_BIND | (op->ints[0] ? MS_REC : 0), NULL);
-  int saved = errno;
-  close(sfd);
-  close(tfd);
-  errno = saved;
-  if (rc < 0) FAIL(JC_SYS_MOUNT);
-  return 0;
-}
-
-/* A bind remount must repeat the flags the kernel locked on the source mount (in a user
- * namespace, dropping nosuid/nodev/noexec/atime flags is EPERM), so they are kept. */
-static int op_remount(const struct jc_op *op, struct jc_fail *fail) {
-  struct statvfs sv;
-  if (statvfs(op->strs[0], &sv) < 0) FAIL(JC_SYS_STATFS);
-  unsigned long keep = 0;
-  if (sv.f_flag & ST_RDONLY) keep |= MS_RDONLY; /* never turn a read-only source writable */
-  if (sv.f_flag & ST_NOSUID) keep |= MS_NOSUID;
-  if (sv.f_flag & ST_NODEV) keep |= MS_NODEV;
-  if (sv.f_flag & ST_NOEXEC) keep |= MS_NOEXEC;
-  if (sv.f_flag & ST_NOATIME) keep |= MS_NOATIME;
-  if (sv.f_flag & ST_NODIRATIME) keep |= MS_NODIRATIME;
-  if (sv.f_flag & ST_RELATIME) keep |= MS_RELATIME;
-  int tfd = open_no_symlinks(op->strs[0], 0);
-  if (tfd < 0) FAIL(JC_SYS_OPENAT);
-  char tpath[64];
-  fd_path(tpath, sizeof tpath, op->strs[1], tfd);
-  int rc = mount(NULL, tpath, NULL, (unsigned long)op->ints[0] | keep, NULL);
-  int saved = errno;
-  close(tfd);
-  errno = saved;
-  if (rc < 0) FAIL(JC_SYS_MOUNT);
-  return 0;
 }
 
 static int write_all(const char *path, const char *data, size_t len, struct jc_fail *fail) {
@@ -273,24 +181,24 @@ static int op_close_fds(struct jc_fail *fail) {
   return 0;
 }
 
-static int op_seccomp(const struct jc_op *op, struct jc_fail *fail) {
-  static struct sock_filter filter[4096]; /* aligned copy: the plan buffer is not */
-  size_t len = op->lens[0];
-  if (len == 0 || len % sizeof(struct sock_filter) || len > sizeof filter) { errno = EINVAL; FAIL(JC_SYS_SECCOMP); }
-  memcpy(filter, op->strs[0], len);
-  struct sock_fprog prog = {(unsigned short)(len / sizeof(struct sock_filter)), filter};
-  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned long)op->ints[0], &prog) < 0) FAIL(JC_SYS_SECCOMP);
+static char **exec_argv, **exec_envp;
+
+int jc_prepare_exec(const struct jc_plan *plan) {
+  const struct jc_op *op = jc_find_op(plan, JC_OP_EXECVE);
+  if (!op) return 0;
+  size_t argc = (size_t)op->ints[0], envc = (size_t)op->ints[1];
+  if (op->nints < 4 || 1 + argc + envc > op->nstrs) { errno = EINVAL; return -1; }
+  exec_argv = calloc(argc + 1, sizeof(char *));
+  exec_envp = calloc(envc + 1, sizeof(char *));
+  if (!exec_argv || !exec_envp) return -1;
+  for (size_t i = 0; i < argc; i++) exec_argv[i] = (char *)op->strs[1 + i];
+  for (size_t i = 0; i < envc; i++) exec_envp[i] = (char *)op->strs[1 + argc + i];
   return 0;
 }
 
 static int op_execve(const struct jc_op *op, struct jc_fail *fail) {
-  size_t argc = (size_t)op->ints[0], envc = (size_t)op->ints[1];
-  if (1 + argc + envc > op->nstrs) { errno = EINVAL; FAIL(JC_SYS_EXECVE); }
-  char **argv = calloc(argc + 1, sizeof(char *)), **envp = calloc(envc + 1, sizeof(char *));
-  if (!argv || !envp) FAIL(JC_SYS_EXECVE);
-  for (size_t i = 0; i < argc; i++) argv[i] = (char *)op->strs[1 + i];
-  for (size_t i = 0; i < envc; i++) envp[i] = (char *)op->strs[1 + argc + i];
-  execve(op->strs[0], argv, envp);
+  if (!exec_argv || !exec_envp) { errno = EINVAL; FAIL(JC_SYS_EXECVE); }
+  execve(op->strs[0], exec_argv, exec_envp);
   FAIL(JC_SYS_EXECVE);
 }
 
@@ -301,9 +209,10 @@ static int run_op(const struct jc_op *op, struct jc_ctx *ctx, struct jc_fail *fa
   case JC_OP_WRITE_FILE: return write_all(op->strs[0], op->strs[1], op->lens[1], fail);
   case JC_OP_ATTACH_CGROUP: return op_attach_cgroup(op, ctx, fail);
   case JC_OP_RMDIR: return op_rmdir(op, fail);
-  case JC_OP_MOUNT: return op_mount(op, fail);
-  case JC_OP_BIND: return op_bind(op, fail);
-  case JC_OP_REMOUNT: return op_remount(op, fail);
+  case JC_OP_MOUNT: return jc_op_mount(op, fail);
+  case JC_OP_BIND: return jc_op_bind(op, fail);
+  case JC_OP_REMOUNT: return jc_op_remount(op, fail);
+  case JC_OP_SETATTR: return jc_op_setattr(op, fail);
   case JC_OP_MKFILE: return op_mkfile(op, fail);
   case JC_OP_SYMLINK: return op_symlink(op, fail);
   case JC_OP_PIVOT_ROOT:
@@ -345,14 +254,20 @@ static int run_op(const struct jc_op *op, struct jc_ctx *ctx, struct jc_fail *fa
     if (setsid() < 0) FAIL(JC_SYS_SETSID);
     return 0;
   case JC_OP_CLOSE_FDS: return op_close_fds(fail);
-  case JC_OP_SECCOMP: return op_seccomp(op, fail);
+  case JC_OP_SECCOMP: return jc_op_seccomp(op, ctx, fail);
   case JC_OP_EXECVE: return op_execve(op, fail);
   case JC_OP_TRACE_ME:
     if (jc_trace_me() < 0) FAIL(JC_SYS_PTRACE);
     return 0;
+  case JC_OP_OPEN_PROC: return jc_op_open_proc(ctx, fail);
+  case JC_OP_KEYRING:
+    /* NULL: always a new anonymous keyring (a named one could be another jail's); a kernel
+     * without keyrings (ENOSYS, CONFIG_KEYS off as on many routers) has none to share */
+    if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS) FAIL(JC_SYS_KEYCTL);
+    return 0;
   case JC_OP_TRACE:
   case JC_OP_SUPERVISE:
-  case JC_OP_DENIALS:
+  case JC_OP_SECCOMP_NOTIFY:
   case JC_OP_DIE_WITH_PARENT:
   case JC_OP_CLONE_FLAGS:
   case JC_OP_FORWARD_SIGNALS:

@@ -1,4 +1,5 @@
-/* Decoding of the binary launch plan written by src/native/plan-codec.ts. Layout (host endian):
+/* Decoding of the binary launch plan written by src/native/plan-codec.ts. Layout, integers
+ * little-endian on every CPU (assembled byte by byte here, so big-endian mips reads the same):
  *   "JCPLAN01" u32 nops, then per op: u32 code, phase, flags, nints, nstrs;
  *   i64 ints[nints]; describe, hint and strs[nstrs] as (u32 len, bytes, NUL). */
 #include <stdlib.h>
@@ -10,16 +11,22 @@ struct reader {
   size_t len, pos;
 };
 
+static uint64_t load_le(const unsigned char *p, unsigned n) {
+  uint64_t v = 0;
+  while (n--) v = v << 8 | p[n];
+  return v;
+}
+
 static int read_u32(struct reader *r, uint32_t *out) {
   if (r->len - r->pos < 4) return -1;
-  memcpy(out, r->buf + r->pos, 4);
+  *out = (uint32_t)load_le(r->buf + r->pos, 4);
   r->pos += 4;
   return 0;
 }
 
 static int read_i64(struct reader *r, int64_t *out) {
   if (r->len - r->pos < 8) return -1;
-  memcpy(out, r->buf + r->pos, 8);
+  *out = (int64_t)load_le(r->buf + r->pos, 8);
   r->pos += 8;
   return 0;
 }

@@ -46,15 +46,22 @@ enum jc_op_code {
   JC_OP_NO_NEW_PRIVS,
   JC_OP_SETSID,
   JC_OP_CLOSE_FDS,
-  JC_OP_SECCOMP,            /* ints: flags; strs: filter (struct sock_filter array) */
+  JC_OP_SECCOMP,            /* ints: flags, listener (0|1), handshake nr; strs: filter (struct sock_filter
+                               array); with a listener its fd number goes to pid 1 first, then the
+                               service makes the handshake call and waits for pid 1's answer */
   JC_OP_EXECVE,             /* ints: argc, envc, exit if ENOENT, exit if EACCES; strs: path, argv, envp */
   JC_OP_TRACE,              /* ints: trace fd, then (arch, nr, kind, arg, aux arg, flags arg) per capture */
   JC_OP_TRACE_ME,           /* the service stops for pid 1, its tracer */
-  JC_OP_DENIALS,            /* ints: (audit arch, nr) pairs; strs: their names: pid 1 names refused calls */
+  JC_OP_SECCOMP_NOTIFY,     /* pid 1 answers the service's seccomp notifications (native/notify.h):
+                               ints: handshake arch, handshake nr, n, (arch, nr) of the n execs that
+                               may continue once, (arch, nr) per name; strs: answer program, names */
   JC_OP_SUPERVISE,          /* ints: respawn, threshold ms, timeout ms, retry, term timeout ms, ready fd;
                                strs: state file, log file, syslog ident */
   JC_OP_DIE_WITH_PARENT,    /* ints: pid of the parent that stays (jailctl trace, --learn): the
                                launcher dies with it, and starts nothing if it is gone already */
+  JC_OP_SETATTR,            /* ints: MOUNT_ATTR_* to set, to clear, recursive; strs: target */
+  JC_OP_OPEN_PROC,          /* pid 1 keeps a detached /proc of the jail (fsmount) to name programs */
+  JC_OP_KEYRING,            /* join a new anonymous session keyring */
   JC_OP_MAX
 };
 

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -151,47 +150,6 @@ static void on_syscall_exit(pid_t pid, int fd) {
   emit_pending(fd, pid, p, ret);
 }
 
-/* The program a process runs, from AT_EXECFN on its stack right after execve (no /proc needed
- * inside the jail). */
-static void remember_exe(pid_t pid, char *out, size_t size) {
-  struct __ptrace_syscall_info info;
-  out[0] = 0;
-  if (ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, &info) <= 0) return;
-  int wide = (info.arch & 0x80000000u) != 0; /* __AUDIT_ARCH_64BIT */
-  size_t word = wide ? 8 : 4;
-  uint64_t sp = info.stack_pointer, buf[64];
-  struct iovec local = {buf, sizeof buf}, remote = {(void *)(uintptr_t)sp, sizeof buf};
-  if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t)sizeof buf) return;
-  const unsigned char *bytes = (const unsigned char *)buf;
-  uint64_t vals[128];
-  size_t count = sizeof buf / word;
-  for (size_t i = 0; i < count; i++) {
-    if (wide) memcpy(&vals[i], bytes + i * 8, 8);
-    else { uint32_t v; memcpy(&v, bytes + i * 4, 4); vals[i] = v; }
-  }
-  size_t i = 1 + vals[0] + 1;                 /* past argc, argv[], NULL */
-  while (i < count && vals[i] != 0) i++;      /* past envp[] */
-  for (i++; i + 1 < count && vals[i] != 0; i += 2)
-    if (vals[i] == 31 /* AT_EXECFN */) { read_string(pid, vals[i + 1], out, size); return; }
-}
-
-/* Per task (denial mode): the program it runs and its thread group, learnt at clone events, since
- * the tracer may have no /proc to ask (it is the jail's pid 1). */
-struct exe_slot { pid_t pid, tgid; char path[256]; };
-static struct exe_slot *exes;
-
-static struct exe_slot *exe_of(pid_t pid, int create) {
-  for (int i = 0; i < MAX_PENDING; i++) if (exes[i].pid == pid) return &exes[i];
-  if (!create) return NULL;
-  for (int i = 0; i < MAX_PENDING; i++) if (exes[i].pid == 0) { exes[i].pid = pid; return &exes[i]; }
-  return NULL;
-}
-
-static const char *denial_name(const struct jc_denials *d, uint32_t arch, int32_t nr) {
-  for (int i = 0; i < d->n; i++) if ((uint32_t)d->pairs[2 * i] == arch && d->pairs[2 * i + 1] == nr) return d->names[i];
-  return NULL;
-}
-
 /* An exec by a thread other than the leader takes over the leader's id (the old thread id is
  * given by PTRACE_GETEVENTMSG and never reports its exit): move its state over. */
 static void on_exec(pid_t pid) {
@@ -201,41 +159,7 @@ static void on_exec(pid_t pid) {
     if (leader) leader->pid = 0;
     if (execing) execing->pid = pid;
     for (int i = 0; i < MAX_PENDING; i++) if (seen[i] == (pid_t)former) seen[i] = 0;
-    if (exes) {
-      struct exe_slot *old = exe_of((pid_t)former, 0), *mine = exe_of(pid, 0);
-      if (old && mine) old->pid = 0;
-      else if (old) old->pid = pid;
-    }
   }
-  if (exes) {
-    struct exe_slot *e = exe_of(pid, 1);
-    if (e) { e->tgid = pid; remember_exe(pid, e->path, sizeof e->path); }
-  }
-}
-
-static pid_t killed_tgid[64];
-
-/* A refused syscall: say which, then kill the process (the profile's kill action). */
-static void on_denial(pid_t pid, const struct jc_denials *d) {
-  struct __ptrace_syscall_info info;
-  unsigned long data = 0;
-  ptrace(PTRACE_GETEVENTMSG, pid, 0, &data);
-  if (ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, &info) <= 0) info.seccomp.nr = (uint64_t)-1;
-  const char *name = denial_name(d, info.arch, (int32_t)info.seccomp.nr);
-  struct exe_slot *exe = exe_of(pid, 0);
-  pid_t tgid = exe && exe->tgid > 0 ? exe->tgid : pid;
-  char line[768];
-  int n = name ? snprintf(line, sizeof line, "jailctl: %s: seccomp refused %s in pid %d (%s); killing it\n", d->jail, name, (int)pid, exe && exe->path[0] ? exe->path : "?")
-               : snprintf(line, sizeof line, "jailctl: %s: seccomp refused syscall %lld (audit arch 0x%x) in pid %d (%s); killing it\n", d->jail, (long long)info.seccomp.nr, info.arch, (int)pid, exe && exe->path[0] ? exe->path : "?");
-  if (write(STDERR_FILENO, line, (size_t)n) < 0) { /* nowhere else to say it */ }
-  for (int i = 0; i < 64; i++) if (killed_tgid[i] == 0) { killed_tgid[i] = tgid; break; }
-  kill(tgid, SIGKILL);
-  (void)data;
-}
-
-static int was_killed_for_denial(pid_t pid) {
-  for (int i = 0; i < 64; i++) if (killed_tgid[i] == pid) return 1;
-  return 0;
 }
 
 int jc_trace_me(void) {
@@ -248,31 +172,27 @@ static void flush_counts(int fd) {
     if (counts[i].n) emit(fd, JC_TREC_COUNT, 0, counts[i].arch, counts[i].nr, 0, (int64_t)counts[i].n, -1, NULL, 0);
 }
 
-int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncaps, const struct jc_denials *denials) {
+int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncaps) {
   const long options = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
                        PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL;
   int service_status = 0, status;
   pending = calloc(MAX_PENDING, sizeof *pending);
-  exes = denials ? calloc(MAX_PENDING, sizeof *exes) : NULL;
-  if (!pending || (denials && !exes)) return -1;
+  if (!pending) return -1;
   for (;;) {
     pid_t pid = waitpid(-1, &status, __WALL);
     if (pid < 0) { if (errno == EINTR) continue; break; } /* ECHILD: the whole tree is gone */
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
       if (pid == service) {
-        service_status = denials && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && was_killed_for_denial(pid) ? SIGSYS : status;
-        if (!denials) emit(fd, JC_TREC_EXIT, pid, 0, 0, 0, status, -1, NULL, 0);
+        service_status = status;
+        emit(fd, JC_TREC_EXIT, pid, 0, 0, 0, status, -1, NULL, 0);
       }
       forget(pid);
-      if (exes) { struct exe_slot *e = exe_of(pid, 0); if (e) e->pid = 0; }
       continue;
     }
     if (!WIFSTOPPED(status)) continue;
     int sig = WSTOPSIG(status), event = status >> 16, resume = PTRACE_CONT, inject = 0;
     if (pid == service && first_stop(pid)) {
       ptrace(PTRACE_SETOPTIONS, pid, 0, options); /* the SIGSTOP jc_trace_me raised */
-    } else if (event == PTRACE_EVENT_SECCOMP && denials) {
-      on_denial(pid, denials);
     } else if (event == PTRACE_EVENT_SECCOMP) {
       resume = on_seccomp_stop(pid, caps, ncaps);
     } else if (event == PTRACE_EVENT_EXEC) {
@@ -285,14 +205,7 @@ int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncap
     } else if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE) {
       unsigned long child = 0;
       ptrace(PTRACE_GETEVENTMSG, pid, 0, &child);
-      if (!denials) emit(fd, JC_TREC_SPAWN, (pid_t)child, 0, 0, 0, pid, -1, NULL, 0);
-      if (exes) { /* a child runs its parent's program until it execs */
-        struct exe_slot *from = exe_of(pid, 0), *to = exe_of((pid_t)child, 1);
-        pid_t group = from && from->tgid > 0 ? from->tgid : pid;
-        if (from && to) memcpy(to->path, from->path, sizeof to->path);
-        /* tgkill with signal 0 succeeds only if the child is a thread of its parent's group */
-        if (to) to->tgid = event == PTRACE_EVENT_CLONE && syscall(SYS_tgkill, group, (pid_t)child, 0) == 0 ? group : (pid_t)child;
-      }
+      emit(fd, JC_TREC_SPAWN, (pid_t)child, 0, 0, 0, pid, -1, NULL, 0);
     } else if (event == 0 && sig == SIGSTOP && first_stop(pid)) {
       /* a new child's attach stop: swallow it */
     } else if (event == 0) {
@@ -302,6 +215,7 @@ int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncap
     }
     ptrace(resume, pid, 0, inject);
   }
-  if (!denials) { flush_counts(fd); flush_records(fd); }
+  flush_counts(fd);
+  flush_records(fd);
   return service_status;
 }

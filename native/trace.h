@@ -41,23 +41,9 @@ struct jc_capture {
   int32_t flags_arg;
 };
 
-/* Named denials: the profile's kill actions were compiled to SECCOMP_RET_TRACE with this data,
- * so only refused calls stop; pid 1 names them on stderr and kills the process. */
-#define JC_DENY_KILL_PROCESS 1
-
-struct jc_denials {
-  const char *jail;        /* the jail's name, for the log line */
-  int n;
-  const int64_t *pairs;    /* (audit arch, nr) per known syscall */
-  const char *const *names;
-};
-
 /* Tracer side of the service's fork: configure, then loop until every traced process is gone.
- * With `denials`, only refused syscalls stop (no records are written). Returns the service's
- * wait status (a process killed for a refused call reads as killed by SIGSYS, as the kernel's
- * own kill would). */
-int jc_trace_loop(pid_t service, int trace_fd, const struct jc_capture *captures, int ncaptures,
-                  const struct jc_denials *denials);
+ * Returns the service's wait status. */
+int jc_trace_loop(pid_t service, int trace_fd, const struct jc_capture *captures, int ncaptures);
 
 /* In the service, before its last steps: become traceable and wait for the tracer. */
 int jc_trace_me(void);

@@ -5,12 +5,20 @@
 //                     starts Node's ES module loader (src/cli/entry-cjs.ts)
 //   dist/jailctl.mjs  the same entry as an ES module (src/cli/entry.ts)
 //   dist/cli.mjs      the CLI itself, loaded by both when no cached plan can be used
+//   dist/openwrt-tools.cjs  uci, validate_data, jshn and network-status for the init-script
+//                     shell library (src/service/shim/openwrt/), which runs them in loops
+// A jailctl may be running while this rebuilds (npm test during a long `jailctl service trace`):
+// every bundle file is replaced by rename(2), so a running process keeps the file it opened, and
+// chunks of earlier builds (hashed names) stay for a day so that a running CLI can still load
+// them. (tsc's per-module output beside them is for scripts/, not what the bin loads.)
 import { build } from 'esbuild';
-import { chmodSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const STALE_CHUNK_MS = 24 * 3600 * 1000;
 const common = {
   bundle: true,
   platform: 'node',
@@ -20,12 +28,12 @@ const common = {
   // less to parse at every start; names stay readable in JAILCTL_DEBUG stack traces
   minifyWhitespace: true,
   minifySyntax: true,
+  write: false,
 };
-rmSync(join(root, 'dist', 'chunks'), { recursive: true, force: true });
-await build({
+const esm = await build({
   ...common,
   entryPoints: { jailctl: join(root, 'src', 'cli', 'entry.ts'), cli: join(root, 'src', 'cli', 'main.ts') },
-  outdir: join(root, 'dist'),
+  outdir: dist,
   outExtension: { '.js': '.mjs' },
   // each command's heavy modules (profile tables, failsafe, trace) become chunks loaded on use
   splitting: true,
@@ -34,11 +42,34 @@ await build({
   // CommonJS dependencies (commander) call require() for Node built-ins: give the bundle one
   banner: { js: "#!/usr/bin/env node\nimport { createRequire as __jailctlRequire } from 'node:module';\nconst require = __jailctlRequire(import.meta.url);" },
 });
-await build({
+const cjs = await build({
   ...common,
   entryPoints: [join(root, 'src', 'cli', 'entry-cjs.ts')],
-  outfile: join(root, 'dist', 'jailctl.cjs'),
+  outfile: join(dist, 'jailctl.cjs'),
   format: 'cjs',
   banner: { js: '#!/usr/bin/env node' },
 });
-for (const bin of ['jailctl.mjs', 'jailctl.cjs']) chmodSync(join(root, 'dist', bin), 0o755);
+
+const tools = await build({
+  ...common,
+  entryPoints: [join(root, 'src', 'openwrt', 'tools-main.ts')],
+  outfile: join(dist, 'openwrt-tools.cjs'),
+  format: 'cjs',
+});
+
+const BINS = new Set([join(dist, 'jailctl.mjs'), join(dist, 'jailctl.cjs')]);
+const written = new Set();
+// chunks first, the entries last: a new entry never points at a chunk that is not there yet
+const files = [...esm.outputFiles, ...cjs.outputFiles, ...tools.outputFiles].sort((a, b) => Number(!a.path.includes('/chunks/')) - Number(!b.path.includes('/chunks/')));
+for (const file of files) {
+  mkdirSync(dirname(file.path), { recursive: true });
+  const temp = `${file.path}.${process.pid}.tmp`;
+  writeFileSync(temp, file.contents, { mode: BINS.has(file.path) ? 0o755 : 0o644 });
+  renameSync(temp, file.path);
+  written.add(file.path);
+}
+const chunks = join(dist, 'chunks');
+for (const name of readdirSync(chunks)) {
+  const path = join(chunks, name);
+  if (!written.has(path) && Date.now() - statSync(path).mtimeMs > STALE_CHUNK_MS) unlinkSync(path);
+}

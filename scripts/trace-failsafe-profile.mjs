@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Regenerates profiles/failsafe-listener.json: runs the shipped init.d/failsafe-listener through
-// `jailctl service NAME trace`, so the listener is traced inside the very jail it ships with
+// `jailctl service NAME trace`, so the listener (the C daemon jailctl-failsafe) is traced inside
+// the very jail it ships with
 // (raw frames on lo, UDP on lo's address found through the interface list, the flag, the reboot
 // FIFO), while it lives through junk, wrong keys, a full trigger, the reboot request and SIGTERM.
 // Then the names the same calls have on the other OpenWrt ABIs are added (after the traced ones,
@@ -30,11 +31,11 @@ const ARCHITECTURES = ['x86_64', 'aarch64', 'arm', 'mipsel', 'mips'];
  */
 const SPELLINGS = {
   mmap: ['mmap2'], fstat: ['fstat64'], newfstatat: ['fstatat64', 'stat', 'lstat', 'stat64', 'lstat64'],
-  openat: ['open'], access: ['faccessat', 'faccessat2'], readlink: ['readlinkat'], fcntl: ['fcntl64'],
+  openat: ['open'], open: ['openat'], stat: ['newfstatat', 'fstatat64', 'stat64', 'statx'], access: ['faccessat', 'faccessat2'], readlink: ['readlinkat'], fcntl: ['fcntl64'],
   lseek: ['_llseek'], epoll_pwait: ['epoll_wait'], epoll_create1: ['epoll_create'], pipe2: ['pipe'],
   clone3: ['clone'], rt_sigreturn: ['sigreturn'], futex: ['futex_time64'], prlimit64: ['ugetrlimit', 'getrlimit'],
   getuid: ['getuid32'], geteuid: ['geteuid32'], getgid: ['getgid32'], getegid: ['getegid32'],
-  arch_prctl: ['set_tls', 'set_thread_area'], sendto: ['send'], recvfrom: ['recv'],
+  arch_prctl: ['set_tls', 'set_thread_area'], sendto: ['send'], recvfrom: ['recv'], ppoll: ['ppoll_time64'],
 };
 /** Clocks come from the vDSO on x86_64, so a trace there never sees them; some mips kernels have no vDSO clock. */
 const CLOCKS = ['clock_gettime', 'clock_gettime64', 'gettimeofday', 'clock_getres', 'clock_getres_time64'];
@@ -76,10 +77,11 @@ function writeProfile(traced, out) {
   const names = traced.syscalls.flatMap((entry) => entry.names);
   const known = (name) => ARCHITECTURES.some((arch) => resolveSyscall(arch, name) !== undefined);
   const added = [...names.flatMap((name) => SPELLINGS[name] ?? []), ...CLOCKS].filter((n, i, all) => !names.includes(n) && all.indexOf(n) === i && known(n));
-  const comment = `jailctl failsafe listen, jailed by init.d/failsafe-listener. The first ${names.length} names were traced on ${archFromNode()} `
-    + `(Node.js ${process.version}) by scripts/trace-failsafe-profile.mjs inside the listener's own jail, through junk, wrong keys, a full trigger over UDP, `
-    + 'raw 0x88B5 frames, the reboot request and SIGTERM; the rest are the same calls as the 32-bit, arm and mips ABIs and musl spell them, and the '
-    + 'clocks the vDSO hides on x86_64. Regenerate with scripts/trace-failsafe-profile.mjs; re-trace on the device with --merge if the listener is killed.';
+  const comment = `jailctl-failsafe (the C daemon of jailctl failsafe listen), jailed by init.d/failsafe-listener. The first ${names.length} names were traced on ${archFromNode()} `
+    + `by scripts/trace-failsafe-profile.mjs inside the listener's own jail, through junk, wrong keys, a full trigger over UDP, `
+    + 'raw 0x88B5 frames, the reboot request and SIGTERM; the rest are the same calls as the 32-bit, arm and mips ABIs and musl spell them (checked under qemu-user '
+    + 'for each by test/native/targets-failsafe.test.ts), and the clocks the vDSO hides on x86_64. Regenerate with scripts/trace-failsafe-profile.mjs; '
+    + 're-trace on the device with --merge if the listener is killed.';
   const profile = {
     comment,
     defaultAction: traced.defaultAction,

@@ -2,7 +2,9 @@
 // module form makes Node start its ES module loader, about 10 ms on a small router-class CPU
 // and more than a cached jail takes to build; CommonJS only pays it on a miss, when the CLI
 // (an ES module, dist/cli.mjs) is loaded anyway.
+import { restoreRawArgv } from '../io/raw-bytes.js';
 import { runFromPlanCache } from '../jail/plan-cache.js';
 
 const cli = './cli.mjs'; // beside this file once bundled; a variable so nothing resolves it now
+restoreRawArgv(); // arguments that are not UTF-8 keep their bytes
 if (!runFromPlanCache()) void import(cli);

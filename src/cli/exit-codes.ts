@@ -14,7 +14,9 @@ export const EXIT_CHECK_FAILED = 1;
 /** The exit status for an error that stopped jailctl before the command ran. */
 export function exitCodeFor(err: unknown): number {
   const code = (err as { code?: unknown } | null)?.code;
-  if (code === 'COMMAND_NOT_FOUND') return EXIT_NOT_FOUND;
+  // as outside a jail: execve's ENOENT for a missing "#!" or ELF interpreter, the loader's own
+  // exit 127 for a missing library
+  if (code === 'COMMAND_NOT_FOUND' || code === 'ELF_DEP_MISSING') return EXIT_NOT_FOUND;
   if (code === 'COMMAND_NOT_EXECUTABLE') return EXIT_CANNOT_EXECUTE;
   return EXIT_JAILCTL_FAILED;
 }

@@ -5,10 +5,10 @@ import { JailctlError } from '../errors.js';
 import type { RawJailSpec } from '../jail/spec.js';
 import { collect, parseInteger, parseKeyValue } from './parse.js';
 
-const SCALARS = ['name', 'hostname', 'proc', 'sys', 'dev', 'netns', 'userns', 'cgroupns', 'user', 'group', 'caps', 'seccomp', 'memory', 'pids', 'cpuWeight', 'cwd'] as const;
+const SCALARS = ['name', 'hostname', 'proc', 'sys', 'dev', 'netns', 'userns', 'cgroupns', 'user', 'group', 'caps', 'seccomp', 'allowSuidSgid', 'memory', 'pids', 'cpuWeight', 'cwd'] as const;
 
 /** The flags as commander hands them over: lists of raw strings where the spec has objects. */
-export type JailFlags = Pick<RawJailSpec, (typeof SCALARS)[number] | 'autoLibs'> & {
+export type JailFlags = Pick<RawJailSpec, (typeof SCALARS)[number] | 'autoLibs' | 'baselineFilter'> & {
   ro: string[];
   rw: string[];
   tmpfs: string[];
@@ -36,6 +36,8 @@ export function addJailOptions(command: Command): Command {
     .option('--group <group>', 'run as GROUP (name from /etc/group or a gid)')
     .option('--caps <file>', 'procd capabilities JSON; default: every capability dropped')
     .option('--seccomp <file>', 'seccomp profile (OCI or procd legacy JSON), applied last before execve')
+    .option('--no-baseline-filter', 'do not load the built-in baseline seccomp filter (README: Security model)')
+    .option('--allow-suid-sgid', 'let the service set set-user/group-ID bits on files (refused by default)')
     .option('--env <key=value>', 'set an environment variable; repeatable (the environment is otherwise empty but for PATH)', collect, [])
     .option('--rlimit <name=soft[:hard]>', 'set a resource limit (nofile, nproc, as, core, ...); repeatable', collect, [])
     .option('--memory <bytes>', 'cgroup memory limit (bytes, or 64M)')
@@ -53,6 +55,7 @@ export function toRawSpec(command: string[], flags: JailFlags): RawJailSpec {
   for (const key of SCALARS) if (flags[key] !== undefined) (raw as Record<string, unknown>)[key] = flags[key];
   // commander sets autoLibs=true by default for --no-auto-libs; only an explicit "no" counts
   if (flags.autoLibs === false) raw.autoLibs = false;
+  if (flags.baselineFilter === false) raw.baselineFilter = false;
   if (flags.ro.length > 0) raw.ro = flags.ro;
   if (flags.rw.length > 0) raw.rw = flags.rw;
   if (flags.tmpfs.length > 0) raw.tmpfs = flags.tmpfs;
@@ -68,5 +71,6 @@ export function givenJailOptions(flags: JailFlags): string[] {
   const given = [...SCALARS, 'spec'].filter((key) => flags[key as keyof JailFlags] !== undefined).map(flag);
   for (const key of ['ro', 'rw', 'tmpfs', 'env', 'rlimit'] as const) if (flags[key].length > 0) given.push(flag(key));
   if (flags.autoLibs === false) given.push('--no-auto-libs');
+  if (flags.baselineFilter === false) given.push('--no-baseline-filter');
   return given;
 }

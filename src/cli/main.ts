@@ -4,11 +4,13 @@
 import { Command, CommanderError } from 'commander';
 import { registerProfile } from './commands/profile.js';
 import { registerFailsafe } from './commands/failsafe.js';
+import { registerOpenwrt } from './commands/openwrt.js';
 import { registerRun } from './commands/run.js';
 import { registerService } from './commands/service.js';
 import { registerTrace } from './commands/trace.js';
 import { EXIT_JAILCTL_FAILED, EXIT_OUTPUT_CLOSED, exitCodeFor } from './exit-codes.js';
 import { fail } from './output.js';
+import { stdoutWasClosed } from './stdout-closed.js';
 
 const COMMANDS: Readonly<Record<string, (program: Command) => void>> = {
   run: registerRun,
@@ -16,6 +18,9 @@ const COMMANDS: Readonly<Record<string, (program: Command) => void>> = {
   profile: registerProfile,
   service: registerService,
   trace: registerTrace,
+  uci: registerOpenwrt,
+  jshn: registerOpenwrt,
+  'validate-data': registerOpenwrt,
 };
 
 /** The program with every command, or only `only` when it names one: defining every option of
@@ -31,12 +36,13 @@ export function buildProgram(only?: string): Command {
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text.startsWith('error:') ? `jailctl: ${text.slice(7)}` : text) });
   const single = only !== undefined && Object.hasOwn(COMMANDS, only) ? COMMANDS[only] : undefined;
-  for (const register of single === undefined ? Object.values(COMMANDS) : [single]) register(program);
+  for (const register of new Set(single === undefined ? Object.values(COMMANDS) : [single])) register(program);
   return program;
 }
 
 /** A reader that goes away (`jailctl profile explain P | head`) ends us quietly with 141, as
- * SIGPIPE ends a C tool; any other output error is one line, not an unhandled 'error' event. */
+ * SIGPIPE ends a C tool; any other output error is one line, not an unhandled 'error' event.
+ * Output written to a standard output that was closed when we started fails like EBADF. */
 function handleOutputErrors(): void {
   for (const [name, stream] of [['standard output', process.stdout], ['standard error', process.stderr]] as const) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
@@ -45,6 +51,17 @@ function handleOutputErrors(): void {
       process.exit(EXIT_JAILCTL_FAILED);
     });
   }
+  let wroteStdout = false;
+  const write = process.stdout.write.bind(process.stdout) as (...args: unknown[]) => boolean;
+  process.stdout.write = ((...args: unknown[]) => {
+    wroteStdout = true;
+    return write(...args);
+  }) as typeof process.stdout.write;
+  process.on('exit', () => {
+    if (!wroteStdout || !stdoutWasClosed()) return;
+    process.stderr.write('jailctl: cannot write to standard output: EBADF: it was closed when jailctl started\n');
+    process.exitCode = EXIT_JAILCTL_FAILED;
+  });
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -54,8 +71,10 @@ async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      // commander already printed the message; help and version are not errors
-      process.exit(err.exitCode === 0 ? 0 : EXIT_JAILCTL_FAILED);
+      // commander already printed the message; help and version are not errors, but their
+      // output must reach its file: let a write error (/dev/full) arrive before exiting
+      if (err.exitCode === 0) return;
+      process.exit(EXIT_JAILCTL_FAILED);
     }
     fail(err, exitCodeFor(err));
   }

@@ -2,12 +2,14 @@
 // problem) and an optional "hint:" line; anything else is a bug and says so, without a stack
 // trace unless JAILCTL_DEBUG is set.
 import { JailctlError } from '../errors.js';
+import { encodeRaw } from '../io/raw-bytes.js';
 import { EXIT_JAILCTL_FAILED } from './exit-codes.js';
 
 export function printError(err: unknown): void {
   if (err instanceof JailctlError) {
-    for (const line of err.message.split('\n')) process.stderr.write(`jailctl: ${line}\n`);
-    if (err.hint !== undefined) process.stderr.write(`hint: ${err.hint}\n`);
+    // paths and arguments with non-UTF-8 bytes are printed with those bytes, as a C tool would
+    for (const line of err.message.split('\n')) process.stderr.write(encodeRaw(`jailctl: ${line}\n`));
+    if (err.hint !== undefined) process.stderr.write(encodeRaw(`hint: ${err.hint}\n`));
   } else {
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`jailctl: internal error: ${message}\n`);

@@ -63,7 +63,8 @@ export function findLanAddresses(ifaces: readonly string[], table: Record<string
   return ifaces.flatMap((name) => (table[name] ?? []).filter((a) => a.family === 'IPv4' || a.family === 4).map((a) => a.address));
 }
 
-function splitWords(text: string): string[] {
+/** Whitespace-separated words (rescue_cmd, rescue_jail: no quoting, as before). */
+export function splitWords(text: string): string[] {
   return text.trim().split(/\s+/).filter((w) => w !== '');
 }
 
@@ -87,7 +88,8 @@ export function resolveListenerConfig(section: UciSection | undefined, flags: Li
     configPath: flags.config,
     udp: resolveUdp(spec, ifaces, addresses),
     ifaces,
-    rebootCmd: flags.rebootCmd ?? option('reboot_cmd') ?? 'reboot',
+    // uci drops an empty option, so the UCI file spells "no reboot command" none
+    rebootCmd: flags.rebootCmd ?? (option('reboot_cmd') === 'none' ? '' : option('reboot_cmd')) ?? 'reboot',
     failsafeEnabled: flags.noFailsafeAction !== true && option('failsafe_action') !== '0',
   };
   const flagPath = flags.flag ?? option('flag');

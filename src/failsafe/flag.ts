@@ -1,7 +1,7 @@
 // The failsafe flag (FAILSAFE.md "Action FAILSAFE_REBOOT"): a 4096-byte region holding
-// "FAILSAFE" x 512. Set = one write, read back, compare, sync. Consume = read, overwrite with
-// zeros, read back; "set" only when the pattern matched AND the erase verified (fail closed).
-// Edge: file I/O on the flag path only.
+// "FAILSAFE" x 512, set by the failsafe daemon (native/failsafe/flag.c). Consume = read,
+// overwrite with zeros, read back; "set" only when the pattern matched AND the erase verified
+// (fail closed). Edge: file I/O on the flag path only.
 import { closeSync, fsyncSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { JailctlError, isErrnoError } from '../errors.js';
 import { ioError } from './keystore.js';
@@ -73,30 +73,6 @@ function readRegion(fd: number): Buffer {
     got += n;
   }
   return buf.subarray(0, got);
-}
-
-/**
- * At listener start: the flag must be writable now, not only when a trigger arrives. A missing
- * file is created holding zeros (not set); an existing one is opened read-write and left alone.
- */
-export function prepareFlag(path: string): void {
-  withFlag(path, 'a+', 'writing', () => undefined);
-  withFlag(path, 'r+', 'writing', (fd) => {
-    if (readRegion(fd).length === 0) {
-      writeSync(fd, Buffer.alloc(FLAG_SIZE), 0, FLAG_SIZE, 0);
-      syncFlag(fd);
-    }
-  });
-}
-
-/** Writes the pattern in one write, reads it back, compares, syncs. Throws on any mismatch. */
-export function setFlag(path: string): void {
-  withFlag(path, 'r+', 'setting', (fd) => {
-    const written = writeSync(fd, FLAG_PATTERN, 0, FLAG_SIZE, 0);
-    if (written !== FLAG_SIZE) throw new JailctlError('IO_FAILED', `failsafe flag ${path}: short write (${written} of ${FLAG_SIZE} bytes)`, { path });
-    if (!readRegion(fd).equals(FLAG_PATTERN)) throw new JailctlError('IO_FAILED', `failsafe flag ${path}: read back differs from what was written`, { path });
-    syncFlag(fd);
-  });
 }
 
 export type ConsumeOutcome = 'set' | 'not-set' | 'damaged' | 'erase-failed' | 'unreadable';

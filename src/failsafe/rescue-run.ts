@@ -1,34 +1,20 @@
 // Carries out a RescuePlan (edge): firewall rules first, then the jailed service, stopped after
 // the authenticated number of seconds, then the rules removed again.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { join } from 'node:path';
 import { JailctlError } from '../errors.js';
+import { findOnPath } from '../io/find-on-path.js';
 import { hostSearchPath } from '../jail/spec.js';
 import type { CommandStep, FirewallTools, RescuePlan } from './rescue.js';
 
 /** Grace period between SIGTERM and SIGKILL when the rescue time is up. */
 const KILL_AFTER_MS = 5_000;
 
-function findTool(name: string, path: string): string | undefined {
-  for (const dir of path.split(':').filter((d) => d !== '')) {
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // documented fallback: not in this PATH entry, try the next
-    }
-  }
-  return undefined;
-}
-
 /** Looked up once at start (the listener reads its surroundings only then). */
 export function findFirewallTools(path = hostSearchPath()): FirewallTools {
   const tools: FirewallTools = {};
   const withSbin = `${path}:/usr/sbin:/sbin`;
   for (const name of ['nft', 'iptables', 'ip6tables'] as const) {
-    const found = findTool(name, withSbin);
+    const found = findOnPath(name, withSbin);
     if (found !== undefined) tools[name] = found;
   }
   return tools;

@@ -1,21 +1,12 @@
-// How failsafe packets travel (edge): UDP datagrams, or the payload of Ethernet frames with
-// EtherType 0x88B5 on an AF_PACKET socket from the addon, read and written in Node's thread pool.
-// Carries bytes only; every decision about them is the verifier's.
+// How the admin's failsafe packets travel (edge; the device's side is native/failsafe/net.c): UDP
+// datagrams, or the payload of Ethernet frames with EtherType 0x88B5 on an AF_PACKET socket from
+// the addon, read and written in Node's thread pool. Carries bytes only.
 import { createSocket, type Socket } from 'node:dgram';
 import { close as closeFd, read as readFd, write as writeFd } from 'node:fs';
 import { isIPv6 } from 'node:net';
 import { JailctlError, isErrnoError } from '../errors.js';
 import { openPacketSocket } from '../native/packet-socket.js';
 import { ETHERTYPE } from './protocol.js';
-
-/** Sends bytes back to whoever sent the packet being handled, and to nobody else. */
-export type Reply = (bytes: Buffer) => Promise<void>;
-export type PacketHandler = (packet: Buffer, reply: Reply, from: string) => void;
-
-export interface Endpoint {
-  description: string;
-  close(): Promise<void>;
-}
 
 const ETH_HEADER = 14;
 const FRAME_BUFFER = 2048;
@@ -30,29 +21,6 @@ export function parseMac(text: string): Buffer | undefined {
   if (text === 'broadcast') return Buffer.alloc(6, 0xff);
   if (!/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/.test(text)) return undefined;
   return Buffer.from(text.replace(/:/g, ''), 'hex');
-}
-
-/** A UDP socket bound to one address; replies go to the datagram's source only. */
-export async function openUdpEndpoint(address: string, port: number, onPacket: PacketHandler, onError: (line: string) => void): Promise<Endpoint> {
-  const socket = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4' });
-  const description = `udp ${isIPv6(address) ? `[${address}]` : address}:${port}`;
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', (err) => reject(new JailctlError('IO_FAILED', `cannot listen on ${description}: bind(2): ${(err as NodeJS.ErrnoException).code ?? err.message}`, {
-      syscall: 'bind',
-      hint: 'give --udp ADDR:PORT with an address of this host that is not in use (0 disables UDP)',
-      cause: err,
-    })));
-    socket.bind({ address, port, exclusive: true }, () => resolve());
-  });
-  socket.on('error', (err) => onError(`${description}: ${err.message}`));
-  socket.on('message', (msg, rinfo) => {
-    const reply: Reply = (bytes) => new Promise((resolve) => socket.send(bytes, rinfo.port, rinfo.address, (err) => {
-      if (err) onError(`${description}: send(2) to ${rinfo.address}: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
-      resolve();
-    }));
-    onPacket(msg, reply, `${rinfo.address}:${rinfo.port}`);
-  });
-  return { description, close: () => new Promise<void>((resolve) => socket.close(() => resolve())) };
 }
 
 /** One interface's raw 0x88B5 frames: a read loop in the thread pool and frame writes. */
@@ -108,11 +76,6 @@ export class RawLink {
       this.readNext();
     });
   }
-}
-
-export function openRawEndpoint(ifname: string, onPacket: PacketHandler, onError: (line: string) => void): Endpoint {
-  const link: RawLink = new RawLink(ifname, (payload, src) => onPacket(payload, (bytes) => link.send(src, bytes), formatMac(src)), onError);
-  return { description: `raw ${ifname} (${formatMac(link.mac)}, EtherType 0x88b5)`, close: () => link.close() };
 }
 
 /** The admin's side of a link: one peer. */

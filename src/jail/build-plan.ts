@@ -4,13 +4,13 @@
 import { JailctlError } from '../errors.js';
 import { capabilityList, EMPTY_CAPS, parseCapabilities, SECBIT, type CapSets } from './caps.js';
 import { buildCgroupPlan } from './cgroups.js';
-import { resolveElfDeps } from './elf-deps.js';
+import { resolveElfDeps, type ElfDeps } from './elf-deps.js';
 import type { HostFacts } from './host.js';
 import { joinPath, resolveHostPath } from './host-paths.js';
 import { resolveIdentity, type Identity } from './ids.js';
 import { buildJailTree, type BindRequest } from './jail-tree.js';
 import { buildMountSteps } from './mounts.js';
-import type { LaunchPlan, NamespaceName, PlanStep } from './plan.js';
+import type { LaunchPlan, NamespaceName, PlanStep, SeccompListener, SeccompNotify } from './plan.js';
 import { rlimitNumber } from './rlimits.js';
 import type { JailSpec } from './spec.js';
 
@@ -22,14 +22,15 @@ export interface PlanInputs {
   /** host working directory, for a relative command path */
   hostCwd?: string;
   /** the compiled seccomp program, when the spec has one */
-  seccomp?: { filter: Uint8Array; profile: string; flags?: number; denials?: { auditArch: number; nr: number; name: string }[] };
+  seccomp?: { filter: Uint8Array; profile: string; flags?: number; listener?: SeccompListener; notify?: SeccompNotify };
+  /** the baseline filter for the capabilities the service keeps (run.ts), or none */
+  baseline?: (keptCaps: readonly string[]) => { filter: Uint8Array; describe: string } | undefined;
 }
 
 /** Root inside a user namespace is this uid/gid outside; 65536 ids are mapped from here. */
 export const USERNS_ID_BASE = 100000;
 export const USERNS_ID_COUNT = 65536;
 export const FORWARDED_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGQUIT'];
-const PROC_MASKS = ['/proc/kcore', '/proc/sysrq-trigger', '/proc/timer_list', '/proc/sched_debug'];
 const STAGING_CANDIDATES = ['/tmp', '/mnt', '/run', '/var'];
 
 export function buildLaunchPlan(spec: JailSpec, host: HostFacts, inputs: PlanInputs): LaunchPlan {
@@ -43,26 +44,29 @@ export function buildLaunchPlan(spec: JailSpec, host: HostFacts, inputs: PlanInp
   const namespaces: NamespaceName[] = ['mount', 'pid', 'uts', 'ipc'];
   if (spec.netns) namespaces.push('net');
   if (spec.userns) namespaces.push('user');
-  const tree = buildJailTree(host, bindRequests(spec, host, executable));
+  const programDeps = spec.autoLibs ? resolveElfDeps(host, executable) : undefined;
+  const tree = buildJailTree(host, bindRequests(spec, host, executable, programDeps));
   const cgroup = buildCgroupPlan(host, limitsOf(spec), spec.name, inputs.launcherPid);
   const steps: PlanStep[] = [
     { phase: 'config', op: 'clone', namespaces, describe: `create namespaces (${namespaces.join(', ')})`, hint: 'jailctl run needs root (CAP_SYS_ADMIN) and a kernel with these namespaces' },
     { phase: 'config', op: 'forward-signals', signals: FORWARDED_SIGNALS, describe: 'forward signals to the service' },
-    ...(inputs.seccomp?.denials ? [{ phase: 'config', op: 'denials', names: inputs.seccomp.denials, describe: 'name refused syscalls' } as PlanStep] : []),
+    ...(inputs.seccomp?.notify ? [{ phase: 'config', op: 'seccomp-notify', ...inputs.seccomp.notify, describe: 'answer the service\'s seccomp notifications (name refused calls, its first execve)', hint: 'seccomp notification needs Linux 5.6 (pidfd_getfd); run without --seccomp, or with a profile that allows execve and kills nothing' } as PlanStep] : []),
     ...(spec.userns ? idMapSteps() : []),
     // cgroup first: the jail's pid 1 is attached before it runs anything, so every process is limited
     ...(cgroup?.steps ?? []),
     ...(spec.userns ? becomeNamespaceRoot() : []),
-    ...buildMountSteps(tree, {
+    ...withProcKept(buildMountSteps(tree, {
       stagingDir: stagingDir(host), tmpfs: spec.tmpfs, proc: spec.proc, sys: spec.sys, dev: spec.dev,
-      userns: spec.userns, netns: spec.netns, procMasks: PROC_MASKS,
-    }),
+      userns: spec.userns, netns: spec.netns,
+    }), inputs.seccomp?.notify !== undefined),
+    // keys live in the kernel, not in a namespace: the caller's session keyring stays outside
+    { phase: 'jail', op: 'keyring', describe: 'join a new session keyring' },
     { phase: 'jail', op: 'sethostname', hostname: spec.hostname, describe: `set hostname ${spec.hostname}` },
     ...(spec.netns ? [{ phase: 'jail', op: 'loopback-up', interface: 'lo', describe: 'bring up lo in the new network namespace' } as PlanStep] : []),
     // after the cgroup attach, so the new cgroup namespace is rooted at the jail's own cgroup
     ...(spec.cgroupns ? [{ phase: 'jail', op: 'unshare', namespaces: ['cgroup'], describe: 'create a cgroup namespace' } as PlanStep] : []),
     { phase: 'jail', op: 'fork-service', describe: 'fork the service from the jail reaper' },
-    ...serviceSteps(spec, host, executable, identity, caps, inputs),
+    ...serviceSteps(withOriginPath(spec, programDeps), host, executable, identity, caps, inputs),
   ];
   return {
     name: spec.name,
@@ -77,6 +81,15 @@ export function buildLaunchPlan(spec: JailSpec, host: HostFacts, inputs: PlanInp
     },
     steps,
   };
+}
+
+/** pid 1 keeps a /proc of the jail (to name refused calls) made before pivot_root: a user
+ * namespace may mount proc only while a full /proc is visible, as the host's still is then. */
+function withProcKept(mounts: PlanStep[], keep: boolean): PlanStep[] {
+  const pivot = mounts.findIndex((s) => s.op === 'pivot-root');
+  if (!keep || pivot < 0) return mounts;
+  const step: PlanStep = { phase: 'jail', op: 'open-proc', describe: 'keep a /proc of the jail for naming refused calls', hint: 'needs Linux 5.2 (fsmount)' };
+  return [...mounts.slice(0, pivot), step, ...mounts.slice(pivot)];
 }
 
 /** Finds the executable like execvp(3) would, on the host. */
@@ -102,13 +115,20 @@ export function resolveCommand(host: HostFacts, command: string, hostPath: strin
   throw new JailctlError('COMMAND_NOT_FOUND', `command not found: ${where}`, { path: command, hint: 'give the full path of an executable file' });
 }
 
-function bindRequests(spec: JailSpec, host: HostFacts, executable: string): BindRequest[] {
+/** glibc expands the program's $ORIGIN from /proc/self/exe; a jail without /proc gives it the
+ * directory through LD_ORIGIN_PATH instead (glibc's documented fallback), unless set already. */
+function withOriginPath(spec: JailSpec, deps: ElfDeps | undefined): JailSpec {
+  if (spec.proc || deps?.programOrigin === undefined || Object.hasOwn(spec.env, 'LD_ORIGIN_PATH')) return spec;
+  return { ...spec, env: { ...spec.env, LD_ORIGIN_PATH: deps.programOrigin } };
+}
+
+function bindRequests(spec: JailSpec, host: HostFacts, executable: string, programDeps: ElfDeps | undefined): BindRequest[] {
   const requests: BindRequest[] = [{ source: executable, writable: false, reason: 'the command', origin: 'command' }];
   if (spec.autoLibs) {
     // like ujail: the command and every executable file bound with --ro/--rw bring their libraries
     const programs = [executable, ...spec.binds.filter((b) => isExecutableFile(host, b.source)).map((b) => b.source)];
     // each program itself is bound by its own request (a --ro SRC:DEST one at DEST only)
-    const deps = programs.flatMap((program) => resolveElfDeps(host, program).files).filter((dep) => dep.kind !== 'program');
+    const deps = programs.flatMap((program) => (program === executable && programDeps !== undefined ? programDeps : resolveElfDeps(host, program)).files).filter((dep) => dep.kind !== 'program');
     for (const dep of deps) requests.push({ source: dep.path, writable: false, reason: dep.reason, origin: 'ELF dependency' });
     // glibc's loader finds multiarch directories only through its cache
     if (deps.length > 0 && host.lstat('/etc/ld.so.cache') !== undefined) {
@@ -200,10 +220,16 @@ function serviceSteps(spec: JailSpec, host: HostFacts, executable: string, id: I
     { phase: S, op: 'chdir', path: spec.cwd, describe: `change directory to ${spec.cwd}`, hint: 'the working directory must exist inside the jail (bind it or pass --cwd)' },
     { phase: S, op: 'close-fds', describe: 'close every descriptor but 0, 1 and 2 at exec' },
   );
+  // the baseline first, the profile last: a listener's handshake must be the last call before execve
+  const baseline = inputs.baseline?.(capabilityList(caps.bounding | caps.permitted | caps.ambient));
+  if (baseline !== undefined) steps.push({ phase: S, op: 'seccomp', filter: baseline.filter, flags: 0, profile: '(baseline)', describe: baseline.describe, hint: 'jailctl run --no-baseline-filter starts the service without it' });
   if (inputs.seccomp !== undefined) {
-    // named denials: pid 1 traces the service, which stops only on a refused call
-    if (inputs.seccomp.denials !== undefined) steps.push({ phase: S, op: 'trace-me', describe: 'let the jail reaper name refused syscalls (ptrace PTRACE_TRACEME)' });
-    steps.push({ phase: S, op: 'seccomp', filter: inputs.seccomp.filter, flags: inputs.seccomp.flags ?? 0, profile: inputs.seccomp.profile, describe: `load seccomp filter ${inputs.seccomp.profile}`, hint: 'check the profile with `jailctl profile check`' });
+    const { filter, flags, profile, listener } = inputs.seccomp;
+    const step: PlanStep = { phase: S, op: 'seccomp', filter, flags: flags ?? 0, profile, describe: `load seccomp filter ${profile}`, hint: 'check the profile with `jailctl profile check`' };
+    steps.push(listener === undefined ? step : {
+      ...step, listener, describe: `load seccomp filter ${profile} (refused calls and the first execve answered by the jail's pid 1)`,
+      hint: 'check the profile with `jailctl profile check`; the jail\'s pid 1 answers through seccomp user notification (Linux 5.6)',
+    });
   }
   const env = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
   steps.push({ phase: S, op: 'execve', path: executable, argv: spec.command, env, exitIfMissing: 127, exitIfDenied: 126, describe: `execute ${executable}` });

@@ -18,6 +18,9 @@ export interface ElfDep {
 export interface ElfDeps {
   /** the program first, then in the order the kernel and the loader open them; each path once */
   files: ElfDep[];
+  /** set when glibc's loader must expand $ORIGIN for the program itself: the program's real
+   * directory, which the loader reads from /proc/self/exe (or, without /proc, LD_ORIGIN_PATH) */
+  programOrigin?: string;
 }
 
 interface LoadedObject {
@@ -51,7 +54,8 @@ export function resolveElfDeps(host: HostFacts, path: string): ElfDeps {
   resolver.add(path, 'the program itself', 'program');
   const elf = resolver.followScripts(path);
   if (elf !== undefined) resolver.loadProgram(elf);
-  return { files: resolver.files };
+  const origin = resolver.programOriginForGlibc();
+  return origin === undefined ? { files: resolver.files } : { files: resolver.files, programOrigin: origin };
 }
 
 class Resolver {
@@ -89,6 +93,10 @@ class Resolver {
         });
       }
       const interpreter = shebang.interpreter;
+      if (interpreter.endsWith('\r')) {
+        throw missing(`${current}: its "#!" line ends in a carriage return (Windows line endings), so the kernel looks for an interpreter named "${interpreter.slice(0, -1)}\\r"`, current,
+          `convert it to Unix line endings (sed -i 's/\\r$//' ${current})`);
+      }
       const what = `"#!" interpreter ${interpreter} of ${current}`;
       this.requireAbsolute(interpreter, what, current);
       this.requireFile(interpreter, () => missing(`${what} does not exist`, current, `install ${interpreter}, fix the "#!" line, ${MISSING_HINT}`));
@@ -101,7 +109,7 @@ class Resolver {
   loadProgram(path: string): void {
     const real = resolveRealPath(this.host, path)!.real;
     // the kernel maps the program; its $ORIGIN comes from /proc/self/exe, a real path
-    const main: LoadedObject = { path, real, info: this.parse(real, path), origin: dirname(real), loader: undefined, names: new Set() };
+    const main: LoadedObject = { path, real, info: this.parseProgram(real, path), origin: dirname(real), loader: undefined, names: new Set() };
     this.objects.push(main);
     const interpreter = main.info.interpreter;
     if (interpreter !== undefined) this.loadInterpreter(interpreter, path);
@@ -234,6 +242,36 @@ class Resolver {
     return joinPath(this.displayDirs.get(dir) ?? normalizePath(dir), path.slice(path.lastIndexOf('/') + 1));
   }
 
+  /** The main program's $ORIGIN when glibc has to expand it (musl falls back to argv[0] itself). */
+  programOriginForGlibc(): string | undefined {
+    const main = this.objects[0];
+    if (main === undefined || this.musl || this.interpreter === '') return undefined;
+    const usesOrigin = [...main.info.rpath, ...main.info.runpath].some((d) => /\$(\{ORIGIN\}|ORIGIN(?![A-Za-z0-9_]))/.test(d));
+    return usesOrigin ? main.origin : undefined;
+  }
+
+  /** The program execve maps: what the kernel refuses (a corrupt file, another machine's code) is
+   * ENOEXEC there, exit 126, and said as such rather than as a missing library. */
+  private parseProgram(real: string, shown: string): ElfInfo {
+    let info: ElfInfo;
+    try {
+      info = this.parse(real, shown);
+    } catch (err) {
+      if (err instanceof JailctlError && err.code === 'ELF_MALFORMED') {
+        throw new JailctlError('COMMAND_NOT_EXECUTABLE', `${err.message} (execve would fail with ENOEXEC)`, { path: shown, ...(err.hint === undefined ? {} : { hint: err.hint }) });
+      }
+      throw err;
+    }
+    const runs = HOST_MACHINES[this.host.arch];
+    if (runs !== undefined && !runs.includes(info.machine)) {
+      throw new JailctlError('COMMAND_NOT_EXECUTABLE', `${shown}: a program for ${MACHINE_NAMES[info.machine] ?? `ELF machine ${info.machine}`}; this host runs ${this.host.arch} (execve would fail with ENOEXEC)`, {
+        path: shown,
+        hint: 'run it on a machine of its kind; where binfmt_misc runs it (qemu-user), pass --no-auto-libs and bind its loader and libraries yourself',
+      });
+    }
+    return info;
+  }
+
   private parse(real: string, shown: string): ElfInfo {
     let info = this.infos.get(real);
     if (info === undefined) {
@@ -270,6 +308,16 @@ function uniqueAbsolute(dirs: string[]): string[] {
 function skippedText(skipped: string[]): string {
   return skipped.length === 0 ? '' : `; skipped incompatible ${skipped.join(', ')}`;
 }
+
+/** e_machine values a kernel of each arch executes natively (64-bit kernels run their compat ABI). */
+const HOST_MACHINES: Readonly<Record<string, readonly number[]>> = {
+  x86_64: [62, 3], i386: [3], x32: [62, 3], aarch64: [183, 40], arm: [40],
+  mips: [8], mipsel: [8], mips64: [8], mips64el: [8], mips64n32: [8], mipsel64n32: [8],
+  riscv64: [243], powerpc: [20], ppc64le: [21, 20], ppc64: [21, 20], s390x: [22],
+};
+const MACHINE_NAMES: Readonly<Record<number, string>> = {
+  3: 'i386', 8: 'MIPS', 20: 'PowerPC', 21: 'PowerPC64', 22: 's390', 40: 'ARM', 62: 'x86_64', 183: 'aarch64', 243: 'RISC-V',
+};
 
 function missing(message: string, path: string, hint: string): JailctlError {
   return new JailctlError('ELF_DEP_MISSING', message, { path, hint });

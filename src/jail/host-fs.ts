@@ -2,6 +2,7 @@
 // "absent"; any other failure is a JailctlError IO_FAILED naming the path and the syscall.
 import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import { JailctlError, isErrnoError } from '../errors.js';
+import { decodeRaw, fsPath } from '../io/raw-bytes.js';
 import { archFromNode } from '../profile/host-arch.js';
 import type { FileInfo, FileKind, HostFacts } from './host.js';
 
@@ -55,7 +56,7 @@ function kindOf(s: Stats): FileKind {
 }
 
 function readRangeSync(path: string, offset: number, length: number): Uint8Array {
-  const fd = openSync(path, 'r');
+  const fd = openSync(fsPath(path), 'r');
   try {
     const buffer = new Uint8Array(length);
     let got = 0;
@@ -75,14 +76,14 @@ export function createHostFs(): HostFacts {
     arch: kernelArch(),
     lstat: (path) =>
       absentOr(path, (): FileInfo => {
-        const s = lstatSync(path);
+        const s = lstatSync(fsPath(path));
         return { kind: kindOf(s), mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, size: s.size };
       }),
     // EINVAL: not a symlink
-    readlink: (path) => absentOr(path, () => readlinkSync(path), ['EINVAL']),
+    readlink: (path) => absentOr(path, () => decodeRaw(readlinkSync(fsPath(path), { encoding: 'buffer' })), ['EINVAL']),
     // EISDIR: a directory has no bytes to read
     readRange: (path, offset, length) => absentOr(path, () => readRangeSync(path, offset, length), ['EISDIR']),
-    readText: (path) => absentOr(path, () => readFileSync(path, 'utf8'), ['EISDIR']),
-    readDir: (path) => absentOr(path, () => readdirSync(path).sort()),
+    readText: (path) => absentOr(path, () => readFileSync(fsPath(path), 'utf8'), ['EISDIR']),
+    readDir: (path) => absentOr(path, () => readdirSync(fsPath(path), { encoding: 'buffer' }).map(decodeRaw).sort()),
   };
 }

@@ -3,7 +3,8 @@
 // through HostFacts, the result is a list of entries in mount order.
 import { JailctlError } from '../errors.js';
 import type { FileKind, HostFacts } from './host.js';
-import { ancestors, dirname, isWithin, joinPath, normalizePath, resolveHostPath } from './host-paths.js';
+import { ancestors, dirname, isWithin, joinPath, normalizePath, resolveHostPath, type ResolvedHostPath } from './host-paths.js';
+import { checkBindLinks } from './link-trust.js';
 
 export interface BindRequest {
   /** host path as given (may contain symlinks) */
@@ -24,19 +25,17 @@ export type TreeEntry =
 
 interface BindEntry { path: string; source: string; sourceKind: FileKind; writable: boolean; reason: string }
 
-/** Lays out binds and symlinks; throws JailctlError for missing sources and conflicts. */
+/** Lays out binds and symlinks; throws JailctlError for missing sources, symlinks that may not
+ * be followed (src/jail/link-trust.ts) and conflicts. */
 export function buildJailTree(host: HostFacts, requests: readonly BindRequest[]): TreeEntry[] {
   const links = new Map<string, { target: string; reason: string }>();
   const binds = new Map<string, BindEntry>();
   const ordered = [...requests.filter((r) => r.dest === undefined), ...requests.filter((r) => r.dest !== undefined)];
-  for (const request of ordered) {
-    const resolved = resolveHostPath(host, request.source);
-    if (resolved === undefined) {
-      throw new JailctlError('PATH_MISSING', `${request.origin} ${request.source}: no such file or directory on the host`, {
-        path: request.source,
-        hint: 'check the path, or drop the bind',
-      });
-    }
+  const resolvedAll = ordered.map((request) => resolveSource(host, request));
+  const writableDirs = resolvedAll.filter((r, i) => ordered[i]!.writable && r.info.kind === 'dir').map((r) => r.real);
+  for (const [i, request] of ordered.entries()) {
+    const resolved = resolvedAll[i]!;
+    checkBindLinks(host, request, resolved, writableDirs);
     let target: string;
     if (request.dest === undefined) {
       for (const hop of resolved.links) addLink(links, binds, hop.path, hop.target, request.reason);
@@ -47,6 +46,17 @@ export function buildJailTree(host: HostFacts, requests: readonly BindRequest[])
     addBind(binds, links, { path: target, source: resolved.real, sourceKind: resolved.info.kind, writable: request.writable, reason: request.reason }, request.origin);
   }
   return layout(host, binds, links);
+}
+
+function resolveSource(host: HostFacts, request: BindRequest): ResolvedHostPath {
+  const resolved = resolveHostPath(host, request.source);
+  if (resolved === undefined) {
+    throw new JailctlError('PATH_MISSING', `${request.origin} ${request.source}: no such file or directory on the host`, {
+      path: request.source,
+      hint: 'check the path, or drop the bind',
+    });
+  }
+  return resolved;
 }
 
 function addLink(links: Map<string, { target: string; reason: string }>, binds: Map<string, BindEntry>, path: string, target: string, reason: string): void {

@@ -4,14 +4,14 @@
 // root at /oldroot and the jail root (another tmpfs) at /newroot. Binds use /oldroot sources
 // and are made through /oldroot/proc/self/fd, so the C side never follows a symlink. Finally
 // the host root is detached and a second pivot_root(".", ".") leaves only /newroot.
-import type { MountFlag, PlanStep } from './plan.js';
+import type { MountAttr, MountFlag, PlanStep } from './plan.js';
 import type { TreeEntry } from './jail-tree.js';
 import { JailctlError } from '../errors.js';
-import { isWithin, joinPath } from './host-paths.js';
+import { isWithin } from './host-paths.js';
+import { HOST_KERNEL_MOUNTS, NEW_ROOT, OLD_PROC, RECURSIVE_HINT, RO_BIND, inJail, maskSourceSteps, maskStep, procSteps, sysSteps, usesMasks } from './kernel-mounts.js';
 
+export { NEW_ROOT } from './kernel-mounts.js';
 export const OLD_ROOT = '/oldroot';
-export const NEW_ROOT = '/newroot';
-const OLD_PROC = `${OLD_ROOT}/proc`;
 
 export interface MountOptions {
   /** an existing host directory to mount the staging tmpfs on (hidden only inside the jail's namespace) */
@@ -22,17 +22,15 @@ export interface MountOptions {
   dev: boolean;
   userns: boolean;
   netns: boolean;
-  /** host paths under /proc to mask with /dev/null when --proc is on */
-  procMasks: readonly string[];
 }
 
 const J = 'jail' as const;
-const inJail = (path: string): string => (path === '/' ? NEW_ROOT : `${NEW_ROOT}${path}`);
 const fromHost = (path: string): string => (path === '/' ? OLD_ROOT : `${OLD_ROOT}${path}`);
 
 const DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
-const RO_BIND: MountFlag[] = ['MS_REMOUNT', 'MS_BIND', 'MS_RDONLY', 'MS_NOSUID', 'MS_NODEV'];
 const RW_BIND: MountFlag[] = ['MS_REMOUNT', 'MS_BIND', 'MS_NOSUID', 'MS_NODEV'];
+const RO_ATTRS: MountAttr[] = ['MOUNT_ATTR_RDONLY', 'MOUNT_ATTR_NOSUID', 'MOUNT_ATTR_NODEV'];
+const RW_ATTRS: MountAttr[] = ['MOUNT_ATTR_NOSUID', 'MOUNT_ATTR_NODEV'];
 
 /** Every mount step, from making mounts private to the final pivot into the jail root. */
 export function buildMountSteps(tree: readonly TreeEntry[], options: MountOptions): PlanStep[] {
@@ -47,16 +45,39 @@ export function buildMountSteps(tree: readonly TreeEntry[], options: MountOption
   const inside = (layer: string | undefined): PlanStep[] =>
     tree.filter((e) => layerOf(e.path) === layer && !providedByDev(e.path)).flatMap(treeSteps);
   const tmpfsOuterFirst = [...options.tmpfs].sort((a, b) => depth(a) - depth(b));
-  return [
-    ...stagingSteps(options.stagingDir),
+  const build: PlanStep[] = [
     ...inside(undefined),
     ...tmpfsOuterFirst.flatMap((dest) => [...tmpfsSteps(dest), ...inside(dest)]),
     ...(options.dev ? devSteps(inside('/dev')) : []),
-    ...(options.proc ? procSteps(options.procMasks) : []),
+    ...(options.proc ? procSteps() : []),
     ...(options.sys ? sysSteps(options.userns && !options.netns) : []),
+    ...hostKernelMasks(tree, options),
+  ];
+  return [
+    ...stagingSteps(options.stagingDir),
+    ...(build.some(usesMasks) ? maskSourceSteps() : []),
+    ...build,
     { phase: J, op: 'remount', target: NEW_ROOT, flags: RO_BIND, procDir: OLD_PROC, describe: 'make the jail root read-only' },
     ...finalPivotSteps(),
   ];
+}
+
+/** A directory bind is recursive, so binding an ancestor of the host's /proc or /sys would show
+ * host processes and kernel state: those places are masked, unless the jail mounts its own (a
+ * host file from there is bound elsewhere on purpose: --ro /proc/cpuinfo:/run/cpuinfo). */
+function hostKernelMasks(tree: readonly TreeEntry[], options: MountOptions): PlanStep[] {
+  const own = [...(options.proc ? ['/proc'] : []), ...(options.sys ? ['/sys'] : [])];
+  const steps: PlanStep[] = [];
+  for (const entry of tree) {
+    if (entry.kind !== 'bind' || entry.sourceKind !== 'dir') continue;
+    for (const kernelMount of HOST_KERNEL_MOUNTS) {
+      if (kernelMount === entry.source || !isWithin(kernelMount, entry.source)) continue;
+      const below = kernelMount.slice(entry.source === '/' ? 0 : entry.source.length);
+      const at = entry.path === '/' ? below : `${entry.path}${below}`;
+      if (!own.includes(at)) steps.push(maskStep(at, 'dir', `the host's ${kernelMount}, inside the bind of ${entry.source}`));
+    }
+  }
+  return steps;
 }
 
 function stagingSteps(stagingDir: string): PlanStep[] {
@@ -83,13 +104,23 @@ function treeSteps(entry: TreeEntry): PlanStep[] {
       const mountpoint: PlanStep[] = !entry.createMountpoint ? []
         : entry.sourceKind === 'dir' ? [{ phase: J, op: 'mkdir', path: target, mode: 0o755, describe: `create mount point ${entry.path}` }]
         : [{ phase: J, op: 'mkfile', path: target, mode: 0o644, describe: `create mount point ${entry.path}` }];
+      // a directory is bound with everything mounted below it on the host (a mount over a
+      // directory hides what lies beneath on the host, and must in the jail too)
+      const recursive = entry.sourceKind === 'dir';
       return [
         ...mountpoint,
-        { phase: J, op: 'bind', source: fromHost(entry.source), target, recursive: false, procDir: OLD_PROC, describe: `bind ${what} (${entry.reason})`, hint: 'the path must exist and contain no symlink that changed since planning' },
-        remountBind(entry, target),
+        { phase: J, op: 'bind', source: fromHost(entry.source), target, recursive, procDir: OLD_PROC, describe: `bind ${what} (${entry.reason})`, hint: 'the path must exist and contain no symlink that changed since planning' },
+        recursive ? setattrBind(entry, target) : remountBind(entry, target),
       ];
     }
   }
+}
+
+/** Every mount of a directory bind: read-only (--ro) or as the host has it (--rw: a submount
+ * read-only on the host stays so), and nosuid,nodev, whatever the host mounted there. */
+function setattrBind(entry: TreeEntry & { kind: 'bind' }, target: string): PlanStep {
+  const access = entry.writable ? 'as on the host' : 'read-only';
+  return { phase: J, op: 'setattr', target, set: entry.writable ? RW_ATTRS : RO_ATTRS, clear: [], recursive: true, describe: `make ${entry.path} and every mount below it ${access},nosuid,nodev`, hint: RECURSIVE_HINT };
 }
 
 /** nodev on everything, but a device node bound by name (--ro /dev/ttyS0) is asked for: noexec instead. */
@@ -156,36 +187,6 @@ function devSteps(bound: readonly PlanStep[]): PlanStep[] {
   steps.push(...bound);
   steps.push({ phase: J, op: 'remount', target: dev, flags: ['MS_REMOUNT', 'MS_BIND', 'MS_RDONLY', 'MS_NOSUID', 'MS_NOEXEC'], procDir: OLD_PROC, describe: 'make the /dev tmpfs read-only' });
   return steps;
-}
-
-/** /proc of the jail's pid namespace. Mounted while the host /proc is still attached: in a user
- * namespace the kernel only allows a new procfs where a fully visible one exists. */
-function procSteps(masks: readonly string[]): PlanStep[] {
-  const proc = inJail('/proc');
-  const steps: PlanStep[] = [
-    { phase: J, op: 'mkdir', path: proc, mode: 0o555, describe: 'create /proc' },
-    { phase: J, op: 'mount', source: 'proc', target: proc, fstype: 'proc', flags: ['MS_NOSUID', 'MS_NODEV', 'MS_NOEXEC'], data: '', procDir: OLD_PROC, describe: "mount /proc of the jail's pid namespace" },
-    { phase: J, op: 'bind', source: `${proc}/sys`, target: `${proc}/sys`, recursive: false, procDir: OLD_PROC, describe: 'bind /proc/sys onto itself' },
-    { phase: J, op: 'remount', target: `${proc}/sys`, flags: RO_BIND, procDir: OLD_PROC, describe: 'make /proc/sys read-only' },
-  ];
-  for (const mask of masks) {
-    steps.push({ phase: J, op: 'bind', source: `${OLD_ROOT}/dev/null`, target: joinPath(NEW_ROOT, mask), recursive: false, procDir: OLD_PROC, optional: true, describe: `mask ${mask}` });
-  }
-  return steps;
-}
-
-/** Read-only /sys. A user namespace without its own network namespace may not mount sysfs,
- * so there the host's /sys is bound instead. */
-function sysSteps(bindHost: boolean): PlanStep[] {
-  const sys = inJail('/sys');
-  const mount: PlanStep = bindHost
-    ? { phase: J, op: 'bind', source: `${OLD_ROOT}/sys`, target: sys, recursive: true, procDir: OLD_PROC, describe: "bind the host's /sys (a user namespace cannot mount sysfs without its own network namespace)" }
-    : { phase: J, op: 'mount', source: 'sysfs', target: sys, fstype: 'sysfs', flags: ['MS_RDONLY', 'MS_NOSUID', 'MS_NODEV', 'MS_NOEXEC'], data: '', procDir: OLD_PROC, describe: 'mount /sys read-only' };
-  return [
-    { phase: J, op: 'mkdir', path: sys, mode: 0o555, describe: 'create /sys' },
-    mount,
-    { phase: J, op: 'remount', target: sys, flags: [...RO_BIND, 'MS_NOEXEC'], procDir: OLD_PROC, describe: 'make /sys read-only' },
-  ];
 }
 
 /** Detach the host root (checked), then pivot_root(".", ".") into the jail root and detach the

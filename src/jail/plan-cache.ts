@@ -10,15 +10,18 @@
 // that depend on the launcher's pid (a cgroup) or read /proc or /sys are never stored.
 // This module imports only Node built-ins and no import.meta: it is on the start-up path of every
 // run, bundled into the CommonJS bin as well as the ES module.
-import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, type BigIntStats } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeSync, type BigIntStats } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { fsPath } from '../io/raw-bytes.js';
 import type { HostFacts } from './host.js';
 
 const FORMAT = 1;
 export const DEFAULT_PLAN_CACHE_DIR = '/run/jailctl/plans';
-/** past this many stored plans, a new one replaces them all (no bookkeeping on the fast path) */
-const MAX_ENTRIES = 256;
+/** at most this many stored plans and bytes (/run is memory); storing one more evicts the least
+ * recently used (a hit marks its file used by touching its mtime: one utimes(2) on the fast path) */
+export const MAX_ENTRIES = 1024;
+export const MAX_BYTES = 8 * 1024 * 1024;
 
 /** A host path planning depended on; `follow`: its target's stat too (it was read, not lstat'ed). */
 export interface PlanDependency {
@@ -36,11 +39,21 @@ interface StoredPlan {
   plan: string;
 }
 
-/** The cache directory from JAILCTL_PLAN_CACHE: "off" disables, an absolute path replaces the default. */
+/** The cache directory from JAILCTL_PLAN_CACHE: "off" disables, an absolute path replaces the
+ * default; anything else is a mistake, reported (a plain Error: this module stays free of the
+ * rest of jailctl, and the CLI turns it into one line) instead of silently using the default. */
 export function planCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const setting = env['JAILCTL_PLAN_CACHE'];
   if (setting === 'off') return undefined;
-  return setting !== undefined && setting.startsWith('/') ? setting : DEFAULT_PLAN_CACHE_DIR;
+  if (setting === undefined || setting === '') return DEFAULT_PLAN_CACHE_DIR;
+  if (!setting.startsWith('/')) throw new PlanCacheSettingError(setting);
+  return setting;
+}
+
+export class PlanCacheSettingError extends Error {
+  constructor(readonly setting: string) {
+    super(`JAILCTL_PLAN_CACHE=${setting}: expected "off" or an absolute directory`);
+  }
 }
 
 /** Everything besides host files that the plan is made from: the command line, cwd, PATH, the
@@ -63,7 +76,8 @@ export function fingerprint(path: string, follow: boolean): string {
 function stamp(path: string, follow: boolean): { print: string; ctimeNs: bigint } {
   let s: BigIntStats | undefined;
   try {
-    s = follow ? statSync(path, { bigint: true, throwIfNoEntry: false }) : lstatSync(path, { bigint: true, throwIfNoEntry: false });
+    const at = fsPath(path);
+    s = follow ? statSync(at, { bigint: true, throwIfNoEntry: false }) : lstatSync(at, { bigint: true, throwIfNoEntry: false });
   } catch (err) {
     return { print: `!${(err as NodeJS.ErrnoException).code ?? 'ERR'}`, ctimeNs: 0n };
   }
@@ -115,7 +129,37 @@ export function lookupPlan(dir: string, key: string): { plan: Uint8Array; addon:
   const stored = JSON.parse(text) as StoredPlan;
   if (stored.format !== FORMAT || stored.key !== key) return undefined;
   for (const [path, follow, print] of stored.deps) if (fingerprint(path, follow === 1) !== print) return undefined;
+  markUsed(join(dir, fileNameFor(key)));
   return { plan: Buffer.from(stored.plan, 'base64'), addon: stored.addon, launcher: stored.launcher };
+}
+
+/** A hit's mtime says when it was last used; eviction removes the oldest. */
+function markUsed(file: string): void {
+  try {
+    const now = new Date();
+    utimesSync(file, now, now);
+  } catch {
+    // a read-only cache still serves plans; it just cannot keep its order
+  }
+}
+
+/** Removes the least recently used plans (and leftover temporaries) until one more of `incoming`
+ * bytes fits in `maxEntries` files and `maxBytes`. */
+export function evictLeastRecentlyUsed(dir: string, incoming: number, maxEntries = MAX_ENTRIES, maxBytes = MAX_BYTES): void {
+  const entries = readdirSync(dir).map((name) => {
+    const s = lstatSync(join(dir, name), { throwIfNoEntry: false });
+    return { name, used: s?.mtimeMs ?? 0, size: s?.size ?? 0 };
+  });
+  let bytes = entries.reduce((sum, e) => sum + e.size, incoming);
+  let count = entries.length + 1;
+  if (count <= maxEntries && bytes <= maxBytes) return;
+  entries.sort((a, b) => a.used - b.used);
+  for (const entry of entries) {
+    if (count <= maxEntries && bytes <= maxBytes) break;
+    unlinkSync(join(dir, entry.name));
+    count--;
+    bytes -= entry.size;
+  }
 }
 
 /** Wraps `host` so that every path it is asked about lands in `deps`. */
@@ -160,13 +204,13 @@ export function storePlan(dir: string, key: string | (() => string), deps: Itera
       launcher,
       plan: Buffer.from(plan).toString('base64'),
     };
-    const names = readdirSync(dir);
-    if (names.length >= MAX_ENTRIES) for (const name of names) unlinkSync(join(dir, name));
+    const text = JSON.stringify(stored);
+    evictLeastRecentlyUsed(dir, Buffer.byteLength(text));
     const target = join(dir, fileNameFor(stored.key));
     const temp = `${target}.${process.pid}.tmp`;
     const fd = openSync(temp, 'wx', 0o600);
     try {
-      writeSync(fd, JSON.stringify(stored));
+      writeSync(fd, text);
     } finally {
       closeSync(fd);
     }
@@ -182,10 +226,10 @@ export function storePlan(dir: string, key: string | (() => string), deps: Itera
  */
 export function runFromPlanCache(argv: readonly string[] = process.argv, env: NodeJS.ProcessEnv = process.env): boolean {
   if (argv[2] !== 'run' || process.geteuid?.() !== 0) return false;
-  const dir = planCacheDir(env);
-  if (dir === undefined) return false;
   let hit: ReturnType<typeof lookupPlan>;
   try {
+    const dir = planCacheDir(env); // a bad setting is reported by the CLI's own run
+    if (dir === undefined) return false;
     hit = lookupPlan(dir, planCacheKey(argv, env));
   } catch {
     return false;

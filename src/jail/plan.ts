@@ -22,6 +22,9 @@ export type MountFlag =
   | 'MS_RDONLY' | 'MS_NOSUID' | 'MS_NODEV' | 'MS_NOEXEC' | 'MS_REMOUNT' | 'MS_BIND'
   | 'MS_REC' | 'MS_PRIVATE' | 'MS_SLAVE' | 'MS_STRICTATIME' | 'MS_RELATIME' | 'MS_NOATIME';
 
+/** mount_setattr(2) attributes by their kernel names (MOUNT_ATTR_RDONLY ...). */
+export type MountAttr = 'MOUNT_ATTR_RDONLY' | 'MOUNT_ATTR_NOSUID' | 'MOUNT_ATTR_NODEV' | 'MOUNT_ATTR_NOEXEC';
+
 export type PlanStep = StepBase & (
   | { op: 'clone'; namespaces: NamespaceName[] }
   | { op: 'forward-signals'; signals: string[] }
@@ -33,6 +36,10 @@ export type PlanStep = StepBase & (
   | { op: 'mount'; source: string; target: string; fstype: string; flags: MountFlag[]; data: string; procDir: string }
   | { op: 'bind'; source: string; target: string; recursive: boolean; procDir: string }
   | { op: 'remount'; target: string; flags: MountFlag[]; procDir: string }
+  /** mount_setattr(2) on the mount at target, and with `recursive` on every mount below it:
+   * attributes are only set or cleared, so what the kernel locked (or the host made read-only)
+   * stays; a kernel without mount_setattr fails the step (never a half read-only tree) */
+  | { op: 'setattr'; target: string; set: MountAttr[]; clear: MountAttr[]; recursive: boolean }
   | { op: 'mkfile'; path: string; mode: number }
   | { op: 'symlink'; target: string; path: string }
   | { op: 'pivot-root'; newRoot: string; putOld: string }
@@ -51,14 +58,44 @@ export type PlanStep = StepBase & (
   | { op: 'no-new-privs' }
   | { op: 'setsid' }
   | { op: 'close-fds' }
-  | { op: 'seccomp'; filter: Uint8Array; flags: number; profile: string }
+  | { op: 'seccomp'; filter: Uint8Array; flags: number; profile: string; listener?: SeccompListener }
   | { op: 'execve'; path: string; argv: string[]; env: string[]; exitIfMissing: number; exitIfDenied: number }
   | { op: 'trace'; fd: number; captures: TraceCapture[] }
   | { op: 'trace-me' }
-  | { op: 'denials'; names: { auditArch: number; nr: number; name: string }[] }
+  | ({ op: 'seccomp-notify' } & SeccompNotify)
+  | { op: 'open-proc' }
+  | { op: 'keyring' }
   | ({ op: 'supervise' } & SupervisePolicy)
   | { op: 'die-with-parent'; parentPid: number }
 );
+
+/** A filter installed with SECCOMP_FILTER_FLAG_NEW_LISTENER: its fd number goes to pid 1, which
+ * takes the listener; meanwhile the service waits in the handshake call `handshakeNr` (native ABI),
+ * which the filter notifies and pid 1 answers with 0. */
+export interface SeccompListener {
+  handshakeNr: number;
+}
+
+/** A syscall of one ABI: the audit arch the kernel reports and its number there. */
+export interface SyscallId {
+  auditArch: number;
+  nr: number;
+}
+
+/** What pid 1 answers on the listener (src/jail/seccomp-notify.ts decides it, native/notify.c
+ * carries it out). */
+export interface SeccompNotify {
+  /** the handshake call the service makes right after loading the filter: answered 0 once */
+  handshake: SyscallId;
+  /** the service's own first execve, made by jailctl before any code of the service runs:
+   * continued once (a profile without execve); empty when the profile allows execve itself */
+  execGates: SyscallId[];
+  /** the profile's own decisions as a BPF program returning only ALLOW, ERRNO or KILL_PROCESS:
+   * ALLOW continues the call, ERRNO fails it, KILL_PROCESS names it and kills the process */
+  answer: Uint8Array;
+  /** syscall names for the log line, per ABI the host kernel runs */
+  names: (SyscallId & { name: string })[];
+}
 
 /** How the launcher keeps a service running (procd's respawn, term_timeout, stdout/stderr). */
 export interface SupervisePolicy {

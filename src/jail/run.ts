@@ -4,11 +4,13 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JailctlError } from '../errors.js';
 import { execLaunchPlan } from '../native/index.js';
+import { liftingCapabilities, prebuiltBaselinePath, readPrebuiltBaseline } from './baseline-file.js';
+import type { BaselineOptions } from './baseline.js';
 import { buildLaunchPlan, type PlanInputs } from './build-plan.js';
 import { createHostFs } from './host-fs.js';
-import { cacheableDependencies, planCacheDir, planCacheKey, recordingHost, storePlan, type PlanDependency } from './plan-cache.js';
+import { cacheableDependencies, PlanCacheSettingError, planCacheDir, planCacheKey, recordingHost, storePlan, type PlanDependency } from './plan-cache.js';
 import type { LaunchPlan } from './plan.js';
-import type { SeccompForRun } from './seccomp-input.js';
+import type { SeccompCompiler, SeccompForRun } from './seccomp-input.js';
 import { hostSearchPath, mergeRawSpecs, normalizeJailSpec, type JailSpec, type RawJailSpec } from './spec.js';
 import { readJailSpecFile } from './spec-file.js';
 
@@ -19,12 +21,17 @@ export interface RunContext {
   cwd: string;
 }
 
-/** Makes the filter of --seccomp for the host arch. */
-export type SeccompCompiler = (file: string, arch: string) => SeccompForRun;
+export type { SeccompCompiler } from './seccomp-input.js';
 
-/** For plans that cannot hold a profile (it was taken out, or none was given). */
-export const NO_SECCOMP: SeccompCompiler = (file) => {
-  throw new JailctlError('JAIL_INVALID', `--seccomp ${file}: no profile was expected here`);
+/** For plans that cannot hold a profile (it was taken out, or none was given) nor need the baseline
+ * compiled (no capabilities kept, set-ID bits refused: the prebuilt one serves). */
+export const NO_SECCOMP: SeccompCompiler = {
+  profile: (file) => {
+    throw new JailctlError('JAIL_INVALID', `--seccomp ${file}: no profile was expected here`);
+  },
+  baseline: () => {
+    throw new JailctlError('JAIL_INVALID', 'the baseline seccomp filter was not built with jailctl, and the compiler was not loaded', { hint: 'run npm run build:ts, or pass --no-baseline-filter' });
+  },
 };
 
 /** Builds the plan for a run context (everything but the launch); `compileSeccomp` makes the
@@ -41,8 +48,38 @@ export function planSpec(spec: JailSpec, cwd: string, compileSeccomp: SeccompCom
   const host = deps === undefined ? createHostFs() : recordingHost(createHostFs(), deps);
   if (spec.seccompFile !== undefined) noteFile(deps, spec.seccompFile); // read outside HostFacts
   const inputs: PlanInputs = { launcherPid: process.pid, hostPath: hostSearchPath(), hostCwd: cwd };
-  if (spec.seccompFile !== undefined) inputs.seccomp = compileSeccomp(spec.seccompFile, host.arch);
+  const seccomp = spec.seccompFile === undefined ? undefined : compileSeccomp.profile(spec.seccompFile, host.arch);
+  if (seccomp !== undefined) inputs.seccomp = seccomp;
+  inputs.baseline = (keptCaps) => baselineFor(spec, host.arch, keptCaps, seccomp, compileSeccomp, deps);
   return buildLaunchPlan(spec, host, inputs);
+}
+
+function cacheDirOrThrow(): string | undefined {
+  try {
+    return planCacheDir();
+  } catch (err) {
+    if (err instanceof PlanCacheSettingError) throw new JailctlError('USAGE', err.message, { hint: 'unset it to use /run/jailctl/plans' });
+    throw err;
+  }
+}
+
+/** The baseline filter: prebuilt in the common case (no profile, no capability that lifts an
+ * entry, set-ID bits refused), compiled otherwise. */
+function baselineFor(spec: JailSpec, arch: string, keptCaps: readonly string[], seccomp: SeccompForRun | undefined, compiler: SeccompCompiler, deps: Map<string, PlanDependency> | undefined): { filter: Uint8Array; describe: string } | undefined {
+  if (!spec.baselineFilter) return undefined;
+  const options: BaselineOptions = { keptCaps: liftingCapabilities(keptCaps), allowSuidSgid: spec.allowSuidSgid };
+  if (seccomp !== undefined) options.profile = seccomp.parsed;
+  const prebuilt = seccomp === undefined && options.keptCaps!.length === 0 && !spec.allowSuidSgid;
+  if (prebuilt) noteFile(deps, prebuiltBaselinePath(arch));
+  const filter = (prebuilt ? readPrebuiltBaseline(arch) : undefined) ?? compiler.baseline(arch, options);
+  return filter === undefined ? undefined : { filter, describe: describeBaseline(options) };
+}
+
+function describeBaseline(options: BaselineOptions): string {
+  const under = options.profile === undefined ? '' : ' under the profile (for the calls it leaves to its default)';
+  const suid = options.allowSuidSgid === true ? ', set-ID bits allowed' : '';
+  const caps = options.keptCaps !== undefined && options.keptCaps.length > 0 ? `, calls of kept ${options.keptCaps.join(', ')} allowed` : '';
+  return `load the baseline seccomp filter${under}${suid}${caps}`;
 }
 
 function noteFile(deps: Map<string, PlanDependency> | undefined, path: string): void {
@@ -51,11 +88,13 @@ function noteFile(deps: Map<string, PlanDependency> | undefined, path: string): 
 
 /** Prints the plan (dry run) and returns, or replaces this process with the jail's launcher. */
 export async function runJail(context: RunContext, print: (plan: LaunchPlan) => void = defaultPrint): Promise<void> {
-  const cacheDir = context.dryRun ? undefined : planCacheDir();
+  const cacheDir = context.dryRun ? undefined : cacheDirOrThrow();
   const deps = cacheDir === undefined ? undefined : new Map<string, PlanDependency>();
-  // the profile compiler and every syscall table load only when a profile may be asked for
-  const mayUseSeccomp = context.raw.seccomp !== undefined || context.specFile !== undefined;
-  const compile = mayUseSeccomp ? (await import('./seccomp-input.js')).compileSeccompForRun : NO_SECCOMP;
+  // the profile compiler and every syscall table load only when a profile may be asked for, or the
+  // prebuilt baseline may not be the one (kept capabilities, set-ID bits allowed)
+  const { raw } = context;
+  const mayCompile = raw.seccomp !== undefined || context.specFile !== undefined || raw.caps !== undefined || raw.allowSuidSgid === true;
+  const compile = mayCompile ? (await import('./seccomp-input.js')).SECCOMP_COMPILER : NO_SECCOMP;
   const plan = planRun(context, compile, deps);
   if (context.dryRun) {
     print(plan);

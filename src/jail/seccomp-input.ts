@@ -1,57 +1,74 @@
-// The seccomp program for `run --seccomp FILE` (edge: reads the file). The profile is checked
-// like `jailctl profile check --arch <host>` and compiled for the host; any problem is an error
-// (exit 125): a filter is never silently skipped and the service never starts without it.
+// The seccomp programs of `jailctl run` that need the profile compiler (edge: reads the file):
+// --seccomp FILE, checked like `jailctl profile check --arch <host>` and compiled for the host,
+// and the baseline filter whenever it cannot come prebuilt (under a profile, with capabilities
+// kept, set-ID bits allowed). Any problem is an error (exit 125): a filter is never silently
+// skipped and the service never starts without it.
 //
-// Named denials: the profile's KILL_PROCESS actions are compiled as SECCOMP_RET_TRACE instead,
-// and the jail's pid 1 (the tracer) names the refused call, then kills the process itself, so a
-// denial is a log line instead of a bare SIGSYS. Allowed calls never stop.
+// A profile need not allow execve (procd applies its filter after the service's execve): the
+// first execve is answered by the jail's pid 1 (seccomp-notify.ts), and so are the profile's
+// KILL_PROCESS actions, so a refused call is named in the log instead of a bare SIGSYS.
+import { JailctlError } from '../errors.js';
 import { readFileText } from '../io/profile-io.js';
-import { ARCHES, kernelGroupOf, syscallTable, type ArchName } from '../profile/arch.js';
+import { resolveArch } from '../profile/arch.js';
+import { checkProfile } from '../profile/check.js';
 import { compileFilter } from '../profile/compile.js';
-import type { Action, SeccompProfile } from '../profile/model.js';
-import { parseProfileOrThrow } from '../profile/parse.js';
-
-/** RET_DATA of the trace action standing for "kill the process" (native/trace.h). */
-export const DENY_KILL_PROCESS = 1;
+import type { SeccompProfile } from '../profile/model.js';
+import { formatProblem, parseProfile } from '../profile/parse.js';
+import { buildBaselineProfile, type BaselineOptions } from './baseline.js';
+import type { SeccompListener, SeccompNotify } from './plan.js';
+import { buildRunFilter, type NotifyOptions } from './seccomp-notify.js';
 
 export interface SeccompForRun {
   /** struct sock_filter array in host byte order, for seccomp(SECCOMP_SET_MODE_FILTER) */
   filter: Uint8Array;
   /** the profile file, for messages and the plan */
   profile: string;
-  /** SECCOMP_FILTER_FLAG_* bits the profile asks for (its "flags") */
+  /** SECCOMP_FILTER_FLAG_* bits */
   flags: number;
-  /** set when refused calls stop for pid 1: syscall names for the log line */
-  denials?: { auditArch: number; nr: number; name: string }[];
+  /** the filter is installed with a listener the jail's pid 1 takes */
+  listener?: SeccompListener;
+  /** what pid 1 answers on it */
+  notify?: SeccompNotify;
+  /** the profile as read, for the baseline under it */
+  parsed: SeccompProfile;
 }
 
-export interface SeccompOptions {
-  /** name refused calls instead of a bare SIGSYS (default true) */
-  nameDenials?: boolean;
+/** What `jailctl run` needs the compiler for; NO_SECCOMP (run.ts) where no profile is possible. */
+export interface SeccompCompiler {
+  profile(file: string, arch: string): SeccompForRun;
+  /** the baseline compiled now; undefined when nothing is left to refuse */
+  baseline(arch: string, options: BaselineOptions): Uint8Array | undefined;
 }
 
-export function compileSeccompForRun(file: string, arch: string, options: SeccompOptions = {}): SeccompForRun {
-  const parsed = parseProfileOrThrow(readFileText(file), file, { arch });
-  const named = options.nameDenials !== false && usesKillProcess(parsed.profile);
-  const profile = named ? withKillsTraced(parsed.profile) : parsed.profile;
-  const compiled = compileFilter(profile, arch);
-  const result: SeccompForRun = { filter: compiled.program, profile: file, flags: compiled.flags };
-  if (named) result.denials = syscallNames(compiled.arch as ArchName);
-  return result;
+export function compileSeccompForRun(file: string, arch: string, options: NotifyOptions = {}): SeccompForRun {
+  const profile = readRunProfile(file, arch);
+  const run = buildRunFilter(profile, arch, options);
+  return { ...run, profile: file, parsed: profile };
 }
 
-function usesKillProcess(profile: SeccompProfile): boolean {
-  return profile.defaultAction.kind === 'KILL_PROCESS' || profile.rules.some((r) => r.action.kind === 'KILL_PROCESS');
+/**
+ * The profile, checked for `arch` as `profile check` does except that it need not allow execve:
+ * jailctl answers the service's own first execve itself.
+ */
+export function readRunProfile(file: string, arch: string): SeccompProfile {
+  const { parsed, problems, format } = parseProfile(readFileText(file), file);
+  const all = parsed === undefined ? problems : [...problems, ...checkProfile(parsed, resolveArch(arch).name, { execveAnswered: true, compile: problems.length === 0 }).map((p) => formatProblem(file, p))];
+  if (parsed === undefined || all.length > 0) {
+    const hint = parsed === undefined
+      ? `the format is in profiles/schema/seccomp-${format ?? 'oci'}.schema.json`
+      : `fix the profile; \`jailctl profile check ${file}\` lists the same problems, \`jailctl profile explain ${file}\` what each rule does`;
+    throw new JailctlError('PROFILE_INVALID', all.join('\n'), { path: file, hint });
+  }
+  return parsed.profile;
 }
 
-function withKillsTraced(profile: SeccompProfile): SeccompProfile {
-  const traced = (action: Action): Action => (action.kind === 'KILL_PROCESS' ? { kind: 'TRACE', data: DENY_KILL_PROCESS } : action);
-  return { ...profile, defaultAction: traced(profile.defaultAction), rules: profile.rules.map((r) => ({ ...r, action: traced(r.action) })) };
+export function compileBaselineForRun(arch: string, options: BaselineOptions): Uint8Array | undefined {
+  const target = resolveArch(arch).name;
+  const profile = buildBaselineProfile(target, options);
+  return profile === undefined ? undefined : compileFilter(profile, target).program;
 }
 
-/** Every syscall of every ABI the host kernel runs, labelled "name" or "name (abi)". */
-function syscallNames(host: ArchName): { auditArch: number; nr: number; name: string }[] {
-  return kernelGroupOf(host).flatMap((abi) =>
-    Object.entries(syscallTable(abi).syscalls).map(([name, nr]) => ({ auditArch: ARCHES[abi].auditArch, nr, name: abi === host ? name : `${name} (${abi})` })),
-  );
-}
+export const SECCOMP_COMPILER: SeccompCompiler = {
+  profile: (file, arch) => compileSeccompForRun(file, arch),
+  baseline: compileBaselineForRun,
+};

@@ -25,6 +25,8 @@ export interface RawJailSpec {
   group?: string;
   caps?: string;
   seccomp?: string;
+  baselineFilter?: boolean;
+  allowSuidSgid?: boolean;
   env?: Record<string, string>;
   rlimits?: Record<string, string | number>;
   memory?: string | number;
@@ -57,6 +59,10 @@ export interface JailSpec {
   group?: string;
   capsFile?: string;
   seccompFile?: string;
+  /** the built-in baseline filter (src/jail/baseline-entries.ts); off for init-script instances */
+  baselineFilter: boolean;
+  /** leave set-user/group-ID bits out of the baseline (RestrictSUIDSGID= off) */
+  allowSuidSgid: boolean;
   env: Record<string, string>;
   rlimits: { name: string; value: RlimitValue }[];
   memory?: bigint;
@@ -90,13 +96,33 @@ function basename(path: string): string {
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
+/** The jail name when --name is not given: the command's basename with every character a name
+ * cannot hold turned into "_" ("c++" -> "c__", "[" -> "jail"), so any command runs without --name. */
+export function defaultJailName(command: string): string {
+  const cleaned = basename(command).replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^[^A-Za-z0-9]+/, '').slice(0, 63);
+  return cleaned === '' ? 'jail' : cleaned;
+}
+
+/** A NUL byte cannot reach the kernel in an argument, a path or a variable: name where it is. */
+function refuseNulBytes(raw: RawJailSpec): void {
+  const visit = (value: unknown, where: string): void => {
+    if (typeof value === 'string' && value.includes('\0')) {
+      throw new JailctlError('USAGE', `${where}: contains a NUL byte, which no argument, path or environment variable can hold`);
+    }
+    if (Array.isArray(value)) value.forEach((v, i) => visit(v, `${where}[${i}]`));
+    else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) { visit(k, `${where} key`); visit(v, `${where}.${k}`); }
+  };
+  for (const [key, value] of Object.entries(raw)) visit(value, key);
+}
+
 /** Normalizes a raw spec; `baseDir` resolves relative paths. */
 export function normalizeJailSpec(raw: RawJailSpec, baseDir: string): JailSpec {
+  refuseNulBytes(raw);
   const command = raw.command ?? [];
   if (command.length === 0 || command[0] === '') {
     throw new JailctlError('USAGE', 'no command given', { hint: 'usage: jailctl run [options] -- COMMAND [ARGS...]' });
   }
-  const name = raw.name ?? basename(command[0]!);
+  const name = raw.name ?? defaultJailName(command[0]!);
   if (!NAME.test(name)) throw new JailctlError('USAGE', `--name "${name}": use letters, digits, "_", "." and "-" (at most 63)`);
   const hostname = raw.hostname ?? name;
   if (hostname.length === 0 || hostname.length > 64) throw new JailctlError('USAGE', `--hostname "${hostname}": must be 1 to 64 characters`);
@@ -121,6 +147,8 @@ export function normalizeJailSpec(raw: RawJailSpec, baseDir: string): JailSpec {
     netns: raw.netns ?? false,
     userns: raw.userns ?? false,
     cgroupns: raw.cgroupns ?? false,
+    baselineFilter: raw.baselineFilter ?? true,
+    allowSuidSgid: raw.allowSuidSgid ?? false,
     env: { PATH: DEFAULT_PATH, ...(raw.env ?? {}) },
     rlimits: Object.entries(raw.rlimits ?? {}).map(([name, value]) => ({ name, value: parseRlimitValue(String(value), `--rlimit ${name}`) })),
   };
@@ -129,10 +157,21 @@ export function normalizeJailSpec(raw: RawJailSpec, baseDir: string): JailSpec {
   if (raw.group !== undefined) spec.group = raw.group;
   if (raw.caps !== undefined) spec.capsFile = abs(raw.caps);
   if (raw.seccomp !== undefined) spec.seccompFile = abs(raw.seccomp);
-  if (raw.memory !== undefined) spec.memory = parseLimitNumber(String(raw.memory), '--memory');
+  if (raw.memory !== undefined) spec.memory = memoryLimit(String(raw.memory));
   if (raw.pids !== undefined) spec.pids = positiveInt(raw.pids, '--pids', 1, 4194304);
   if (raw.cpuWeight !== undefined) spec.cpuWeight = positiveInt(raw.cpuWeight, '--cpu-weight', 1, 10000);
   return spec;
+}
+
+/** Below a megabyte the kernel OOM-kills the jail before its command even starts. */
+export const MIN_MEMORY = 1024n * 1024n;
+
+function memoryLimit(text: string): bigint {
+  const bytes = parseLimitNumber(text, '--memory');
+  if (bytes < MIN_MEMORY) {
+    throw new JailctlError('USAGE', `--memory ${text}: too small; a jail needs at least 1M (the kernel would kill it before the command starts)`);
+  }
+  return bytes;
 }
 
 function positiveInt(value: number, what: string, min: number, max: number): number {

@@ -1,6 +1,6 @@
-// The only importer of the .node file. Finds the addon and the launcher executable built by
-// node-gyp (build/Release, then build/Debug, or $JAILCTL_NATIVE_DIR) and says how to build
-// them when they are missing.
+// The only importer of the .node file. Finds the addon and the executables built beside it
+// (build/Release, then build/Debug, or $JAILCTL_NATIVE_DIR) and says how to build them when
+// they are missing.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
@@ -40,4 +40,9 @@ export function loadAddon(): NativeAddon {
 
 export function launcherPath(): string {
   return resolve(findBuilt('jailctl-launch'));
+}
+
+/** The failsafe daemon (native/failsafe/, built beside the launcher). */
+export function failsafeDaemonPath(): string {
+  return resolve(findBuilt('jailctl-failsafe'));
 }

@@ -9,6 +9,7 @@ const SYSCALLS = [
   '', 'open', 'openat', 'fstat', 'write', 'mkdir', 'rmdir', 'mount', 'umount2', 'symlink', 'pivot_root',
   'chdir', 'sethostname', 'socket', 'ioctl', 'unshare', 'fork', 'setrlimit', 'setgroups', 'setresgid', 'setresuid',
   'prctl', 'capget', 'capset', 'setsid', 'close_range', 'seccomp', 'execve', 'statfs', 'clone', 'read', 'ptrace',
+  'pidfd_open', 'pidfd_getfd', 'keyctl', 'fsmount',
 ];
 
 const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, number]) => [number, name]));

@@ -1,6 +1,6 @@
 // Numbers shared with native/plan.h: op codes, phases, flags. A test compares them with the
 // C header, so the two sides cannot drift apart.
-import type { MountFlag, NamespaceName, Phase, StepOp } from '../jail/plan.js';
+import type { MountAttr, MountFlag, NamespaceName, Phase, StepOp } from '../jail/plan.js';
 
 export const PLAN_MAGIC = 'JCPLAN01';
 
@@ -40,9 +40,12 @@ export const OP_CODES: Record<StepOp, number> = {
   'execve': 30,
   'trace': 31,
   'trace-me': 32,
-  'denials': 33,
+  'seccomp-notify': 33,
   'supervise': 34,
   'die-with-parent': 35,
+  'setattr': 36,
+  'open-proc': 37,
+  'keyring': 38,
 };
 
 export const CAPTURE_KINDS = { path: 1, value: 2, bytes: 3 } as const;
@@ -66,6 +69,18 @@ export const MOUNT_FLAGS: Record<MountFlag, number> = {
 };
 
 export const MNT_DETACH = 2;
+
+/** <linux/mount.h> MOUNT_ATTR_* values for mount_setattr(2). */
+export const MOUNT_ATTRS: Record<MountAttr, number> = {
+  MOUNT_ATTR_RDONLY: 0x1,
+  MOUNT_ATTR_NOSUID: 0x2,
+  MOUNT_ATTR_NODEV: 0x4,
+  MOUNT_ATTR_NOEXEC: 0x8,
+};
+
+export function mountAttrs(attrs: readonly MountAttr[]): number {
+  return attrs.reduce((acc, attr) => acc | MOUNT_ATTRS[attr], 0);
+}
 
 /** clone(2)/unshare(2) namespace flags. */
 export const NAMESPACE_FLAGS: Record<NamespaceName, number> = {

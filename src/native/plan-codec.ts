@@ -1,9 +1,11 @@
 // Encodes a LaunchPlan into the flat binary form native/plan.c reads: per step an op code,
-// phase, flags, integers and strings. Pure; host byte order, since the host runs the plan.
+// phase, flags, integers and strings. Pure. Integers are little-endian on every machine and the
+// launcher assembles them byte by byte, so a plan means the same to a big-endian (mips) launcher.
+import { encodeRaw } from '../io/raw-bytes.js';
 import { JailctlError } from '../errors.js';
-import { hostSignalNumber, os } from './os-signals.js';
+import { hostSignalNumber } from './os-signals.js';
 import type { LaunchPlan, PlanStep } from '../jail/plan.js';
-import { CAPTURE_KINDS, MNT_DETACH, OPF_OPTIONAL, OP_CODES, PHASE_CODES, PLAN_MAGIC, mountFlags, namespaceFlags } from './ops.js';
+import { CAPTURE_KINDS, MNT_DETACH, OPF_OPTIONAL, OP_CODES, PHASE_CODES, PLAN_MAGIC, mountAttrs, mountFlags, namespaceFlags } from './ops.js';
 
 type Operand = { ints: bigint[]; strs: (string | Uint8Array)[] };
 
@@ -20,6 +22,7 @@ function operands(step: PlanStep): Operand {
     case 'mount': return { ints: [n(mountFlags(step.flags))], strs: [step.source, step.target, step.fstype, step.data, step.procDir] };
     case 'bind': return { ints: [step.recursive ? 1n : 0n], strs: [step.source, step.target, step.procDir] };
     case 'remount': return { ints: [n(mountFlags(step.flags))], strs: [step.target, step.procDir] };
+    case 'setattr': return { ints: [n(mountAttrs(step.set)), n(mountAttrs(step.clear)), step.recursive ? 1n : 0n], strs: [step.target] };
     case 'mkfile': return { ints: [n(step.mode)], strs: [step.path] };
     case 'symlink': return { ints: [], strs: [step.target, step.path] };
     case 'pivot-root': return { ints: [], strs: [step.newRoot, step.putOld] };
@@ -41,7 +44,7 @@ function operands(step: PlanStep): Operand {
     case 'no-new-privs': return { ints: [], strs: [] };
     case 'setsid': return { ints: [], strs: [] };
     case 'close-fds': return { ints: [], strs: [] };
-    case 'seccomp': return { ints: [n(step.flags)], strs: [step.filter] };
+    case 'seccomp': return { ints: [n(step.flags), step.listener ? 1n : 0n, n(step.listener?.handshakeNr ?? -1)], strs: [step.filter] };
     case 'execve': return {
       ints: [n(step.argv.length), n(step.env.length), n(step.exitIfMissing), n(step.exitIfDenied)],
       strs: [step.path, ...step.argv, ...step.env],
@@ -51,7 +54,12 @@ function operands(step: PlanStep): Operand {
       strs: [],
     };
     case 'trace-me': return { ints: [], strs: [] };
-    case 'denials': return { ints: step.names.flatMap((d) => [n(d.auditArch), n(d.nr)]), strs: step.names.map((d) => d.name) };
+    case 'seccomp-notify': return {
+      ints: [n(step.handshake.auditArch), n(step.handshake.nr), n(step.execGates.length), ...step.execGates.flatMap((g) => [n(g.auditArch), n(g.nr)]), ...step.names.flatMap((d) => [n(d.auditArch), n(d.nr)])],
+      strs: [step.answer, ...step.names.map((d) => d.name)],
+    };
+    case 'open-proc': return { ints: [], strs: [] };
+    case 'keyring': return { ints: [], strs: [] };
     case 'die-with-parent': return { ints: [n(step.parentPid)], strs: [] };
     case 'supervise': return {
       ints: [step.respawn ? 1n : 0n, n(step.thresholdMs), n(step.timeoutMs), n(step.retry), n(step.termTimeoutMs), n(step.readyFd)],
@@ -72,7 +80,6 @@ class Writer {
   private buf = new Uint8Array(16384);
   private view = new DataView(this.buf.buffer);
   private length = 0;
-  private readonly encoder = new TextEncoder();
 
   private reserve(n: number): number {
     if (this.length + n > this.buf.length) {
@@ -89,16 +96,17 @@ class Writer {
   // reserve() first: it may replace buf and view
   u32(value: number): void {
     const at = this.reserve(4);
-    this.view.setUint32(at, value, HOST_LE);
+    this.view.setUint32(at, value, true);
   }
 
   i64(value: bigint): void {
     const at = this.reserve(8);
-    this.view.setBigInt64(at, BigInt.asIntN(64, value), HOST_LE);
+    this.view.setBigInt64(at, BigInt.asIntN(64, value), true);
   }
 
   str(value: string | Uint8Array): void {
-    const bytes = typeof value === 'string' ? this.encoder.encode(value) : value;
+    // strings carry non-UTF-8 bytes escaped (io/raw-bytes.ts): the launcher gets the real bytes
+    const bytes = typeof value === 'string' ? encodeRaw(value) : value;
     if (typeof value === 'string' && bytes.includes(0)) throw new JailctlError('JAIL_INVALID', `a launch plan string contains a NUL byte: ${JSON.stringify(value)}`);
     this.u32(bytes.length);
     this.raw(bytes);
@@ -115,8 +123,6 @@ class Writer {
     return this.buf.slice(0, this.length);
   }
 }
-
-const HOST_LE = os.endianness() === 'LE';
 
 /** The plan as native/plan.c expects it. */
 export function encodeLaunchPlan(plan: LaunchPlan): Uint8Array {

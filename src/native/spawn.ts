@@ -28,7 +28,8 @@ export function withParentDeath(plan: LaunchPlan, parentPid: number): LaunchPlan
 
 /** Starts the launcher as our child; `onRecord` receives every trace record. */
 export function spawnLaunchPlan(plan: LaunchPlan, onRecord: (record: TraceRecord) => void): SpawnedJail {
-  const child = spawn(launcherPath(), ['3'], { stdio: ['inherit', 'inherit', 'inherit', 'pipe', 'pipe'] });
+  // as execLaunchPlan does: no host path in the launcher's (and pid 1's) argv, no environment
+  const child = spawn(launcherPath(), ['3'], { argv0: 'jailctl-launch', env: {}, stdio: ['inherit', 'inherit', 'inherit', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new JailctlError('JAIL_SETUP_FAILED', 'cannot start the launcher');
   const planPipe = child.stdio[3] as Writable;
   const tracePipe = child.stdio[TRACE_FD] as Readable;

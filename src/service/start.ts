@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createHostFs } from '../jail/host-fs.js';
 import type { LaunchPlan } from '../jail/plan.js';
 import { planRun } from '../jail/run.js';
-import { compileSeccompForRun } from '../jail/seccomp-input.js';
+import { SECCOMP_COMPILER } from '../jail/seccomp-input.js';
 import type { RawJailSpec } from '../jail/spec.js';
 import { inInstance, inInstanceAsync, requireRoot, scriptPath, type ServiceContext } from './context.js';
 import { evaluateInitScript } from './script/evaluate.js';
@@ -36,7 +36,9 @@ export function planService(context: ServiceContext, mode: 'start' | 'trace' = '
   const instances = buildServiceInstances(service, createHostFs(), { seccompMayBeMissing: mode === 'trace' }).map((instance) => ({
     instance,
     plan: inInstance(script, instance.instance, () => {
-      const plan = planRun({ raw: mode === 'trace' ? withoutSeccomp(instance.raw) : instance.raw, dryRun: false, cwd: '/' }, compileSeccompForRun);
+      // an instance gets what its script asks, as under procd: no baseline filter
+      const raw = { ...instance.raw, baselineFilter: false };
+      const plan = planRun({ raw: mode === 'trace' ? withoutSeccomp(raw) : raw, dryRun: false, cwd: '/' }, SECCOMP_COMPILER);
       return instance.unjailed ? buildUnjailedPlan(plan, instance.raw.caps === undefined) : plan;
     }),
   }));

@@ -6,7 +6,7 @@ import { JailctlError } from '../errors.js';
 import type { LaunchPlan, PlanStep } from '../jail/plan.js';
 import type { Action, SeccompProfile } from '../profile/model.js';
 
-/** RET_DATA of the learning stop, told apart from named denials (DENY_KILL_PROCESS = 1). */
+/** RET_DATA of the learning stop. */
 export const LEARN_TRACE_DATA = 2;
 export const LEARN_ACTION: Action = { kind: 'TRACE', data: LEARN_TRACE_DATA };
 
@@ -20,7 +20,7 @@ export function withLearningDefault(profile: SeccompProfile): SeccompProfile {
 export function buildLearningPlan(plan: LaunchPlan, fd: number): LaunchPlan {
   const seccomp = plan.steps.findIndex((s) => s.op === 'seccomp' && s.phase === 'service');
   if (seccomp < 0) throw new JailctlError('USAGE', '--learn needs a seccomp profile to learn from', { hint: 'pass --seccomp PROFILE with --learn FILE' });
-  if (plan.steps.some((s) => s.op === 'trace' || s.op === 'trace-me' || s.op === 'denials')) {
+  if (plan.steps.some((s) => s.op === 'trace' || s.op === 'trace-me' || s.op === 'seccomp-notify')) {
     throw new JailctlError('JAIL_INVALID', 'the plan is already traced; learning needs a plan without a tracer');
   }
   const trace: PlanStep = { phase: 'config', op: 'trace', fd, captures: [], describe: 'record the calls the profile lacks' };

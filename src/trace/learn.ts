@@ -3,16 +3,14 @@
 // calls P lacked are written to FILE as an OCI profile fragment with P's default action, ready
 // for `jailctl profile merge P FILE -o P`. Node stays beside the jail to read the counts.
 import { JailctlError } from '../errors.js';
-import { readFileText } from '../io/profile-io.js';
 import { writeFileAtomic } from '../io/write-atomic.js';
 import type { LaunchPlan } from '../jail/plan.js';
-import type { SeccompForRun } from '../jail/seccomp-input.js';
+import { readRunProfile, type SeccompForRun } from '../jail/seccomp-input.js';
 import { planRun, type RunContext } from '../jail/run.js';
 import { TRACE_FD } from '../native/spawn.js';
 import { archFromNode, type ArchName } from '../profile/arch.js';
 import { compileFilter } from '../profile/compile.js';
 import type { Action } from '../profile/model.js';
-import { parseProfileOrThrow } from '../profile/parse.js';
 import { serializeOci } from '../profile/serialize.js';
 import { TraceAggregator, type TraceExit } from './aggregate.js';
 import { buildLearningPlan, LEARN_ACTION, withLearningDefault } from './learn-plan.js';
@@ -30,10 +28,14 @@ export interface LearnOutcome {
 /** The learning plan: the jail `jailctl run` would build, its filter stopping instead of refusing. */
 export function planLearning(context: RunContext): { plan: LaunchPlan; defaultAction: Action } {
   let defaultAction: Action | undefined;
-  const plan = planRun(context, (file, arch) => {
-    const compiled = compileLearningSeccomp(file, arch);
-    defaultAction = compiled.defaultAction;
-    return compiled.seccomp;
+  // learning runs without the baseline filter: its refusals would hide calls from the tracer
+  const plan = planRun(context, {
+    profile: (file, arch) => {
+      const compiled = compileLearningSeccomp(file, arch);
+      defaultAction = compiled.defaultAction;
+      return compiled.seccomp;
+    },
+    baseline: () => undefined,
   });
   if (defaultAction === undefined) {
     throw new JailctlError('USAGE', '--learn needs --seccomp PROFILE: what it learns are the calls outside that profile', { hint: 'jailctl run --seccomp P --learn NEW.json -- COMMAND' });
@@ -70,7 +72,7 @@ function serviceRan(exit: TraceExit | undefined, learned: number): boolean {
 
 /** P compiled for the host with its default action (and unknown ABIs) stopping for the tracer. */
 export function compileLearningSeccomp(file: string, arch: ArchName | string): { seccomp: SeccompForRun; defaultAction: Action } {
-  const parsed = parseProfileOrThrow(readFileText(file), file, { arch });
-  const compiled = compileFilter(withLearningDefault(parsed.profile), arch, { badArchAction: LEARN_ACTION });
-  return { seccomp: { filter: compiled.program, profile: `${file} (learning)`, flags: compiled.flags }, defaultAction: parsed.profile.defaultAction };
+  const profile = readRunProfile(file, arch);
+  const compiled = compileFilter(withLearningDefault(profile), arch, { badArchAction: LEARN_ACTION });
+  return { seccomp: { filter: compiled.program, profile: `${file} (learning)`, flags: compiled.flags, parsed: profile }, defaultAction: profile.defaultAction };
 }

@@ -97,7 +97,8 @@ function planJailed(context: TraceContext, jail: NonNullable<TraceContext['jail'
     warn(`the seccomp profile ${raw.seccomp} is left out while tracing: the trace records what the program needs`);
     delete raw.seccomp;
   }
-  const spec = normalizeJailSpec(raw, context.cwd);
+  // no baseline filter either: it would hide the calls it refuses from the trace
+  const spec = normalizeJailSpec({ ...raw, baselineFilter: false }, context.cwd);
   const plan = planSpec(spec, context.cwd, NO_SECCOMP);
   // the mount list of the trace starts from the jail's own mounts
   const { binds, tmpfs, proc, sys, dev, cwd } = spec;

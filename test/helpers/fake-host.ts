@@ -7,8 +7,8 @@ export { normalize };
 
 export type FakeNode =
   | { kind: 'file'; data: Uint8Array; mode?: number; uid?: number; gid?: number }
-  | { kind: 'dir'; mode?: number }
-  | { kind: 'symlink'; target: string }
+  | { kind: 'dir'; mode?: number; uid?: number }
+  | { kind: 'symlink'; target: string; uid?: number }
   | { kind: 'char' | 'block' | 'fifo' | 'socket'; mode?: number };
 
 /** Shorthand tree: string or Uint8Array = file, { symlink } = link, {} ending in / = dir. */
@@ -115,7 +115,7 @@ function infoOf(node: FakeNode): FileInfo {
   const kind: FileKind = node.kind;
   const mode = 'mode' in node && node.mode !== undefined ? node.mode : node.kind === 'dir' ? 0o755 : 0o644;
   const size = node.kind === 'file' ? node.data.length : node.kind === 'symlink' ? node.target.length : 0;
-  const uid = node.kind === 'file' ? (node.uid ?? 0) : 0;
+  const uid = 'uid' in node ? (node.uid ?? 0) : 0;
   const gid = node.kind === 'file' ? (node.gid ?? 0) : 0;
   return { kind, mode, uid, gid, size };
 }

@@ -1,8 +1,9 @@
-// As root: the shipped init.d/failsafe-listener, unchanged, runs the listener jailed under the
-// shipped profiles/failsafe-listener.json. A full trigger from outside sets the flag, and the
+// As root: the shipped init.d/failsafe-listener, unchanged, runs the failsafe daemon jailed under
+// the shipped profiles/failsafe-listener.json. A full trigger from outside sets the flag, and the
 // reboot request reaches the script's reboot instance (here a harmless command). The jail is
-// what the script says: seccomp, no_new_privs, CAP_NET_RAW only with raw frames, the configured
-// uid, only the declared files; no key material outlives its use; stop leaves nothing behind.
+// what the script says: the static daemon and no Node.js, seccomp, no_new_privs, CAP_NET_RAW only
+// with raw frames, the configured uid, only the declared files; no key material outlives its use;
+// stop leaves nothing behind.
 import { createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
@@ -87,10 +88,12 @@ function jailFiles(pid: number): string[] {
   return walk('/');
 }
 
-/** What the script declares, and what comes with it: Node's libraries, the loader cache, /dev. */
+/** What the script declares, and jailctl's minimal /dev. */
 function declared(file: string, allowed: Set<string>): boolean {
-  return allowed.has(file) || file.startsWith(join(REPO, 'dist', 'chunks/')) || /^\/(usr\/)?lib(32|64|x32)?(\/|$)/.test(file) || /^\/dev\//.test(file);
+  return allowed.has(file) || /^\/dev\//.test(file);
 }
+
+const DAEMON = join(REPO, 'build', 'Release', 'jailctl-failsafe');
 
 async function checkJailedRun(t: Test, options: Options, trigger: (port: number) => string[]): Promise<void> {
   const s = await setup(t, options);
@@ -110,14 +113,14 @@ async function checkJailedRun(t: Test, options: Options, trigger: (port: number)
   t.equal(field('Uid'), `${uid}\t${uid}\t${uid}\t${uid}`, `runs as ${options.user ?? 'root'}`);
   if (options.user !== undefined) t.not(uid, '0');
 
-  const allowed = new Set([realpathSync(process.execPath), join(REPO, 'dist', 'jailctl.mjs'), join(REPO, 'dist', 'cli.mjs'), s.config, s.flag, s.fifo, '/etc/ld.so.cache',
-    '/usr/bin/env', // the #! interpreter of dist/jailctl.mjs, which jailctl binds with any executable script
-    ...(options.raw ? [join(REPO, 'build', 'Release', 'jailctl_native.node')] : []),
-    ...(options.user === undefined ? [] : ['/etc/passwd', '/etc/group'])]);
+  t.equal(realpathSync(`/proc/${listener.pid}/exe`), DAEMON, 'the jailed process is the C daemon');
+  const allowed = new Set([DAEMON, s.config, s.flag, s.fifo, ...(options.user === undefined ? [] : ['/etc/passwd', '/etc/group'])]);
   const files = jailFiles(listener.pid);
   t.same(files.filter((f) => !declared(f, allowed)), [], 'the jail holds only the declared files');
-  for (const file of [s.config, s.flag, s.fifo, join(REPO, 'dist', 'jailctl.mjs'), join(REPO, 'dist', 'cli.mjs')]) t.ok(files.includes(file), `${file} is there`);
-  for (const hidden of ['/etc/shadow', '/etc/hostname', '/bin/sh', join(REPO, 'package.json'), join(REPO, 'src')]) t.notOk(existsSync(`/proc/${listener.pid}/root${hidden}`), `${hidden} is not`);
+  for (const file of [s.config, s.flag, s.fifo, DAEMON]) t.ok(files.includes(file), `${file} is there`);
+  for (const hidden of ['/etc/shadow', '/etc/hostname', '/bin/sh', realpathSync(process.execPath), '/etc/ld.so.cache', join(REPO, 'dist'), join(REPO, 'src')]) t.notOk(existsSync(`/proc/${listener.pid}/root${hidden}`), `${hidden} is not`);
+  const rss = Number(/^VmRSS:\s+(\d+) kB$/m.exec(proc)?.[1]);
+  t.ok(rss > 0 && rss <= 1024, `resident memory at most 1 MB: ${rss} kB`);
   if (options.user === undefined) t.notOk(files.includes('/etc/passwd'), "the host's /etc/passwd is not visible");
 
   const before = scanMemory(listener.pid, NEEDLES);

@@ -144,7 +144,7 @@ t.test('flag that cannot be written: ACK IOERR, no reboot command', async (t) =>
   const dir = tempDir();
   const p = port();
   const marker = join(dir, 'rebooted');
-  const l = listen(dir, p, ['--window', '3000', '--reboot-cmd', `touch ${marker}`]);
+  const l = listen(dir, p, ['--window', '6000', '--reboot-cmd', `touch ${marker}`]);
   await l.waitFor('listening on');
   spawnSync('chattr', ['+i', l.flag]);
   try {
@@ -202,12 +202,13 @@ t.test('RESCUE without nft or iptables: REFUSED, and the listener says why', asy
 t.test('RESCUE disabled by configuration (no rescue command): REFUSED', async (t) => {
   const dir = tempDir();
   const p = port();
-  const l = listen(dir, p, ['--window', '3000']);
+  const l = listen(dir, p, ['--window', '30000']);
   await l.waitFor('listening on');
   const r = trigger(p, '--key', KEY_HEX, '--action', 'rescue');
   t.equal(r.code, 1);
   t.match(r.stderr, /refused the rescue/);
-  await l.done;
+  l.child.kill('SIGTERM');
+  t.equal((await l.done).code, 0);
 });
 
 t.test('first start without a key: the listener creates one in the existing file, keeping the rest', async (t) => {

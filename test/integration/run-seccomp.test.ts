@@ -64,8 +64,11 @@ t.test('the filter is in force in the service: Seccomp: 2 in /proc/self/status',
   t.equal(r.code, 0, r.stderr);
   t.match(r.stdout, /\nSeccomp:\s+2\n/);
   t.match(r.stdout, /\nNoNewPrivs:\s+1\n/);
-  const without = jailctl(['run', '--proc', '--', '/bin/cat', '/proc/self/status']);
-  t.match(without.stdout, /\nSeccomp:\s+0\n/, 'and not without --seccomp');
+  t.match(r.stdout, /\nSeccomp_filters:\s+2\n/, 'the profile over the baseline filter');
+  const baseline = jailctl(['run', '--proc', '--', '/bin/cat', '/proc/self/status']);
+  t.match(baseline.stdout, /\nSeccomp_filters:\s+1\n/, 'without --seccomp the baseline filter alone');
+  const without = jailctl(['run', '--proc', '--no-baseline-filter', '--', '/bin/cat', '/proc/self/status']);
+  t.match(without.stdout, /\nSeccomp:\s+0\n/, 'and none with --no-baseline-filter');
 });
 
 t.test('a KILL_PROCESS default kills the service with SIGSYS: exit 159 (128+31)', async (t) => {
@@ -85,12 +88,18 @@ t.test('a procd legacy profile works the same way', async (t) => {
   t.equal(r.stdout, 'legacy-ok\n');
 });
 
-t.test('a profile without execve is refused with exit 125 before anything starts', async (t) => {
+t.test('a profile without execve (procd\'s own have none): the service starts, and every later execve is refused', async (t) => {
   const marks = mkdtempSync(join(tmpdir(), 'jailctl-marks-'));
-  const r = jailctl(['run', '--rw', marks, '--seccomp', profile('no-execve.json', { without: ['execve'] }), '--', '/bin/sh', '-c', `echo started > ${marks}/started`]);
-  t.equal(r.code, 125);
+  const p = profile('no-execve.json', { without: ['execve'] });
+  const r = jailctl(['run', '--rw', marks, '--seccomp', p, '--', '/bin/sh', '-c', `echo started > ${marks}/started; exec /bin/sh -c 'echo second exec'`]);
+  t.equal(r.code, 159, r.stderr);
+  t.ok(existsSync(join(marks, 'started')), 'the service ran');
   t.equal(r.stdout, '');
-  t.match(r.stderr, /no-execve\.json: \/syscalls: execve is not allowed \(it gets the default action SCMP_ACT_KILL_PROCESS\): jailctl installs the filter just before execve/);
-  t.notMatch(r.stderr, /\n\s+at /, 'no stack trace');
-  t.notOk(existsSync(join(marks, 'started')), 'the service never ran');
+  t.match(r.stderr, /^jailctl: sh: seccomp refused execve in pid 2 \(\/(usr\/)?bin\/(da)?sh\); killing it$/m);
+  const errno = profile('no-execve-errno.json', { without: ['execve'], defaultAction: 'SCMP_ACT_ERRNO' });
+  const e = jailctl(['run', '--seccomp', errno, '--', '/bin/sh', '-c', '/bin/true; echo "exit $?"']);
+  t.equal(e.code, 0, e.stderr);
+  t.equal(e.stdout, 'exit 126\n', 'an ERRNO default answers a later execve with its errno');
+  t.match(e.stderr, /Operation not permitted/);
+  t.notMatch(e.stderr, /seccomp refused/);
 });

@@ -254,3 +254,20 @@ t.test('bad scripts fail the start with one line naming the script', async (t) =
     t.equal(s.status().state, 'stopped', `${fixture}: nothing runs`);
   }
 });
+
+t.test('a procd profile without execve (OpenWrt\'s own list none): the instance starts and runs under it', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'jailctl-no-execve-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const seccomp = join(dir, 'sleep-no-execve.json');
+  // what sleep does after its execve (procd loads the filter then), and nothing else
+  const names = ['read', 'close', 'mmap', 'mprotect', 'munmap', 'brk', 'pread64', 'access', 'arch_prctl', 'futex', 'set_tid_address', 'clock_nanosleep',
+    'nanosleep', 'openat', 'newfstatat', 'fstat', 'set_robust_list', 'prlimit64', 'getrandom', 'rseq', 'rt_sigaction', 'rt_sigprocmask', 'exit_group', 'write', 'lseek'];
+  writeFileSync(seccomp, JSON.stringify({ defaultAction: 'SCMP_ACT_KILL_PROCESS', syscalls: [{ names, action: 'SCMP_ACT_ALLOW' }] }));
+  const s = service(t, 'jailed', `config jctest 'main'\n\toption data '${join(FIXTURES, 'services', 'data')}'\n\toption seccomp '${seccomp}'\n`);
+  started(t, s);
+  const pid = await waitFor('the service', () => s.status().instances[0]?.pid ?? undefined);
+  t.match(procStatus(pid), /Seccomp:\s+2/);
+  await new Promise((r) => setTimeout(r, 500));
+  t.match(s.status().instances[0], { state: 'running', pid, restarts: 0 }, 'still running: nothing it does was refused');
+  t.notMatch(s.run('logs').stdout, /seccomp refused/);
+});

@@ -1,5 +1,6 @@
-// `jailctl failsafe keygen|listen|trigger|consume-flag` (FAILSAFE.md "Modes"): flags -> context ->
-// one call into src/failsafe, loaded with import() on use. Errors end as one line through output.ts.
+// `jailctl failsafe keygen|listen|trigger|consume-flag` (FAILSAFE.md "Modes"), and the hidden
+// `rescue-run` the failsafe daemon starts for RESCUE: flags -> context -> one call into
+// src/failsafe, loaded with import() on use. Errors end as one line through output.ts.
 import { Command, Option } from 'commander';
 import { JailctlError } from '../../errors.js';
 import type { ListenFlags } from '../../failsafe/config.js';
@@ -67,11 +68,38 @@ function registerListen(failsafe: Command): void {
     .option('--rescue-cmd <cmd>', 'enables RESCUE: command to start jailed; {port} is replaced by the requested port')
     .option('--rescue-jail <options>', 'extra `jailctl run` options for the rescue service; repeatable', collect, [])
     .option('--no-failsafe-action', 'answer REFUSED to FAILSAFE_REBOOT')
-    .action(guarded(async (flags: Omit<ListenFlags, 'noFailsafeAction'> & { failsafeAction: boolean }) => {
-      const { failsafeAction, ...rest } = flags;
+    .option('--dry-run', "print the failsafe daemon's command line (shell words) instead of running it")
+    .action(guarded(async (flags: Omit<ListenFlags, 'noFailsafeAction'> & { failsafeAction: boolean; dryRun?: boolean }) => {
+      const { failsafeAction, dryRun, ...rest } = flags;
       const listenFlags: ListenFlags = { ...rest, noFailsafeAction: !failsafeAction };
-      const { runListener } = await import('../../failsafe/listener.js');
-      return runListener({ flags: listenFlags, self: [process.execPath, process.argv[1]!], log: line(process.stdout), warn: line(process.stderr) });
+      const [{ prepareDaemon, execDaemon }, { quoteShellWords }] = await Promise.all([import('../../failsafe/listen.js'), import('../../failsafe/daemon-argv.js')]);
+      const argv = prepareDaemon({ flags: listenFlags, self: [process.execPath, process.argv[1]!], dryRun: dryRun === true, log: line(process.stdout) });
+      if (dryRun === true) {
+        line(process.stdout)(quoteShellWords(argv));
+        return 0;
+      }
+      return execDaemon(argv);
+    }));
+}
+
+function registerRescueRun(failsafe: Command): void {
+  failsafe
+    .command('rescue-run', { hidden: true })
+    .description('RESCUE for the failsafe daemon: firewall rules, the jailed service, the answer on fd 3')
+    .argument('<allow>', 'the only IPv4 address allowed to reach the service')
+    .argument('<port>', 'the service port')
+    .argument('<seconds>', 'how long the service runs')
+    .requiredOption('--rescue-cmd <cmd>', 'command to start jailed; {port} is replaced by the port')
+    .option('--rescue-jail <options>', 'extra `jailctl run` options; repeatable', collect, [])
+    .action(guarded(async (allow: string, port: string, seconds: string, flags: { rescueCmd: string; rescueJail: string[] }) => {
+      const { answerOnStatusFd, parseRescueArgs, runRescueHelper } = await import('../../failsafe/rescue-helper.js');
+      return runRescueHelper({
+        ...parseRescueArgs({ allow, port, seconds, ...flags }),
+        self: [process.execPath, process.argv[1]!],
+        log: line(process.stdout),
+        warn: line(process.stderr),
+        answer: answerOnStatusFd,
+      });
     }));
 }
 
@@ -135,4 +163,5 @@ export function registerFailsafe(program: Command): void {
   registerListen(failsafe);
   registerTrigger(failsafe);
   registerConsume(failsafe);
+  registerRescueRun(failsafe);
 }

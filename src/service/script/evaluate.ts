@@ -2,14 +2,15 @@
 // evaluates the real script; we only read the JSON it leaves behind. Syntax errors, shim
 // errors and shell failures become one line naming the script (and the line the shell gives).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JailctlError, isErrnoError } from '../../errors.js';
 import { packageRoot } from '../../io/package-root.js';
-import { hostSearchPath } from '../../jail/spec.js';
 import { parseProcdService, type ProcdService } from '../procd.js';
-import { buildUciShell, parseUci } from './uci.js';
+import { prepareScriptEnvironment, type ScriptEnvironment } from './environment.js';
+import type { ShellChoice } from './shell.js';
+import type { LibrarySource } from './view.js';
 
 export interface EvaluateOptions {
   script: string;
@@ -27,7 +28,6 @@ export interface Evaluated {
   warnings: string[];
 }
 
-const SHELL = '/bin/sh';
 const SHIM_FILES = ['rc.common', 'procd.sh', 'functions.sh'];
 
 /** src/service/shim of jailctl's installation, bundled or not. */
@@ -54,17 +54,18 @@ export function findInstallRoot(): string | undefined {
 /** Evaluates the script; throws JailctlError naming it on any problem. */
 export function evaluateInitScript(options: EvaluateOptions): Evaluated {
   checkScript(options.script);
-  checkSyntax(options.script);
   const work = mkdtempSync(join(tmpdir(), 'jailctl-eval-'));
   try {
-    const warnings = writeUciPackages(options.configDir, join(work, 'uci'));
+    const environment = prepareScriptEnvironment({ script: options.script, shimDir: findShimDir(), configDir: options.configDir, work });
+    checkSyntax(options.script, environment.shell);
+    const warnings = environment.warnings;
     const out = join(work, 'service.json');
-    const result = runShim(options, work, out);
+    const result = runShim(options, environment, out);
     const shimError = readIfExists(`${out}.err`);
     if (shimError !== undefined) throw scriptError(options.script, shimError.trim().split('\n')[0]!);
     if (result.error !== undefined) throw new JailctlError('SPEC_INVALID', `init script ${options.script}: ${result.error}`, { hint: 'a script must not wait for anything while it is evaluated' });
     const stderrLines = result.stderr.split('\n').filter((l) => l.trim() !== '');
-    if (result.status !== 0) throw shellFailure(options.script, stderrLines, result.status);
+    if (result.status !== 0) throw shellFailure(options.script, stderrLines, result.status, environment.source);
     if (options.action === 'stop') return { service: { name: options.name, script: options.script, instances: {} }, warnings: [...warnings, ...stderrLines] };
     const json = readIfExists(out);
     if (json === undefined) {
@@ -88,8 +89,8 @@ function checkScript(script: string): void {
 }
 
 /** `sh -n`: the shell reports the first syntax error with its line. */
-function checkSyntax(script: string): void {
-  const r = spawnSync(SHELL, ['-n', script], { encoding: 'utf8', timeout: 10_000 });
+function checkSyntax(script: string, shell: ShellChoice): void {
+  const r = spawnSync(shell.argv[0]!, [...shell.argv.slice(1), '-n', script], { encoding: 'utf8', timeout: 10_000 });
   if (r.status === 0) return;
   const line = r.stderr.split('\n').find((l) => l.trim() !== '') ?? `sh -n exited with status ${r.status}`;
   throw new JailctlError('SPEC_INVALID', `init script ${script}: ${stripScript(script, line)}`, { path: script, hint: 'fix the shell syntax; `sh -n SCRIPT` shows the same error' });
@@ -98,25 +99,25 @@ function checkSyntax(script: string): void {
 /** "SCRIPT: 12: msg" (dash) or "SCRIPT: line 12: msg" (ash, bash) -> "line 12: msg". */
 export function stripScript(script: string, line: string): string {
   let rest = line.startsWith(`${script}: `) ? line.slice(script.length + 2) : line;
+  // ash names the file it is running, rc.common, for errors in the script's own functions;
+  // the line numbers are the script's
+  rest = rest.replace(/^\S*\/rc\.common: (?=(?:line )?\d+: )/, '');
   rest = rest.replace(/^(?:\.: )?(?:line )?(\d+): /, 'line $1: ');
   return rest;
 }
 
-function runShim(options: EvaluateOptions, work: string, out: string) {
-  const shim = findShimDir();
+function runShim(options: EvaluateOptions, environment: ScriptEnvironment, out: string) {
   const env: NodeJS.ProcessEnv = {
-    PATH: hostSearchPath(),
     HOME: '/',
-    JAILCTL_SHIM: shim,
+    JAILCTL_SHIM: findShimDir(),
     JAILCTL_OUT: out,
-    JAILCTL_UCI: join(work, 'uci'),
     JAILCTL_SERVICE: options.name,
-    JAILCTL_NODE: process.execPath,
-    UCI_CONFIG_DIR: options.configDir,
+    ...environment.env,
   };
   const root = findInstallRoot();
   if (root !== undefined) env['JAILCTL_ROOT'] = root;
-  const r = spawnSync(SHELL, ['-c', '. "$JAILCTL_SHIM/rc.common"', options.script, options.script, options.action], {
+  const [program, ...args] = environment.command('. "$JAILCTL_SHIM/rc.common"', [options.script, options.script, options.action]);
+  const r = spawnSync(program!, args, {
     env, cwd: '/', encoding: 'utf8', timeout: options.timeoutMs ?? 30_000, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const error = r.error !== undefined ? `evaluation did not finish (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})` : undefined;
@@ -130,12 +131,15 @@ function scriptError(script: string, message: string): JailctlError {
 
 const OPENWRT_LIBS = /(?:cannot|can't) open .*(\/lib\/functions|\/usr\/share\/libubox\/jshn\.sh|\/lib\/functions\/[\w.-]+)/;
 
-function shellFailure(script: string, lines: string[], status: number | null): JailctlError {
+function shellFailure(script: string, lines: string[], status: number | null, source: LibrarySource): JailctlError {
   const last = lines[lines.length - 1];
   const message = last === undefined ? `the shell exited with status ${status}` : stripScript(script, last);
-  const hint = last !== undefined && OPENWRT_LIBS.test(last)
-    ? "this host has no OpenWrt shell libraries; jailctl's rc.common already provides config_load, config_get, config_foreach, append and uci_get: guard the include with [ -f FILE ] && . FILE"
-    : 'run the script by hand (sh -x) to see where it stops';
+  const missingInclude = last !== undefined && /(?:cannot|can't) open/.test(last);
+  const hint = missingInclude && source === 'shim-folder' && OPENWRT_LIBS.test(last)
+    ? "jailctl provides OpenWrt's libraries at their paths only inside a mount namespace, which could not be made here (see the warnings); run jailctl as root, or where unshare works"
+    : missingInclude
+      ? "the script includes a file this host does not have (jailctl provides /lib/functions.sh, /lib/functions/{network,service,system,procd}.sh, /lib/config/uci.sh and /usr/share/libubox/jshn.sh; other files come with the script's package)"
+      : 'run the script by hand (sh -x) to see where it stops';
   return new JailctlError('SPEC_INVALID', `init script ${script}: ${message}`, { path: script, hint });
 }
 
@@ -146,26 +150,4 @@ function readIfExists(path: string): string | undefined {
     if (isErrnoError(err) && err.code === 'ENOENT') return undefined;
     throw err;
   }
-}
-
-/** Normalizes every package in `configDir` for config_load; broken ones are skipped with a warning. */
-function writeUciPackages(configDir: string, into: string): string[] {
-  const warnings: string[] = [];
-  mkdirSync(into, { recursive: true });
-  let names: string[];
-  try {
-    names = readdirSync(configDir);
-  } catch {
-    return warnings; // documented fallback: no config folder means every config_load finds nothing
-  }
-  for (const name of names.filter((n) => /^[A-Za-z0-9_-]+$/.test(n))) {
-    const file = join(configDir, name);
-    try {
-      if (!statSync(file).isFile()) continue;
-      writeFileSync(join(into, name), buildUciShell(parseUci(readFileSync(file, 'utf8'), file)));
-    } catch (err) {
-      warnings.push(`config ${err instanceof Error ? err.message : String(err)}; package ${name} not loaded`);
-    }
-  }
-  return warnings;
 }

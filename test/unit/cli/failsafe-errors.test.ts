@@ -72,3 +72,17 @@ t.test('a missing config file is an error, not a new file', async (t) => {
   expectOneLineError(t, ['failsafe', 'listen', '--config', join(dir, 'typo'), '--udp', '127.0.0.1:1'], /--config .*typo: no such file$/);
   t.throws(() => readFileSync(join(dir, 'typo')), { code: 'ENOENT' });
 });
+
+t.test('listen --dry-run prints the daemon command and writes nothing, not even a missing key', async (t) => {
+  const bare = join(dir, 'bare');
+  writeFileSync(bare, "config system\n\toption hostname 'r1'\n");
+  const r = jailctl(['failsafe', 'listen', '--config', bare, '--udp', '127.0.0.1:4919', '--flag', join(dir, 'flag'), '--window', '500', '--dry-run']);
+  t.equal(r.code, 0, r.stderr);
+  t.equal(r.stdout, `${join(REPO, 'build', 'Release', 'jailctl-failsafe')} --config ${bare} --udp 127.0.0.1:4919 --flag ${join(dir, 'flag')} --reboot-cmd reboot --window 500\n`);
+  t.equal(readFileSync(bare, 'utf8'), "config system\n\toption hostname 'r1'\n", 'no key made');
+});
+
+t.test('rescue-run (started by the daemon) refuses what the daemon would never send', async (t) => {
+  expectOneLineError(t, ['failsafe', 'rescue-run', '--rescue-cmd', 'sleep 1', '999.1.1.1', '22', '5'], /^jailctl: rescue-run: "999\.1\.1\.1" is not an IPv4 address$/);
+  expectOneLineError(t, ['failsafe', 'rescue-run', '--rescue-cmd', 'sleep 1', '10.0.0.1', '70000', '5'], /^jailctl: rescue-run: port "70000" is not 0-65535$/);
+});

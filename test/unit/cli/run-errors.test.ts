@@ -36,6 +36,16 @@ t.test('no command', async (t) => expectOneLineError(t, ['run', '--proc'], /^jai
 t.test('missing command exits 127 like env(1)', async (t) => expectOneLineError(t, ['run', '--', '/no/such/cmd'], /^jailctl: command not found: \/no\/such\/cmd$/, 127));
 t.test('non-executable command exits 126', async (t) => expectOneLineError(t, ['run', '--', file('plain.txt', 'x')], /plain\.txt: not an executable file$/, 126));
 
+t.test('commands whose names are not jail names still run (the default name is cleaned)', async (t) => {
+  for (const command of [['[', '1', '=', '1'], ['/usr/bin/c++', '--version'], ['-hello']]) {
+    const r = jailctl(['run', '--dry-run', '--no-auto-libs', '--', ...command]);
+    t.notMatch(r.stderr, /--name/, `${command[0]}: no complaint about a name it was not given`);
+  }
+  const r = jailctl(['run', '--dry-run', '--', '[', '1', '=', '1']);
+  t.equal(r.code, 0, r.stderr);
+  t.match(JSON.parse(r.stdout), { name: 'jail' });
+});
+
 t.test('--dry-run prints the plan as JSON and starts nothing', async (t) => {
   const r = jailctl(['run', '--dry-run', '--hostname', 'box', '--proc', '--', '/bin/true']);
   t.equal(r.code, 0, r.stderr);

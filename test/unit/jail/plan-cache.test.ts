@@ -7,6 +7,8 @@ import {
   cacheableDependencies,
   fingerprint,
   lookupPlan,
+  MAX_BYTES,
+  MAX_ENTRIES,
   planCacheDir,
   planCacheKey,
   recordingHost,
@@ -29,7 +31,8 @@ t.test('JAILCTL_PLAN_CACHE: off, another directory, or the default under /run', 
   t.equal(planCacheDir({}), '/run/jailctl/plans');
   t.equal(planCacheDir({ JAILCTL_PLAN_CACHE: 'off' }), undefined);
   t.equal(planCacheDir({ JAILCTL_PLAN_CACHE: '/var/cache/jc' }), '/var/cache/jc');
-  t.equal(planCacheDir({ JAILCTL_PLAN_CACHE: 'relative' }), '/run/jailctl/plans', 'only an absolute path replaces the default');
+  t.throws(() => planCacheDir({ JAILCTL_PLAN_CACHE: 'relative' }), /JAILCTL_PLAN_CACHE=relative: expected "off" or an absolute directory/, 'a relative setting is a mistake, not the default');
+  t.equal(planCacheDir({ JAILCTL_PLAN_CACHE: '' }), '/run/jailctl/plans', 'empty means unset');
 });
 
 t.test('the key holds the command line, PATH and the native directory', async (t) => {
@@ -141,11 +144,54 @@ t.test('a plan depending on a file changed a moment ago is not stored (racily cl
   t.ok(lookupPlan(dir, 'racy'), 'stored a moment later');
 });
 
-t.test('a full cache is emptied before the next plan is stored', async (t) => {
+/** lookupPlan throws ENOENT for a plan never stored (runFromPlanCache treats any throw as a miss) */
+const hits = (dir: string, key: string): boolean => {
+  try {
+    return lookupPlan(dir, key) !== undefined;
+  } catch {
+    return false;
+  }
+};
+
+t.test('a full cache evicts the least recently used plans, so a working set larger than the cache still hits', async (t) => {
   const dir = cacheDir();
-  for (let i = 0; i < 256; i++) storePlan(dir, `k${i}`, [], PLAN, '/a', '/l', LATER);
-  t.equal(readdirSync(dir).length, 256);
+  for (let i = 0; i < MAX_ENTRIES; i++) storePlan(dir, `k${i}`, [], PLAN, '/a', '/l', LATER);
+  t.equal(readdirSync(dir).length, MAX_ENTRIES);
+  // age every plan, then use k0..k9 again: they become the most recently used
+  const old = new Date(Date.now() - 3600_000);
+  for (const name of readdirSync(dir)) utimesSync(join(dir, name), old, old);
+  for (let i = 0; i < 10; i++) t.ok(lookupPlan(dir, `k${i}`), `k${i} hits`);
   storePlan(dir, 'one more', [], PLAN, '/a', '/l', LATER);
-  t.equal(readdirSync(dir).length, 1);
-  t.ok(lookupPlan(dir, 'one more'));
+  const left = readdirSync(dir).length;
+  t.equal(left, MAX_ENTRIES, 'one plan evicted to make room, not all');
+  t.ok(lookupPlan(dir, 'one more'), 'the new plan is stored');
+  for (let i = 0; i < 10; i++) t.ok(lookupPlan(dir, `k${i}`), `recently used k${i} survived`);
+  const evicted = Array.from({ length: MAX_ENTRIES }, (_, i) => `k${i}`).filter((k) => !hits(dir, k));
+  t.ok(evicted.length > 0 && evicted.every((k) => Number(k.slice(1)) >= 10), 'only plans not used lately were evicted');
+});
+
+t.test('a working set of 300 command lines keeps hitting once warm', async (t) => {
+  const dir = cacheDir();
+  let found = 0;
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < 300; i++) {
+      if (hits(dir, `w${i}`)) found++;
+      else storePlan(dir, `w${i}`, [], PLAN, '/a', '/l', LATER);
+    }
+  }
+  // the old "empty it all at 256" policy never hit in this loop after the first round
+  t.equal(found, 600, 'every lookup of the second and third round hits');
+});
+
+t.test('the cache holds at most MAX_BYTES: the least recently used plans go first', async (t) => {
+  const dir = cacheDir();
+  const big = new Uint8Array(MAX_BYTES / 5); // 4/3 of it as base64: three fit, four do not
+  for (let i = 0; i < 3; i++) storePlan(dir, `big${i}`, [], big, '/a', '/l', LATER);
+  const old = new Date(Date.now() - 3600_000);
+  for (const name of readdirSync(dir)) utimesSync(join(dir, name), old, old);
+  t.ok(hits(dir, 'big0'), 'big0 used again');
+  storePlan(dir, 'big3', [], big, '/a', '/l', LATER);
+  t.ok(hits(dir, 'big3'), 'the new plan is stored');
+  t.ok(hits(dir, 'big0'), 'the recently used plan stays');
+  t.notOk(hits(dir, 'big1'), 'the least recently used plan was evicted for the bytes');
 });

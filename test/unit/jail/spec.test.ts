@@ -2,7 +2,7 @@ import t from 'tap';
 import { parseCapabilities } from '../../../src/jail/caps.js';
 import { weightToShares } from '../../../src/jail/cgroups.js';
 import { parseRlimitValue, RLIM_INFINITY } from '../../../src/jail/rlimits.js';
-import { mergeRawSpecs, normalizeJailSpec, parseBindArg } from '../../../src/jail/spec.js';
+import { defaultJailName, mergeRawSpecs, normalizeJailSpec, parseBindArg } from '../../../src/jail/spec.js';
 
 t.test('parseBindArg()', async (t) => {
   t.same(parseBindArg('/etc/hosts', false, '--ro', '/'), { source: '/etc/hosts', writable: false, origin: '--ro' });
@@ -23,6 +23,21 @@ t.test('normalizeJailSpec() refuses bad values by name', async (t) => {
   t.throws(() => normalizeJailSpec({ command: ['/x'], pids: 0 }, '/'), { message: '--pids 0: expected an integer from 1 to 4194304' });
   t.throws(() => normalizeJailSpec({ command: ['/x'], memory: 'lots' }, '/'), { message: /--memory: "lots" is not a number/ });
   t.throws(() => normalizeJailSpec({}, '/'), { message: 'no command given' });
+  t.throws(() => normalizeJailSpec({ command: ['/x'], memory: '0' }, '/'), { message: /--memory 0: too small; a jail needs at least 1M/ });
+  t.throws(() => normalizeJailSpec({ command: ['/x'], memory: '512k' }, '/'), { message: /--memory 512k: too small/ });
+  t.equal(normalizeJailSpec({ command: ['/x'], memory: '1M' }, '/').memory, 1048576n);
+});
+
+t.test('the default jail name is made from any command name', async (t) => {
+  t.equal(defaultJailName('/usr/bin/['), 'jail', '"[" holds no name character');
+  t.equal(defaultJailName('/usr/bin/c++'), 'c__');
+  t.equal(defaultJailName('-hello'), 'hello', 'a name starts with a letter or digit');
+  t.equal(defaultJailName('/opt/x/ünïcode tool'), 'n_code_tool');
+  t.equal(defaultJailName(`/bin/${'a'.repeat(100)}`).length, 63);
+  for (const command of ['[', '/usr/bin/c++', '-hello', '.hidden', '/x/...']) {
+    t.doesNotThrow(() => normalizeJailSpec({ command: [command] }, '/'), `${command} runs without --name`);
+  }
+  t.throws(() => normalizeJailSpec({ command: ['/x'], name: 'c++' }, '/'), { message: /--name "c\+\+"/ }, 'an explicit bad name is still refused');
 });
 
 t.test('mergeRawSpecs(): lists add up, scalars are overridden, env merges', async (t) => {

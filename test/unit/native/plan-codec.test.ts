@@ -1,7 +1,7 @@
 // The encoded plan as the C launcher reads it: layout checks here, and the real launcher fed
 // good and bad plans (it must refuse anything malformed before doing anything).
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,11 +25,12 @@ const plan: LaunchPlan = {
   ],
 };
 
-t.test('layout: magic, name, count, then ops', async (t) => {
+t.test('layout: magic, name, count, then ops; little-endian whatever the host', async (t) => {
   const bytes = encodeLaunchPlan(plan);
   t.equal(new TextDecoder().decode(bytes.subarray(0, 8)), 'JCPLAN01');
   const view = new DataView(bytes.buffer, bytes.byteOffset);
-  const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  const le = true;
+  t.same([...bytes.subarray(8, 12)], [5, 0, 0, 0], 'the name length, least significant byte first');
   t.equal(view.getUint32(8, le), 5, 'name length');
   t.equal(new TextDecoder().decode(bytes.subarray(12, 17)), 'probe');
   t.equal(bytes[17], 0, 'NUL-terminated');
@@ -38,7 +39,7 @@ t.test('layout: magic, name, count, then ops', async (t) => {
 });
 
 t.test('a plan larger than the first buffer grows it without losing a byte', async (t) => {
-  const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  const le = true;
   const filter = new Uint8Array(40_000).map((_, i) => i % 251);
   const big: LaunchPlan = {
     ...plan,
@@ -110,4 +111,38 @@ t.test('a failing step is reported with its words, syscall and errno, and exits 
   const r = runLauncher(encodeLaunchPlan(plan));
   t.equal(r.status, 125);
   t.equal(r.stderr, 'jailctl: probe: enter the missing directory: chdir(2): ENOENT (No such file or directory)\nhint: it does not exist\n');
+});
+
+t.test('setattr: its attributes are encoded, and a failure names mount_setattr', { skip: existsSync(LAUNCHER) && process.geteuid?.() === 0 ? false : 'needs root and the launcher' }, async (t) => {
+  // in a mount namespace of its own, /etc is not the root of a mount: EINVAL
+  const setattr: LaunchPlan = { ...plan, steps: [plan.steps[0]!, { phase: 'jail', op: 'setattr', target: '/etc', set: ['MOUNT_ATTR_RDONLY', 'MOUNT_ATTR_NODEV'], clear: [], recursive: true, describe: 'make /etc read-only' }, ...plan.steps.slice(2)] };
+  const bytes = encodeLaunchPlan(setattr);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const le = true;
+  const index = bytes.findIndex((_, i) => i > 22 && view.getUint32(i, le) === 36 && view.getUint32(i + 4, le) === 2);
+  t.ok(index > 0, 'op 36 in the jail phase');
+  t.same([0, 1, 2].map((k) => view.getBigInt64(index + 20 + 8 * k, le)), [0x5n, 0n, 1n], 'set RDONLY|NODEV, clear nothing, recursive');
+  const r = runLauncher(bytes);
+  t.equal(r.status, 125);
+  t.equal(r.stderr, 'jailctl: probe: make /etc read-only: mount_setattr(2): EINVAL (Invalid argument)\n');
+});
+
+t.test('the launcher follows no symlink in a plan path (ELOOP), whatever the planner decided', { skip: existsSync(LAUNCHER) && process.geteuid?.() === 0 ? false : 'needs root and the launcher' }, async (t) => {
+  const linkDir = mkdtempSync(join(tmpdir(), 'jailctl-codec-link-'));
+  t.teardown(() => rmSync(linkDir, { recursive: true, force: true }));
+  writeFileSync(join(linkDir, 'real'), 'x');
+  writeFileSync(join(linkDir, 'target'), '');
+  symlinkSync('real', join(linkDir, 'link'));
+  symlinkSync('.', join(linkDir, 'here'));
+  const cases = [
+    ['a final link', join(linkDir, 'link'), /openat\(2\): ELOOP/],
+    ['a link on the way', join(linkDir, 'here', 'real'), /openat\(2\): (ELOOP|ENOTDIR)/],
+    ['a ".." on the way', `${linkDir}/../${linkDir.split('/').pop()}/real`, /openat\(2\): EINVAL/],
+  ] as const;
+  for (const [name, source, refusal] of cases) {
+    const bind: LaunchPlan = { ...plan, steps: [plan.steps[0]!, { phase: 'jail', op: 'bind', source, target: join(linkDir, 'target'), recursive: false, procDir: '/proc', describe: `bind ${name}` }, ...plan.steps.slice(2)] };
+    const r = runLauncher(encodeLaunchPlan(bind));
+    t.equal(r.status, 125, name);
+    t.match(r.stderr, refusal, `${name}: ${r.stderr}`);
+  }
 });

@@ -118,8 +118,9 @@ t.test('diff: readable lines; explain: the table', async (t) => {
 
 t.test('run --seccomp: a bad profile stops the run with exit 125 before anything starts', async (t) => {
   const lines = errorLines(t, ['run', '--dry-run', '--seccomp', BAD, '--', '/bin/true'], 125);
-  t.equal(lines.length, 3);
-  t.match(lines[2], /execve is not allowed/);
+  // no execve is no problem at run time: the jail's pid 1 answers the service's first execve
+  t.equal(lines.length, 2);
+  t.match(lines, [/errnoRet: 1 is not used by SCMP_ACT_ALLOW/, /"opne" is not a syscall/]);
   t.same(errorLines(t, ['run', '--dry-run', '--seccomp', join(dir, 'none.json'), '--', '/bin/true'], 125), [`jailctl: ${join(dir, 'none.json')}: cannot read the file (ENOENT)`]);
 });
 
