@@ -14,7 +14,7 @@ import { checkProfile } from '../profile/check.js';
 import { compileFilter } from '../profile/compile.js';
 import type { SeccompProfile } from '../profile/model.js';
 import { formatProblem, parseProfile } from '../profile/parse.js';
-import { buildBaselineProfile, type BaselineOptions } from './baseline.js';
+import { compileBaseline, type BaselineOptions } from './baseline.js';
 import type { SeccompListener, SeccompNotify } from './plan.js';
 import { buildRunFilter, type NotifyOptions } from './seccomp-notify.js';
 
@@ -63,9 +63,7 @@ export function readRunProfile(file: string, arch: string): SeccompProfile {
 }
 
 export function compileBaselineForRun(arch: string, options: BaselineOptions): Uint8Array | undefined {
-  const target = resolveArch(arch).name;
-  const profile = buildBaselineProfile(target, options);
-  return profile === undefined ? undefined : compileFilter(profile, target).program;
+  return compileBaseline(resolveArch(arch).name, options)?.program;
 }
 
 export const SECCOMP_COMPILER: SeccompCompiler = {

@@ -136,8 +136,9 @@ function newNode(arg: number, hi: boolean, op: NodeOp, opOrig: ArgOp, mask: numb
 }
 
 /**
- * The chain of a rule on a 64-bit ABI (_db_rule_gen_64). `conds` holds at most one condition per
- * argument; they are chained in argument order. GT/GE/LT/LE need three nodes (high word above,
+ * The chain of a rule on a 64-bit ABI (_db_rule_gen_64), conditions chained in argument order.
+ * Rules from profile files hold one condition per argument (runc's split); two on one argument
+ * (jailctl's baseline only) are chained one after the other and so ANDed. GT/GE/LT/LE need three nodes (high word above,
  * high word equal, low word), EQ/NE/MASKED_EQ two (high word, low word).
  */
 export function chain64(j: Journal, conds: readonly Required<ArgCond>[], action: number): NewChain {

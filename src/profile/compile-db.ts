@@ -42,12 +42,16 @@ const IPC_CALLS: Readonly<Record<string, number>> = {
 /** ABIs whose libseccomp 2.5.4 definition multiplexes (arch-x86.c, arch-ppc*.c, arch-mips.c). */
 const MULTIPLEXED: readonly ArchName[] = ['i386', 'powerpc', 'ppc64', 'ppc64le', 'mips', 'mipsel'];
 
-/** Where a rule for `syscall` goes on one ABI: syscall numbers with the conditions to test there. */
-export function placements(abi: ArchInfo, syscall: string, conds: readonly Required<ArgCond>[]): { nr: number; conds: Required<ArgCond>[] }[] {
+/**
+ * Where a rule for `syscall` goes on one ABI: syscall numbers with the conditions to test there.
+ * `multiplexers` false: the direct syscall only (jailctl's baseline, whose argument tests cannot
+ * hold for socketcall(2), which keeps the arguments in memory).
+ */
+export function placements(abi: ArchInfo, syscall: string, conds: readonly Required<ArgCond>[], multiplexers = true): { nr: number; conds: Required<ArgCond>[] }[] {
   const table = syscallTable(abi.name).syscalls;
   const direct = Object.hasOwn(table, syscall) ? table[syscall] : undefined;
   const out: { nr: number; conds: Required<ArgCond>[] }[] = [];
-  const sub = MULTIPLEXED.includes(abi.name) ? subCall(syscall) : undefined;
+  const sub = multiplexers && MULTIPLEXED.includes(abi.name) ? subCall(syscall) : undefined;
   if (sub) {
     const mux = table[sub.via]!;
     const callNr: Required<ArgCond> = { index: 0, op: 'EQ', value: BigInt(sub.call), valueTwo: 0n };
@@ -68,21 +72,23 @@ function subCall(syscall: string): { via: 'socketcall' | 'ipc'; call: number } |
  * Add every rule to one table per ABI. `abis` is the whole set libseccomp would hold in one
  * filter (a rule refused on any of them is refused on all).
  */
-export function buildRuleDb(profile: SeccompProfile, abis: readonly ArchInfo[]): RuleDb {
+export function buildRuleDb(profile: SeccompProfile, abis: readonly ArchInfo[], multiplexers = true): RuleDb {
   const db: RuleDb = { tables: new Map(abis.map((a) => [a.name, new Map()])), dropped: [], unknown: [] };
   const j = new Journal();
   const defaults = new Map(abis.map((a) => [a.name, actionValue(profile.defaultAction, a, 'defaultAction')]));
   profile.rules.forEach((rule, i) => {
     const where = `rules[${i}] (${rule.syscall})`;
+    // Several conditions on one argument are ANDed in chain order: libseccomp refuses such a rule
+    // (runc splits an OCI entry that has them into one rule each before it gets there), so only
+    // jailctl's own profiles (the baseline's personality rule) have them.
     const conds = rule.args.map((c) => checkCond(c, where));
-    checkOneConditionPerArgument(conds, where);
     const mark = j.mark();
     let asDefault = 0;
     let refused = false;
     for (const abi of abis) {
       const action = actionValue(rule.action, abi, where);
       if (action === defaults.get(abi.name)) { asDefault++; continue; }
-      const targets = placements(abi, rule.syscall, conds);
+      const targets = placements(abi, rule.syscall, conds, multiplexers);
       if (targets.length === 0) noteUnknown(db, abi, rule.syscall);
       for (const { nr, conds: tested } of targets) {
         if (!refused && guarded(where, () => addRule(j, db.tables.get(abi.name)!, abi, nr, tested, action)) < 0) refused = true;
@@ -121,18 +127,6 @@ export function guarded<T>(where: string, step: () => T): T {
     if (!(err instanceof EndlessMerge) && !(err instanceof RangeError)) throw err;
     throw invalid(`${where}: libseccomp 2.5.4 never finishes adding this rule after the ones before it (runc and crun hang loading this profile)`,
       'reorder the rules of this syscall, or merge rules whose conditions overlap');
-  }
-}
-
-/** libseccomp takes one comparison per argument in a rule (runc splits such entries first). */
-function checkOneConditionPerArgument(conds: readonly Required<ArgCond>[], where: string): void {
-  const seen = new Set<number>();
-  for (const c of conds) {
-    if (seen.has(c.index)) {
-      throw invalid(`${where}: two conditions on argument ${c.index}; libseccomp (runc, crun) cannot AND them`,
-        'make each condition a rule of its own (what runc does with an OCI entry that tests one argument twice)');
-    }
-    seen.add(c.index);
   }
 }
 

@@ -26,6 +26,11 @@ export interface CompileOptions {
   /** ERRNO(ENOSYS) for numbers above the table when the default is ERRNO (default true) */
   enosysForNewer?: boolean;
   /**
+   * rules for socket and IPC calls also cover socketcall(2)/ipc(2) on the ABIs that multiplex them,
+   * as in libseccomp (default true); false: the direct syscalls only
+   */
+  multiplexers?: boolean;
+  /**
    * fast: one search tree per ABI, fewest instructions run; compact: libseccomp's shape with
    * shared tests, the smallest program; default: fast unless it does not fit or is more than 10%
    * larger than compact
@@ -59,7 +64,7 @@ const KILL_PROCESS: Action = { kind: 'KILL_PROCESS' };
 export function compileFilter(profile: SeccompProfile, arch: ArchName | string, options: CompileOptions = {}): CompiledFilter {
   const target = resolveArch(arch);
   const { abis, ignored } = selectAbis(profile, target);
-  const db = buildRuleDb(profile, [...abis, ...sameFilterAbis(profile, target, abis)]);
+  const db = buildRuleDb(profile, [...abis, ...sameFilterAbis(profile, target, abis)], options.multiplexers ?? true);
   const ctx: RangeContext = {
     profile,
     db,
