@@ -108,7 +108,8 @@ int main(int argc, char **argv) {
   unsigned char *buf;
   size_t len;
   const char *err;
-  if (argc != 2) { fprintf(stderr, "usage: jailctl-launch PLAN_FD (run by jailctl, not by hand)\n"); return 125; }
+  /* argv[2], when given, only names the service for `jailctl service stop` to find it by */
+  if (argc < 2 || argc > 3) { fprintf(stderr, "usage: jailctl-launch PLAN_FD [TAG] (run by jailctl, not by hand)\n"); return 125; }
   int plan_fd = atoi(argv[1]);
   if (read_plan(plan_fd, &buf, &len) < 0) { fprintf(stderr, "jailctl: cannot read launch plan from fd %d: %s\n", plan_fd, strerror(errno)); return 125; }
   close(plan_fd);

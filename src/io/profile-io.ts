@@ -1,7 +1,8 @@
 // The real ProfileIo (edge): files for the `jailctl profile` commands and `run --seccomp`.
 import { readFileSync } from 'node:fs';
+import { release } from 'node:os';
 import { JailctlError, isErrnoError } from '../errors.js';
-import { archFromNode } from '../profile/arch.js';
+import { archFromNode, type ArchName } from '../profile/arch.js';
 import type { ProfileIo } from '../profile/actions.js';
 import { writeFileAtomic } from './write-atomic.js';
 
@@ -20,9 +21,15 @@ export function readFileText(path: string): string {
   return Buffer.from(readFileBytes(path)).toString('utf8');
 }
 
+/** What a Docker-format profile is decided for on this host when nothing else is said: its arch and kernel. */
+export function hostDockerOptions(): { arch: ArchName; kernel: string } {
+  return { arch: archFromNode(), kernel: release() };
+}
+
 export function createProfileIo(): ProfileIo {
   return {
     hostArch: () => archFromNode(),
+    kernelRelease: () => release(),
     stdoutIsTty: process.stdout.isTTY === true,
     readText: readFileText,
     readBytes: readFileBytes,

@@ -67,6 +67,7 @@ export type PlanStep = StepBase & (
   | { op: 'keyring' }
   | ({ op: 'supervise' } & SupervisePolicy)
   | { op: 'die-with-parent'; parentPid: number }
+  | { op: 'parent-death-signal'; signal: string }
 );
 
 /** A filter installed with SECCOMP_FILTER_FLAG_NEW_LISTENER: its fd number goes to pid 1, which
@@ -116,6 +117,11 @@ export interface SupervisePolicy {
   logFile: string;
   /** syslog ident for stdout (info) and stderr (err) lines over /dev/log ("" for none) */
   syslogIdent: string;
+  /** procd's pidfile: the service's host pid, written on every start, removed at stop ("" for none) */
+  pidfile: string;
+  /** run after every respawn, as procd runs `/etc/init.d/NAME running` ([] for none) */
+  hookArgv: string[];
+  hookEnv: string[];
 }
 
 /** An argument the tracer reports for (arch, nr): a path string, an integer, or a buffer whose

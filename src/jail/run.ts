@@ -7,10 +7,12 @@ import { execLaunchPlan } from '../native/index.js';
 import { liftingCapabilities, prebuiltBaselinePath, readPrebuiltBaseline } from './baseline-file.js';
 import type { BaselineOptions } from './baseline.js';
 import { buildLaunchPlan, type PlanInputs } from './build-plan.js';
+import { capabilityList, parseCapabilities } from './caps.js';
 import { createHostFs } from './host-fs.js';
+import type { HostFacts } from './host.js';
 import { cacheableDependencies, PlanCacheSettingError, planCacheDir, planCacheKey, recordingHost, storePlan, type PlanDependency } from './plan-cache.js';
 import type { LaunchPlan } from './plan.js';
-import type { SeccompCompiler, SeccompForRun } from './seccomp-input.js';
+import type { SeccompCompiler, SeccompContext, SeccompForRun } from './seccomp-input.js';
 import { hostSearchPath, mergeRawSpecs, normalizeJailSpec, type JailSpec, type RawJailSpec } from './spec.js';
 import { readJailSpecFile } from './spec-file.js';
 
@@ -19,9 +21,11 @@ export interface RunContext {
   specFile?: string;
   dryRun: boolean;
   cwd: string;
+  /** receives warning lines (a profile accepted with parts ignored) */
+  warn?: (line: string) => void;
 }
 
-export type { SeccompCompiler } from './seccomp-input.js';
+export type { SeccompCompiler, SeccompContext } from './seccomp-input.js';
 
 /** For plans that cannot hold a profile (it was taken out, or none was given) nor need the baseline
  * compiled (no capabilities kept, set-ID bits refused: the prebuilt one serves). */
@@ -48,10 +52,21 @@ export function planSpec(spec: JailSpec, cwd: string, compileSeccomp: SeccompCom
   const host = deps === undefined ? createHostFs() : recordingHost(createHostFs(), deps);
   if (spec.seccompFile !== undefined) noteFile(deps, spec.seccompFile); // read outside HostFacts
   const inputs: PlanInputs = { launcherPid: process.pid, hostPath: hostSearchPath(), hostCwd: cwd };
-  const seccomp = spec.seccompFile === undefined ? undefined : compileSeccomp.profile(spec.seccompFile, host.arch);
+  const seccomp = spec.seccompFile === undefined ? undefined : compileSeccomp.profile(spec.seccompFile, host.arch, seccompContext(spec, host));
   if (seccomp !== undefined) inputs.seccomp = seccomp;
   inputs.baseline = (keptCaps) => baselineFor(spec, host.arch, keptCaps, seccomp, compileSeccomp, deps);
   return buildLaunchPlan(spec, host, inputs);
+}
+
+/** What the profile is read for: the jail's bounding set (Docker-format caps conditions), strictness. */
+function seccompContext(spec: JailSpec, host: HostFacts): SeccompContext {
+  const caps = spec.capsFile === undefined ? [] : capabilityList(parseCapabilities(host.readText(spec.capsFile) ?? '{}', spec.capsFile).bounding);
+  return { caps, strict: spec.seccompStrict };
+}
+
+/** The compiler with every profile warning sent to `warn`. */
+export function withWarnings(compiler: SeccompCompiler, warn: (line: string) => void): SeccompCompiler {
+  return { ...compiler, profile: (file, arch, context) => compiler.profile(file, arch, { ...context, warn }) };
 }
 
 function cacheDirOrThrow(): string | undefined {
@@ -94,7 +109,14 @@ export async function runJail(context: RunContext, print: (plan: LaunchPlan) => 
   // prebuilt baseline may not be the one (kept capabilities, set-ID bits allowed)
   const { raw } = context;
   const mayCompile = raw.seccomp !== undefined || context.specFile !== undefined || raw.caps !== undefined || raw.allowSuidSgid === true;
-  const compile = mayCompile ? (await import('./seccomp-input.js')).SECCOMP_COMPILER : NO_SECCOMP;
+  const compiler = mayCompile ? (await import('./seccomp-input.js')).SECCOMP_COMPILER : NO_SECCOMP;
+  // a plan whose profile has warnings is not cached, so that every run prints them
+  let warned = false;
+  const warn = (line: string): void => {
+    warned = true;
+    context.warn?.(line);
+  };
+  const compile = withWarnings(compiler, warn);
   const plan = planRun(context, compile, deps);
   if (context.dryRun) {
     print(plan);
@@ -106,7 +128,7 @@ export async function runJail(context: RunContext, print: (plan: LaunchPlan) => 
     });
   }
   // a cgroup is named after the launcher's pid: such a plan is never the same twice
-  const store = cacheDir !== undefined && deps !== undefined && plan.summary.cgroup.length === 0 && cacheableDependencies(deps.values());
+  const store = cacheDir !== undefined && deps !== undefined && !warned && plan.summary.cgroup.length === 0 && cacheableDependencies(deps.values());
   if (store) {
     // the planner's own code is part of what made the plan (the key holds only the entry script)
     noteFile(deps, fileURLToPath(import.meta.url));

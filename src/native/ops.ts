@@ -46,6 +46,7 @@ export const OP_CODES: Record<StepOp, number> = {
   'setattr': 36,
   'open-proc': 37,
   'keyring': 38,
+  'parent-death-signal': 39,
 };
 
 export const CAPTURE_KINDS = { path: 1, value: 2, bytes: 3 } as const;

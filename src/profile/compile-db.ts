@@ -75,6 +75,8 @@ function subCall(syscall: string): { via: 'socketcall' | 'ipc'; call: number } |
 export function buildRuleDb(profile: SeccompProfile, abis: readonly ArchInfo[], multiplexers = true): RuleDb {
   const db: RuleDb = { tables: new Map(abis.map((a) => [a.name, new Map()])), dropped: [], unknown: [] };
   const j = new Journal();
+  // linear in the rules: a profile may name unknown syscalls 10,000 times
+  const unknown = new Set<string>();
   const defaults = new Map(abis.map((a) => [a.name, actionValue(profile.defaultAction, a, 'defaultAction')]));
   profile.rules.forEach((rule, i) => {
     const where = `rules[${i}] (${rule.syscall})`;
@@ -89,7 +91,7 @@ export function buildRuleDb(profile: SeccompProfile, abis: readonly ArchInfo[], 
       const action = actionValue(rule.action, abi, where);
       if (action === defaults.get(abi.name)) { asDefault++; continue; }
       const targets = placements(abi, rule.syscall, conds, multiplexers);
-      if (targets.length === 0) noteUnknown(db, abi, rule.syscall);
+      if (targets.length === 0) noteUnknown(db, unknown, abi, rule.syscall);
       for (const { nr, conds: tested } of targets) {
         if (!refused && guarded(where, () => addRule(j, db.tables.get(abi.name)!, abi, nr, tested, action)) < 0) refused = true;
       }
@@ -130,6 +132,9 @@ export function guarded<T>(where: string, step: () => T): T {
   }
 }
 
-function noteUnknown(db: RuleDb, abi: ArchInfo, syscall: string): void {
-  if (!db.unknown.some((u) => u.arch === abi.name && u.syscall === syscall)) db.unknown.push({ arch: abi.name, syscall });
+function noteUnknown(db: RuleDb, seen: Set<string>, abi: ArchInfo, syscall: string): void {
+  const key = `${abi.name}:${syscall}`;
+  if (seen.has(key)) return;
+  seen.add(key);
+  db.unknown.push({ arch: abi.name, syscall });
 }

@@ -16,23 +16,36 @@ function show(value: unknown): string {
   return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-/** One message per ajv error, e.g. `spec.json: /ro/0: must be string (got 1)`. */
-export function formatSchemaErrors(file: string, data: unknown, errors: readonly ErrorObject[]): string[] {
+/** One ajv error as the JSON path it is about and what is wrong there. */
+export interface SchemaFinding {
+  /** JSON pointer, or "(top level)" */
+  path: string;
+  message: string;
+  /** set for a key the schema does not know (additionalProperties) */
+  unknownKey?: string;
+}
+
+export function describeSchemaErrors(data: unknown, errors: readonly ErrorObject[]): SchemaFinding[] {
   return errors.map((e) => {
-    const at = e.instancePath === '' ? '(top level)' : e.instancePath;
+    const path = e.instancePath === '' ? '(top level)' : e.instancePath;
     if (e.keyword === 'additionalProperties') {
       const extra = (e.params as { additionalProperty: string }).additionalProperty;
-      return `${file}: ${at}: unknown key "${extra}"`;
+      return { path, message: `unknown key "${extra}"`, unknownKey: extra };
     }
     if (e.keyword === 'enum') {
       const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
-      return `${file}: ${at}: ${show(valueAt(data, e.instancePath))} is not one of ${allowed.map(show).join(', ')}`;
+      return { path, message: `${show(valueAt(data, e.instancePath))} is not one of ${allowed.map(show).join(', ')}` };
     }
     if (e.keyword === 'propertyNames') {
       const name = (e.params as { propertyName: string }).propertyName;
-      return `${file}: ${at}: key ${show(name)} is not allowed`;
+      return { path, message: `key ${show(name)} is not allowed` };
     }
     const got = e.instancePath === '' ? '' : ` (got ${show(valueAt(data, e.instancePath))})`;
-    return `${file}: ${at}: ${e.message ?? 'is invalid'}${got}`;
+    return { path, message: `${e.message ?? 'is invalid'}${got}` };
   });
+}
+
+/** One message per ajv error, e.g. `spec.json: /ro/0: must be string (got 1)`. */
+export function formatSchemaErrors(file: string, data: unknown, errors: readonly ErrorObject[]): string[] {
+  return describeSchemaErrors(data, errors).map((f) => `${file}: ${f.path}: ${f.message}`);
 }

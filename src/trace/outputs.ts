@@ -3,10 +3,12 @@
 // given. The pure builders are profile-from-trace.ts and mounts-from-trace.ts.
 import { existsSync, readFileSync } from 'node:fs';
 import { JailctlError, isErrnoError } from '../errors.js';
+import { hostDockerOptions } from '../io/profile-io.js';
 import { writeFileAtomic } from '../io/write-atomic.js';
 import { createHostFs } from '../jail/host-fs.js';
 import type { Action } from '../profile/model.js';
 import { parseProfileOrThrow } from '../profile/parse.js';
+import { applyRuntimePreset, type RuntimeName } from '../profile/presets.js';
 import { serializeOci } from '../profile/serialize.js';
 import { parseStats } from '../profile/stats.js';
 import type { TraceResult } from './aggregate.js';
@@ -22,12 +24,14 @@ export interface TraceOutputs {
   merge: boolean;
   /** the profile's default action (else kill-process, or the merged profile's own) */
   defaultAction?: Action;
+  /** --for: add what this OCI runtime's init does after loading the filter */
+  runtime?: RuntimeName;
 }
 
 /** With --merge, the files to merge into are read first: a bad one fails before the program runs. */
 export function checkMergeInputs(outputs: TraceOutputs): void {
   if (!outputs.merge) return;
-  if (outputs.profile !== undefined && existsSync(outputs.profile)) parseProfileOrThrow(readText(outputs.profile), outputs.profile);
+  if (outputs.profile !== undefined && existsSync(outputs.profile)) parseProfileOrThrow(readText(outputs.profile), outputs.profile, { docker: hostDockerOptions() });
   if (outputs.stats !== undefined && existsSync(outputs.stats)) parseStats(readText(outputs.stats), outputs.stats);
   if (outputs.mounts !== undefined && existsSync(outputs.mounts)) readMountSpec(outputs.mounts);
 }
@@ -54,7 +58,7 @@ export function writeTraceOutputs(result: TraceResult, outputs: TraceOutputs, mo
 
 function profileOf(result: TraceResult, outputs: TraceOutputs, counts: CallCounts, warn: (line: string) => void): { text: string; syscalls: number; merged: boolean } {
   const file = outputs.profile;
-  const existing = file !== undefined && outputs.merge && existsSync(file) ? { file, parsed: parseProfileOrThrow(readText(file), file) } : undefined;
+  const existing = file !== undefined && outputs.merge && existsSync(file) ? { file, parsed: parseProfileOrThrow(readText(file), file, { docker: hostDockerOptions() }) } : undefined;
   // merged into a profile, the trace takes that profile's default unless told otherwise
   const defaultAction = outputs.defaultAction ?? existing?.parsed.profile.defaultAction;
   let profile = buildProfileFromCounts(result.counts, result.hostArch, defaultAction === undefined ? {} : { defaultAction });
@@ -62,6 +66,11 @@ function profileOf(result: TraceResult, outputs: TraceOutputs, counts: CallCount
     const merged = mergeTracedProfile(existing, profile, totalCounts(counts));
     for (const note of merged.notes) warn(note);
     profile = merged.profile;
+  }
+  if (outputs.runtime !== undefined) {
+    const preset = applyRuntimePreset(profile, outputs.runtime, profile.architectures);
+    for (const note of preset.notes) warn(note);
+    profile = preset.profile;
   }
   return { text: serializeOci(profile), syscalls: new Set(profile.rules.map((r) => r.syscall)).size, merged: existing !== undefined };
 }

@@ -21,7 +21,7 @@ export function registerRun(program: Command): void {
     .option('--learn <file>', 'with --seccomp: allow the calls the profile lacks, and write them to FILE (a profile to merge)')
     .option('--dry-run', 'print the launch plan as JSON and exit')
     .action(async (args: string[], flags: RunFlags) => {
-      const context: RunContext = { raw: toRawSpec(args, flags), dryRun: flags.dryRun === true, cwd: process.cwd() };
+      const context: RunContext = { raw: toRawSpec(args, flags), dryRun: flags.dryRun === true, cwd: process.cwd(), warn: (line) => process.stderr.write(`jailctl: warning: ${line}\n`) };
       if (flags.spec !== undefined) context.specFile = flags.spec;
       if (flags.learn !== undefined) return learn(context, flags.learn);
       const { runJail } = await import('../../jail/run.js');
