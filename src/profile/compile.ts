@@ -4,9 +4,10 @@
 // case before any argument is loaded (so the kernel's action cache, Linux >= 5.11, can prove
 // those allows constant), then per-syscall argument blocks. Pure: no fs.
 //
-// Semantics: conditions of a rule are ANDed; a syscall's rules are tried in profile order and
-// the first that matches decides (an unconditional rule ends the list); no match -> the default
-// action. Comparisons are unsigned 64-bit (32-bit ABIs: low word). Syscalls newer than the
+// Semantics: libseccomp 2.5.4's, as runc and crun load a profile (compile-db.ts): conditions of a
+// rule are ANDed; an unconditional rule wins over conditional ones, the more specific of
+// overlapping conditional rules wins; no match -> the default action. Comparisons are unsigned
+// 64-bit (32-bit ABIs: the low word, values truncated). Syscalls newer than the
 // generated table get ERRNO(ENOSYS) when the default is an ERRNO action (libc fallbacks).
 import { JailctlError } from '../errors.js';
 import { kernelGroupOf, resolveArch, type ArchInfo, type ArchName } from './arch.js';

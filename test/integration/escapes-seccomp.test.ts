@@ -163,7 +163,10 @@ t.test('a socket deny rule listing x86 also refuses i386 socketcall(SYS_SOCKET)'
   const attempts = [`i386:${nr('socket', 'i386')}:2:1:0`, 'socketcall:2'];
   // without the rule both get through (the baseline leaves AF_INET alone): the probe can fail
   const open = probe([], attempts);
-  if (open.results['socketcall:2'] === 'errno 38') return t.skip('this kernel runs no i386 calls (IA32 emulation off)');
+  if (open.results['socketcall:2'] === 'errno 38') {
+    t.plan(0, 'this kernel runs no i386 calls (IA32 emulation off)');
+    return;
+  }
   t.same(open.results, { [attempts[0]!]: 'ok', 'socketcall:2': 'ok' }, `no rule: both get through\n${open.stderr}`);
   const profile = profileFile('no-socket.json', {
     defaultAction: 'SCMP_ACT_ALLOW',
