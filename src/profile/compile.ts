@@ -33,8 +33,7 @@ export interface CompileOptions {
   multiplexers?: boolean;
   /**
    * fast: one search tree per ABI, fewest instructions run; compact: libseccomp's shape with
-   * shared tests, the smallest program; default: fast unless it does not fit or is more than 10%
-   * larger than compact
+   * shared tests, the smallest program; default: fast unless it does not fit in 4096
    */
   layout?: Layout;
 }
@@ -94,23 +93,17 @@ export function compileFilter(profile: SeccompProfile, arch: ArchName | string, 
   };
 }
 
-/** Larger than the compact layout by more than this share, the fast one is not worth its size. */
-const FAST_SIZE_MARGIN = 0.1;
-/** Programs this small are never worth a second layout. */
-const SMALL = 256;
-
 /**
- * The fast layout, unless it does not fit in 4096 instructions or is more than 10% larger than
- * the compact one (argument-heavy profiles over several ABIs); the compact layout, libseccomp's
- * shape with shared tests, fits wherever libseccomp's does.
+ * The fast layout, unless it does not fit in 4096 instructions; the compact layout, libseccomp's
+ * shape with shared tests, fits wherever libseccomp's does. Size alone never picks compact: on an
+ * argument-heavy profile over three ABIs it is ~8% smaller but runs ~20x the instructions per
+ * call (bench: seccomp), and every call of the service pays that.
  */
 function chooseLayout(ctx: RangeContext, sections: Section[], wanted: Layout | undefined): { layout: Layout; instructions: Insn[] } {
   if (wanted) return { layout: wanted, instructions: assemble(emitProgram(ctx, sections, wanted)) };
   const fast = assemble(emitProgram(ctx, sections, 'fast'));
-  if (fast.length <= SMALL) return { layout: 'fast', instructions: fast };
-  const compact = assemble(emitProgram(ctx, sections, 'compact'));
-  const keepFast = fast.length <= BPF_MAXINSNS && fast.length <= compact.length * (1 + FAST_SIZE_MARGIN);
-  return keepFast ? { layout: 'fast', instructions: fast } : { layout: 'compact', instructions: compact };
+  if (fast.length <= BPF_MAXINSNS) return { layout: 'fast', instructions: fast };
+  return { layout: 'compact', instructions: assemble(emitProgram(ctx, sections, 'compact')) };
 }
 
 /** The target plus the listed ABIs its kernel also runs (i386/x32 on x86_64, arm on aarch64 ...). */
