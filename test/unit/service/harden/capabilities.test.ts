@@ -60,7 +60,7 @@ t.test('set*id: becoming someone else needs SETUID/SETGID, staying the same does
 });
 
 t.test('the ids are followed: after setuid(65534) the same process reads as nobody, its child too; a failed setuid changes nothing', async (t) => {
-  const r = infer([value(1, 'setuid', 65534, -1), { type: 'spawn', pid: 2, parent: 1 }, path(2, 'openat', '/srv/secret')]);
+  const r = infer([value(1, 'setuid', 65534, -1), { type: 'spawn', pid: 2, parent: 1, thread: false }, path(2, 'openat', '/srv/secret')]);
   t.same(r.capabilities['CAP_DAC_READ_SEARCH'], ['read /srv/secret as uid 65534']);
   const failed = infer([value(1, 'setuid', 65534, -1, -1), path(1, 'openat', '/srv/mine')]);
   t.same(names(failed), [], 'still root, reading its own file');
@@ -100,9 +100,9 @@ t.test('sockets: raw and packet need NET_RAW, raw netlink does not; setsockopt S
 });
 
 t.test('kill: another uid of the tree needs CAP_KILL, the same uid not; outside the tree is a note', async (t) => {
-  const tree = [{ type: 'spawn', pid: 2, parent: 1 } as TraceRecord, value(2, 'setuid', 65534, -1)];
+  const tree = [{ type: 'spawn', pid: 2, parent: 1, thread: false } as TraceRecord, value(2, 'setuid', 65534, -1)];
   t.same(names(infer([...tree, value(1, 'kill', 2, 15)])), ['CAP_KILL', 'CAP_SETUID']);
-  t.same(names(infer([{ type: 'spawn', pid: 2, parent: 1 }, value(1, 'kill', 2, 15)])), []);
+  t.same(names(infer([{ type: 'spawn', pid: 2, parent: 1, thread: false }, value(1, 'kill', 2, 15)])), []);
   const outside = infer([value(1, 'kill', 999, 0)]);
   t.same(names(outside), []);
   t.match(outside.notes, [/kill\(999, 0\): a process outside the service/]);
