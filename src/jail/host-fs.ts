@@ -55,8 +55,8 @@ function kindOf(s: Stats): FileKind {
   return 'socket';
 }
 
-function readRangeSync(path: string, offset: number, length: number): Uint8Array {
-  const fd = openSync(fsPath(path), 'r');
+function readRangeSync(path: string | Buffer, offset: number, length: number): Uint8Array {
+  const fd = openSync(path, 'r');
   try {
     const buffer = new Uint8Array(length);
     let got = 0;
@@ -71,19 +71,32 @@ function readRangeSync(path: string, offset: number, length: number): Uint8Array
   }
 }
 
-export function createHostFs(): HostFacts {
+export interface HostFsOptions {
+  /** the machine's arch name (default: this host's) */
+  arch?: string;
+  /** where a path of that machine is here: for lstat/readlink (`follow` false) the final
+   * component is not followed; undefined when it does not exist (default: the path itself) */
+  locate?: (path: string, follow: boolean) => string | Buffer | undefined;
+}
+
+export function createHostFs(options: HostFsOptions = {}): HostFacts {
+  const at = options.locate ?? ((path: string) => fsPath(path));
+  const located = <T>(path: string, follow: boolean, read: (local: string | Buffer) => T) => (): T | undefined => {
+    const local = at(path, follow);
+    return local === undefined ? undefined : read(local);
+  };
   return {
-    arch: kernelArch(),
+    arch: options.arch ?? kernelArch(),
     lstat: (path) =>
-      absentOr(path, (): FileInfo => {
-        const s = lstatSync(fsPath(path));
+      absentOr(path, located(path, false, (local): FileInfo => {
+        const s = lstatSync(local);
         return { kind: kindOf(s), mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, size: s.size };
-      }),
+      })),
     // EINVAL: not a symlink
-    readlink: (path) => absentOr(path, () => decodeRaw(readlinkSync(fsPath(path), { encoding: 'buffer' })), ['EINVAL']),
+    readlink: (path) => absentOr(path, located(path, false, (local) => decodeRaw(readlinkSync(local, { encoding: 'buffer' }))), ['EINVAL']),
     // EISDIR: a directory has no bytes to read
-    readRange: (path, offset, length) => absentOr(path, () => readRangeSync(path, offset, length), ['EISDIR']),
-    readText: (path) => absentOr(path, () => readFileSync(fsPath(path), 'utf8'), ['EISDIR']),
-    readDir: (path) => absentOr(path, () => readdirSync(fsPath(path), { encoding: 'buffer' }).map(decodeRaw).sort()),
+    readRange: (path, offset, length) => absentOr(path, located(path, true, (local) => readRangeSync(local, offset, length)), ['EISDIR']),
+    readText: (path) => absentOr(path, located(path, true, (local) => readFileSync(local, 'utf8')), ['EISDIR']),
+    readDir: (path) => absentOr(path, located(path, true, (local) => readdirSync(local, { encoding: 'buffer' }).map(decodeRaw).sort())),
   };
 }

@@ -1,17 +1,20 @@
 // `jailctl run`, end to end (edge): read the spec, gather host facts, build the plan, then
 // either print it (--dry-run) or become the launcher. Never starts anything unjailed.
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { JailctlError } from '../errors.js';
+import { JailctlError, isErrnoError } from '../errors.js';
+import { fsPath } from '../io/raw-bytes.js';
 import { execLaunchPlan } from '../native/index.js';
 import { liftingCapabilities, prebuiltBaselinePath, readPrebuiltBaseline } from './baseline-file.js';
 import type { BaselineOptions } from './baseline.js';
 import { buildLaunchPlan, type PlanInputs } from './build-plan.js';
 import { createHostFs } from './host-fs.js';
+import { createRootedHost } from './host-root.js';
 import { cacheableDependencies, PlanCacheSettingError, planCacheDir, planCacheKey, recordingHost, storePlan, type PlanDependency } from './plan-cache.js';
 import type { LaunchPlan } from './plan.js';
 import type { SeccompCompiler, SeccompForRun } from './seccomp-input.js';
-import { hostSearchPath, mergeRawSpecs, normalizeJailSpec, type JailSpec, type RawJailSpec } from './spec.js';
+import { DEFAULT_PATH, hostSearchPath, mergeRawSpecs, normalizeJailSpec, type JailSpec, type RawJailSpec } from './spec.js';
 import { readJailSpecFile } from './spec-file.js';
 
 export interface RunContext {
@@ -19,6 +22,16 @@ export interface RunContext {
   specFile?: string;
   dryRun: boolean;
   cwd: string;
+  /** --save-plan FILE: write the plan with its fingerprints instead of starting it */
+  savePlan?: string;
+  /** --arch/--root: plan for another machine's root filesystem */
+  target?: PlanTarget;
+}
+
+/** Another machine: its architecture and its root filesystem here. */
+export interface PlanTarget {
+  arch: string;
+  root: string;
 }
 
 export type { SeccompCompiler } from './seccomp-input.js';
@@ -36,22 +49,40 @@ export const NO_SECCOMP: SeccompCompiler = {
 
 /** Builds the plan for a run context (everything but the launch); `compileSeccomp` makes the
  * filter of --seccomp (seccomp-input.ts; learning mode passes its own). */
+/** `deps` receives every path the plan depends on: the machine's (through HostFacts) and, for a
+ * plan of this machine, the files options name (spec, profile, the prebuilt baseline). */
 export function planRun(context: RunContext, compileSeccomp: SeccompCompiler, deps?: Map<string, PlanDependency>): LaunchPlan {
   const fromFile = context.specFile === undefined ? {} : readJailSpecFile(context.specFile);
   const spec = normalizeJailSpec(mergeRawSpecs(fromFile, context.raw), context.cwd);
-  if (context.specFile !== undefined) noteFile(deps, resolve(context.cwd, context.specFile));
-  return planSpec(spec, context.cwd, compileSeccomp, deps);
+  if (context.specFile !== undefined && context.target === undefined) noteFile(deps, resolve(context.cwd, context.specFile));
+  return planSpec(spec, context.cwd, compileSeccomp, deps, context.target);
 }
 
-/** The plan of a normalized spec, on this host; `cwd` is where relative command paths start. */
-export function planSpec(spec: JailSpec, cwd: string, compileSeccomp: SeccompCompiler, deps?: Map<string, PlanDependency>): LaunchPlan {
-  const host = deps === undefined ? createHostFs() : recordingHost(createHostFs(), deps);
-  if (spec.seccompFile !== undefined) noteFile(deps, spec.seccompFile); // read outside HostFacts
-  const inputs: PlanInputs = { launcherPid: process.pid, hostPath: hostSearchPath(), hostCwd: cwd };
+/** The plan of a normalized spec, on this host or for `target`; `cwd` is where relative command
+ * paths start (a target's: its root). */
+export function planSpec(spec: JailSpec, cwd: string, compileSeccomp: SeccompCompiler, deps?: Map<string, PlanDependency>, target?: PlanTarget): LaunchPlan {
+  const machine = target === undefined ? createHostFs() : createRootedHost(target.root, target.arch);
+  const host = deps === undefined ? machine : recordingHost(machine, deps);
+  // the files options name are the machine's own only when planning for this one
+  const noted = target === undefined ? deps : undefined;
+  if (spec.seccompFile !== undefined) noteFile(noted, spec.seccompFile); // read outside HostFacts
+  const inputs: PlanInputs = target === undefined
+    ? { launcherPid: process.pid, hostPath: hostSearchPath(), hostCwd: cwd }
+    : { launcherPid: process.pid, hostPath: DEFAULT_PATH, hostCwd: '/', readOption: readHere };
   const seccomp = spec.seccompFile === undefined ? undefined : compileSeccomp.profile(spec.seccompFile, host.arch);
   if (seccomp !== undefined) inputs.seccomp = seccomp;
-  inputs.baseline = (keptCaps) => baselineFor(spec, host.arch, keptCaps, seccomp, compileSeccomp, deps);
+  inputs.baseline = (keptCaps) => baselineFor(spec, host.arch, keptCaps, seccomp, compileSeccomp, noted);
   return buildLaunchPlan(spec, host, inputs);
+}
+
+/** An option's file where jailctl runs (a plan for another machine). */
+function readHere(path: string): string | undefined {
+  try {
+    return readFileSync(fsPath(path), 'utf8');
+  } catch (err) {
+    if (isErrnoError(err) && (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR')) return undefined;
+    throw err;
+  }
 }
 
 function cacheDirOrThrow(): string | undefined {
@@ -88,13 +119,14 @@ function noteFile(deps: Map<string, PlanDependency> | undefined, path: string): 
 
 /** Prints the plan (dry run) and returns, or replaces this process with the jail's launcher. */
 export async function runJail(context: RunContext, print: (plan: LaunchPlan) => void = defaultPrint): Promise<void> {
-  const cacheDir = context.dryRun ? undefined : cacheDirOrThrow();
-  const deps = cacheDir === undefined ? undefined : new Map<string, PlanDependency>();
   // the profile compiler and every syscall table load only when a profile may be asked for, or the
   // prebuilt baseline may not be the one (kept capabilities, set-ID bits allowed)
   const { raw } = context;
   const mayCompile = raw.seccomp !== undefined || context.specFile !== undefined || raw.caps !== undefined || raw.allowSuidSgid === true;
   const compile = mayCompile ? (await import('./seccomp-input.js')).SECCOMP_COMPILER : NO_SECCOMP;
+  if (context.savePlan !== undefined) return savePlan(context, context.savePlan, compile);
+  const cacheDir = context.dryRun ? undefined : cacheDirOrThrow();
+  const deps = cacheDir === undefined ? undefined : new Map<string, PlanDependency>();
   const plan = planRun(context, compile, deps);
   if (context.dryRun) {
     print(plan);
@@ -112,6 +144,16 @@ export async function runJail(context: RunContext, print: (plan: LaunchPlan) => 
     noteFile(deps, fileURLToPath(import.meta.url));
   }
   execLaunchPlan(plan, store ? (bytes, addon, launcher) => storePlan(cacheDir, () => planCacheKey(), deps.values(), bytes, addon, launcher) : undefined);
+}
+
+/** --save-plan FILE: the plan and its fingerprints, for `jailctl-launch --plan FILE`; nothing starts. */
+async function savePlan(context: RunContext, file: string, compile: SeccompCompiler): Promise<void> {
+  const { storePlans } = await import('./save-plan.js');
+  const make = () => {
+    const deps = new Map<string, PlanDependency>();
+    return [{ file, plan: planRun(context, compile, deps), deps }];
+  };
+  storePlans(make, { refresh: 'run jailctl run --save-plan again', ...(context.target === undefined ? {} : { target: context.target }) });
 }
 
 function defaultPrint(plan: LaunchPlan): void {
