@@ -2,10 +2,13 @@
 // which of it the launcher compares before it runs the plan: decided here, per path, so that
 // native/fingerprint.c only compares. Pure.
 //
-// Two modes. "identity" (a plan for this machine, as the plan cache keeps them): type, mode,
-// owner, size, device, inode and both times to the nanosecond, or the absence; a directory only
-// walked through is compared by type, mode, owner, device and inode (entries appearing in it are
-// paths of their own). "content" (a plan made against a root filesystem, --root: its files will
+// Two modes. "identity" (a plan for this machine, as the plan cache keeps them): a path whose
+// bytes planning read (stat), and a symlink, by type, mode, owner, size, device, inode and both
+// times to the nanosecond; the absence of a path by its errno. A path planning only looked at
+// (lstat: a directory walked through, a bind source) by type, mode, owner, device and inode: its
+// bytes and entries are not what the plan was made from (entries are paths of their own), and a
+// service writing its own --rw file must not make its plan stale. (The plan cache compares
+// those times too: a miss there only costs a new plan, a stale stored plan is refused.) "content" (a plan made against a root filesystem, --root: its files will
 // have other inodes, times and often owners on the device): a file whose bytes planning read is
 // compared by type, permission bits, size and SHA-256; a symlink by the SHA-256 of its target;
 // anything else planning only looked at (a bind source, a directory, a device node) by type and
@@ -39,7 +42,7 @@ export interface Fingerprint {
 }
 
 const IDENTITY: FingerprintCheck[] = ['type', 'perm', 'owner', 'size', 'dev', 'ino', 'mtime', 'ctime'];
-const WALKED_DIR: FingerprintCheck[] = ['type', 'perm', 'owner', 'dev', 'ino'];
+const LOOKED_AT: FingerprintCheck[] = ['type', 'perm', 'owner', 'dev', 'ino'];
 
 /** S_IFMT values: the type part of st_mode (the same on every Linux machine). */
 export const S_IFMT = 0o170000;
@@ -61,7 +64,7 @@ export function kindOfMode(mode: number): FileKind {
  */
 export function selectChecks(kind: FileKind | undefined, follow: boolean, mode: FingerprintMode): FingerprintCheck[] {
   if (kind === undefined) return ['absent'];
-  if (mode === 'identity') return !follow && kind === 'dir' ? WALKED_DIR : IDENTITY;
+  if (mode === 'identity') return !follow && kind !== 'symlink' ? LOOKED_AT : IDENTITY;
   if (kind === 'file' && follow) return ['type', 'perm', 'size', 'content'];
   if (kind === 'symlink') return ['type', 'link'];
   return ['type', 'perm'];

@@ -23,9 +23,11 @@ chmodSync(dir, 0o700);
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 const HERE: FingerprintSource = { mode: 'identity', errnoFamily: 'generic' };
 
-t.test('selectChecks: identity compares everything, a walked directory not its times', async (t) => {
+t.test('selectChecks: identity compares everything of what was read, of what was looked at not its bytes', async (t) => {
   t.same(selectChecks('file', true, 'identity'), ['type', 'perm', 'owner', 'size', 'dev', 'ino', 'mtime', 'ctime']);
   t.same(selectChecks('dir', false, 'identity'), ['type', 'perm', 'owner', 'dev', 'ino']);
+  t.same(selectChecks('file', false, 'identity'), ['type', 'perm', 'owner', 'dev', 'ino'], 'a bind source only lstat\'ed: the service may write it');
+  t.same(selectChecks('symlink', false, 'identity'), ['type', 'perm', 'owner', 'size', 'dev', 'ino', 'mtime', 'ctime'], 'its target text is what readlink gave');
   t.same(selectChecks(undefined, true, 'identity'), ['absent']);
   t.same(selectChecks('file', true, 'content'), ['type', 'perm', 'size', 'content']);
   t.same(selectChecks('symlink', false, 'content'), ['type', 'link']);
