@@ -60,14 +60,16 @@ export function storePlans(make: () => PlanToStore[], options: StoreOptions): vo
     const planned = make();
     planned.forEach(checkStorable);
     const taken = planned.map((item) => [...item.deps.values()].map((dep) => takeFingerprint(dep, source)));
-    const newest = taken.flat().reduce((max, t) => (t.localCtimeNs > max ? t.localCtimeNs : max), 0n);
+    // only times the launcher compares can be racy (a busy /tmp only walked through is not)
+    const timed = taken.flat().filter((t) => t.fingerprint.checks.includes('ctime'));
+    const newest = timed.reduce((max, t) => (t.localCtimeNs > max ? t.localCtimeNs : max), 0n);
     const racyUntilMs = Number((newest + RACY_NS) / 1_000_000n);
     if (racyUntilMs < Date.now()) {
       planned.forEach((item, i) => writeStored(item, arch, taken[i]!.map((t) => t.fingerprint), options));
       return;
     }
     if (attempt === MAX_ATTEMPTS) {
-      const busy = taken.flat().find((t) => t.localCtimeNs === newest)!.fingerprint.path;
+      const busy = timed.find((t) => t.localCtimeNs === newest)!.fingerprint.path;
       throw new JailctlError('IO_FAILED', `${planned[0]?.file ?? 'stored plan'}: ${busy} keeps changing; a plan made from it would not stay true`, { path: busy, hint: 'save the plan once it has settled' });
     }
     sleepMs(racyUntilMs - Date.now() + 10);

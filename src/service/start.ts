@@ -4,6 +4,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHostFs } from '../jail/host-fs.js';
+import type { PlanDependency } from '../jail/plan-cache.js';
 import type { LaunchPlan } from '../jail/plan.js';
 import { planRun } from '../jail/run.js';
 import { SECCOMP_COMPILER } from '../jail/seccomp-input.js';
@@ -29,8 +30,9 @@ export interface PlannedService {
   warnings: string[];
 }
 
-/** Evaluates the script and plans every instance; a trace plans them without their seccomp profile. */
-export function planService(context: ServiceContext, mode: 'start' | 'trace' = 'start'): PlannedService {
+/** Evaluates the script and plans every instance; a trace plans them without their seccomp
+ * profile. `depsOf` receives, per instance, every path its plan was made from (save-plan). */
+export function planService(context: ServiceContext, mode: 'start' | 'trace' = 'start', depsOf?: (instance: string) => Map<string, PlanDependency>): PlannedService {
   const script = scriptPath(context);
   const { service, warnings } = evaluateInitScript({ script, name: context.name, configDir: context.configDir, action: 'dump' });
   const instances = buildServiceInstances(service, createHostFs(), { seccompMayBeMissing: mode === 'trace' }).map((instance) => ({
@@ -38,7 +40,7 @@ export function planService(context: ServiceContext, mode: 'start' | 'trace' = '
     plan: inInstance(script, instance.instance, () => {
       // an instance gets what its script asks, as under procd: no baseline filter
       const raw = { ...instance.raw, baselineFilter: false };
-      const plan = planRun({ raw: mode === 'trace' ? withoutSeccomp(raw) : raw, dryRun: false, cwd: '/' }, SECCOMP_COMPILER);
+      const plan = planRun({ raw: mode === 'trace' ? withoutSeccomp(raw) : raw, dryRun: false, cwd: '/' }, SECCOMP_COMPILER, depsOf?.(instance.instance));
       return instance.unjailed ? buildUnjailedPlan(plan, instance.raw.caps === undefined) : plan;
     }),
   }));

@@ -21,15 +21,15 @@ interface ServiceFlags {
   dryRun?: boolean;
 }
 
-const ACTIONS = ['start', 'stop', 'restart', 'status', 'trace', 'logs'];
+const ACTIONS = ['start', 'stop', 'restart', 'status', 'trace', 'logs', 'save-plan'];
 /** LSB init-script convention: `status` exits 3 when the service is not running. */
 const EXIT_NOT_RUNNING = 3;
 
 export function registerService(program: Command): void {
   program
     .command('service')
-    .description('run procd init scripts jailed: start, stop, restart, status, trace, logs; or list them')
-    .usage('NAME start|stop|restart|status|trace|logs [options]\n       jailctl service list [options]')
+    .description('run procd init scripts jailed: start, stop, restart, status, trace, logs, save-plan; or list them')
+    .usage('NAME start|stop|restart|status|trace|logs [options]\n       jailctl service NAME save-plan -o DIR\n       jailctl service list [options]')
     .argument('<name>', 'the init script (its file name in --initd), or "list"')
     .argument('[action]', ACTIONS.join('|'))
     .option('--initd <dir>', 'folder of init scripts', DEFAULT_INITD)
@@ -39,7 +39,7 @@ export function registerService(program: Command): void {
     .option('-f, --follow', 'logs: keep printing what the service writes (until Ctrl-C)')
     .addOption(new Option('-n, --lines <n>', 'logs: only the last N lines').argParser(parseInteger('--lines')))
     .option('--merge', 'trace: merge with the existing profile instead of replacing it')
-    .option('-o, --output <file>', "trace: write the profile here (default: the script's seccomp path, or /tmp/NAME.json)")
+    .option('-o, --output <file>', "trace: write the profile here (default: the script's seccomp path, or /tmp/NAME.json); save-plan: the folder for NAME.INSTANCE.plan")
     .option('--dry-run', 'start, restart, trace: print the launch plans as JSON and stop')
     .addHelpText('after', '\nstatus exits 0 when the service runs and 3 when it does not.')
     .action(async (name: string, action: string | undefined, flags: ServiceFlags) => runService(name, action, flags));
@@ -49,7 +49,7 @@ async function runService(name: string, action: string | undefined, flags: Servi
   if (action === undefined && name === 'list') return printList(flags);
   if (action === undefined || !ACTIONS.includes(action)) {
     throw new JailctlError('USAGE', `service ${name}: ${action === undefined ? 'no action given' : `unknown action "${action}"`}; expected ${ACTIONS.join(', ')}`, {
-      hint: 'usage: jailctl service NAME start|stop|restart|status|trace|logs, or jailctl service list',
+      hint: 'usage: jailctl service NAME start|stop|restart|status|trace|logs|save-plan, or jailctl service list',
     });
   }
   const context: ServiceContext = { name, initd: resolve(flags.initd), stateDir: resolve(flags.state), configDir: resolve(flags.config) };
@@ -60,7 +60,14 @@ async function runService(name: string, action: string | undefined, flags: Servi
     case 'status': return printStatus(context, flags.json === true);
     case 'logs': return logs(context, flags);
     case 'trace': return trace(context, flags);
+    case 'save-plan': return savePlans(context, flags.output);
   }
+}
+
+async function savePlans(context: ServiceContext, dir: string | undefined): Promise<void> {
+  if (dir === undefined) throw new JailctlError('USAGE', `service ${context.name} save-plan: no folder given`, { hint: 'add -o DIR: each instance is written as DIR/NAME.INSTANCE.plan' });
+  const { saveServicePlans } = await import('../../service/save-plan.js');
+  for (const file of saveServicePlans(context, resolve(dir))) process.stdout.write(`${file}\n`);
 }
 
 function warn(lines: readonly string[]): void {
