@@ -9,6 +9,9 @@
 #include "reader.h"
 #include "stored-plan.h"
 
+/* six u32, four u64, u32, u64, u32, the digest, and the shortest path ("/": length, byte, NUL) */
+#define MIN_FINGERPRINT (6 * 4 + 4 * 8 + 4 + 8 + 4 + 32 + 4 + 1 + 1)
+
 /* 0; -1 when it runs past the end of the file (truncated, or a length that is garbage);
  * -2 when it holds what no saved plan does */
 static int read_fingerprint(struct jc_reader *r, struct jc_fingerprint *fp) {
@@ -40,8 +43,9 @@ int jc_stored_plan_parse(const unsigned char *buf, size_t len, struct jc_stored_
   if (version != JC_STORED_VERSION) return -1;
   *err = "truncated header";
   if (jc_read_str(&r, &out->arch, NULL) || jc_read_str(&r, &out->refresh, NULL) || jc_read_u32(&r, &n)) return -1;
-  *err = "too many fingerprints";
-  if (n > 1000000) return -1;
+  /* each takes at least MIN_FINGERPRINT bytes: a garbage count cannot ask for a huge calloc */
+  *err = "truncated (fewer bytes than its fingerprints need)";
+  if (n > (len - r.pos) / MIN_FINGERPRINT) return -1;
   out->nfingerprints = n;
   out->fingerprints = calloc((size_t)n + 1, sizeof(struct jc_fingerprint));
   *err = "out of memory";
