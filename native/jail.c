@@ -199,7 +199,7 @@ static int jail_main(void *arg) {
   close(args->sync_pipe[0]);
   redirect_output(args);
   uint32_t fork_op;
-  args->ctx = (struct jc_ctx){0, -1, -1};
+  args->ctx = (struct jc_ctx){.child_pid = 0, .proc_fd = -1, .parent_pid = getpid(), .notify_fd = -1};
   int rc = run_phase_from(args->plan, 0, JC_PHASE_JAIL, &args->ctx, &fail, &fork_op);
   if (rc < 0) { report(args->error_pipe[1], &fail); _exit(125); }
   if (rc == 0) { fail.op_index = -1; fail.sys = JC_SYS_FORK; fail.err = EINVAL; report(args->error_pipe[1], &fail); _exit(125); }

@@ -81,7 +81,7 @@ static int supervise_once(const struct jc_plan *plan, struct jc_jail_args *args,
   return n == sizeof service_status ? jc_status_to_exit(service_status) : jc_status_to_exit(status);
 }
 
-#define USAGE "usage: jailctl-launch PLAN_FD (run by jailctl) | jailctl-launch --plan FILE [--check]\n"
+#define USAGE "usage: jailctl-launch PLAN_FD [TAG] (run by jailctl) | jailctl-launch --plan FILE [--check]\n"
 
 /* The plan on the fd jailctl names; 0 or the exit status after one line. */
 static int load_plan_fd(const char *arg, struct jc_plan *plan) {
@@ -95,11 +95,12 @@ static int load_plan_fd(const char *arg, struct jc_plan *plan) {
   return 0;
 }
 
-/* argv: PLAN_FD, or --plan FILE with an optional --check (verify only, start nothing). */
+/* argv: PLAN_FD [TAG] (TAG only names the service for `jailctl service stop` to find it by),
+ * or --plan FILE with an optional --check (verify only, start nothing). */
 static int load_plan(int argc, char **argv, struct jc_plan *plan, int *check_only) {
   const char *file = NULL;
   *check_only = 0;
-  if (argc == 2 && argv[1][0] >= '0' && argv[1][0] <= '9') return load_plan_fd(argv[1], plan);
+  if ((argc == 2 || argc == 3) && argv[1][0] >= '0' && argv[1][0] <= '9') return load_plan_fd(argv[1], plan);
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--check") == 0) *check_only = 1;
     else if (strcmp(argv[i], "--plan") == 0 && i + 1 < argc) file = argv[++i];

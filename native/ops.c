@@ -145,29 +145,45 @@ static int op_setgroups(const struct jc_op *op, struct jc_fail *fail) {
 }
 
 /* Bounding set first (needs CAP_SETPCAP, so effective = permitted before), then securebits,
- * then the final effective/permitted/inheritable sets, then ambient (needs them in place). */
+ * then the final effective/permitted/inheritable sets, then ambient (needs them in place).
+ * A set given as all ones (-1) is left as it is, as procd's capabilities files mean it; an
+ * unchanged effective set is the permitted one, as ujail's SECBIT_NO_SETUID_FIXUP leaves it
+ * across a uid switch (KEEPCAPS, which the plan uses, keeps only the permitted set). */
+#define CAPS_UNCHANGED (-1)
 static int op_caps(const struct jc_op *op, struct jc_fail *fail) {
   struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
-  struct __user_cap_data_struct data[2];
-  if (syscall(SYS_capget, &hdr, data) < 0) FAIL(JC_SYS_CAPGET);
+  struct __user_cap_data_struct data[2], orig[2];
+  if (syscall(SYS_capget, &hdr, orig) < 0) FAIL(JC_SYS_CAPGET);
+  memcpy(data, orig, sizeof data);
   data[0].effective = data[0].permitted;
   data[1].effective = data[1].permitted;
   if (syscall(SYS_capset, &hdr, data) < 0) FAIL(JC_SYS_CAPSET);
   uint64_t bounding = (uint64_t)op->ints[0];
-  for (int cap = 0; cap < 64; cap++) {
+  for (int cap = 0; op->ints[0] != CAPS_UNCHANGED && cap < 64; cap++) {
     if (bounding & (1ULL << cap)) continue;
     if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) FAIL(JC_SYS_PRCTL);
   }
   if (op->ints[5] >= 0 && prctl(PR_SET_SECUREBITS, (unsigned long)op->ints[5], 0, 0, 0) < 0) FAIL(JC_SYS_PRCTL);
-  uint64_t eff = (uint64_t)op->ints[1], perm = (uint64_t)op->ints[2], inh = (uint64_t)op->ints[3];
-  data[0].effective = (uint32_t)eff;   data[1].effective = (uint32_t)(eff >> 32);
-  data[0].permitted = (uint32_t)perm;  data[1].permitted = (uint32_t)(perm >> 32);
-  data[0].inheritable = (uint32_t)inh; data[1].inheritable = (uint32_t)(inh >> 32);
+  for (int half = 0; half < 2; half++) {
+    int shift = 32 * half;
+    data[half].permitted = op->ints[2] == CAPS_UNCHANGED ? orig[half].permitted : (uint32_t)((uint64_t)op->ints[2] >> shift);
+    data[half].effective = op->ints[1] == CAPS_UNCHANGED ? data[half].permitted : (uint32_t)((uint64_t)op->ints[1] >> shift);
+    data[half].inheritable = op->ints[3] == CAPS_UNCHANGED ? orig[half].inheritable : (uint32_t)((uint64_t)op->ints[3] >> shift);
+  }
   if (syscall(SYS_capset, &hdr, data) < 0) FAIL(JC_SYS_CAPSET);
+  if (op->ints[4] == CAPS_UNCHANGED) return 0;
   if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) FAIL(JC_SYS_PRCTL);
   uint64_t ambient = (uint64_t)op->ints[4];
   for (int cap = 0; cap < 64; cap++)
     if ((ambient & (1ULL << cap)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0) FAIL(JC_SYS_PRCTL);
+  return 0;
+}
+
+/* Without a pid namespace the service would outlive a killed pid 1: it dies with it instead
+ * (as ujail's jailed process dies with ujail). */
+static int op_parent_death_signal(const struct jc_op *op, const struct jc_ctx *ctx, struct jc_fail *fail) {
+  if (prctl(PR_SET_PDEATHSIG, (unsigned long)op->ints[0], 0, 0, 0) < 0) FAIL(JC_SYS_PRCTL);
+  if (getppid() != ctx->parent_pid) { errno = ESRCH; FAIL(JC_SYS_PRCTL); }
   return 0;
 }
 
@@ -202,6 +218,46 @@ static int op_execve(const struct jc_op *op, struct jc_fail *fail) {
   FAIL(JC_SYS_EXECVE);
 }
 
+static void write_text(const char *text, size_t len) {
+  while (len > 0) {
+    ssize_t n = write(STDERR_FILENO, text, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return; /* a closed stderr must not stop the cleanup */
+    text += n;
+    len -= (size_t)n;
+  }
+}
+
+/* Finds the "KEY N" line of a cgroup file (memory.events, memory.oom_control) and prints the
+ * plan's text when N > 0. The plan decided the words; this only reads and compares. */
+static int op_report_count(const struct jc_op *op, struct jc_fail *fail) {
+  char buf[4096];
+  if (op->nstrs < 5) { errno = EINVAL; FAIL(JC_SYS_NONE); }
+  int fd = open(op->strs[0], O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) FAIL(JC_SYS_OPEN);
+  ssize_t len = read(fd, buf, sizeof buf - 1);
+  int saved = errno;
+  close(fd);
+  if (len < 0) { errno = saved; FAIL(JC_SYS_READ); }
+  buf[len] = '\0';
+  size_t keylen = op->lens[1];
+  unsigned long long count = 0;
+  for (const char *line = buf; *line;) {
+    if (strncmp(line, op->strs[1], keylen) == 0 && line[keylen] == ' ') { count = strtoull(line + keylen + 1, NULL, 10); break; }
+    const char *next = strchr(line, '\n');
+    if (!next) break;
+    line = next + 1;
+  }
+  if (count == 0) return 0;
+  if (count == 1) { write_text(op->strs[2], op->lens[2]); return 0; }
+  char number[24];
+  int n = snprintf(number, sizeof number, "%llu", count);
+  write_text(op->strs[3], op->lens[3]);
+  write_text(number, (size_t)n);
+  write_text(op->strs[4], op->lens[4]);
+  return 0;
+}
+
 static int run_op(const struct jc_op *op, struct jc_ctx *ctx, struct jc_fail *fail) {
   switch ((enum jc_op_code)op->code) {
   case JC_OP_WRITE_CHILD_FILE: return op_write_child_file(op, ctx, fail);
@@ -213,6 +269,7 @@ static int run_op(const struct jc_op *op, struct jc_ctx *ctx, struct jc_fail *fa
   case JC_OP_BIND: return jc_op_bind(op, fail);
   case JC_OP_REMOUNT: return jc_op_remount(op, fail);
   case JC_OP_SETATTR: return jc_op_setattr(op, fail);
+  case JC_OP_REPORT_COUNT: return op_report_count(op, fail);
   case JC_OP_MKFILE: return op_mkfile(op, fail);
   case JC_OP_SYMLINK: return op_symlink(op, fail);
   case JC_OP_PIVOT_ROOT:
@@ -265,6 +322,7 @@ static int run_op(const struct jc_op *op, struct jc_ctx *ctx, struct jc_fail *fa
      * without keyrings (ENOSYS, CONFIG_KEYS off as on many routers) has none to share */
     if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS) FAIL(JC_SYS_KEYCTL);
     return 0;
+  case JC_OP_PARENT_DEATH_SIGNAL: return op_parent_death_signal(op, ctx, fail);
   case JC_OP_TRACE:
   case JC_OP_SUPERVISE:
   case JC_OP_SECCOMP_NOTIFY:

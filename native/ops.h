@@ -7,9 +7,10 @@
 #include "plan.h"
 
 struct jc_ctx {
-  pid_t child_pid; /* PARENT phase: the jail's pid 1 as seen from outside */
-  int proc_fd;     /* JAIL phase: the detached /proc of the open-proc step, or -1 */
-  int notify_fd;   /* SERVICE phase: where a listener's fd number goes to pid 1, or -1 */
+  pid_t child_pid;  /* PARENT phase: the jail's pid 1 as seen from outside */
+  int proc_fd;      /* JAIL phase: the detached /proc of the open-proc step, or -1 */
+  pid_t parent_pid; /* SERVICE phase: the jail's pid 1, which forked the service */
+  int notify_fd;    /* SERVICE phase: where a listener's fd number goes to pid 1, or -1 */
 };
 
 /* native/mount-ops.c: an absolute path opened O_PATH without following any symlink ("." and

@@ -55,13 +55,18 @@ enum jc_op_code {
   JC_OP_SECCOMP_NOTIFY,     /* pid 1 answers the service's seccomp notifications (native/notify.h):
                                ints: handshake arch, handshake nr, n, (arch, nr) of the n execs that
                                may continue once, (arch, nr) per name; strs: answer program, names */
-  JC_OP_SUPERVISE,          /* ints: respawn, threshold ms, timeout ms, retry, term timeout ms, ready fd;
-                               strs: state file, log file, syslog ident */
+  JC_OP_SUPERVISE,          /* ints: respawn, threshold ms, timeout ms, retry, term timeout ms, ready fd,
+                               hook argc, hook envc; strs: state file, log file, syslog ident, pidfile,
+                               hook argv, hook envp (the hook runs after every respawn) */
   JC_OP_DIE_WITH_PARENT,    /* ints: pid of the parent that stays (jailctl trace, --learn): the
                                launcher dies with it, and starts nothing if it is gone already */
   JC_OP_SETATTR,            /* ints: MOUNT_ATTR_* to set, to clear, recursive; strs: target */
   JC_OP_OPEN_PROC,          /* pid 1 keeps a detached /proc of the jail (fsmount) to name programs */
   JC_OP_KEYRING,            /* join a new anonymous session keyring */
+  JC_OP_PARENT_DEATH_SIGNAL, /* ints: signal; the service gets it when pid 1 of the jail dies (no pid
+                               namespace to take it along); fails if that parent is gone already */
+  JC_OP_REPORT_COUNT,       /* strs: file, key, text for 1, text before and after N: prints the
+                               text when the file's "key N" line has N > 0 (cgroup oom_kill) */
   JC_OP_MAX
 };
 

@@ -13,9 +13,14 @@ const schemaDir = join(root, 'profiles', 'schema');
 const outDir = join(root, 'src', 'generated');
 mkdirSync(outDir, { recursive: true });
 
-for (const file of readdirSync(schemaDir).filter((f) => f.endsWith('.schema.json')).sort()) {
-  const schema = JSON.parse(readFileSync(join(schemaDir, file), 'utf8'));
+const files = readdirSync(schemaDir).filter((f) => f.endsWith('.schema.json')).sort();
+const schemas = new Map(files.map((f) => [f, JSON.parse(readFileSync(join(schemaDir, f), 'utf8'))]));
+
+for (const file of files) {
+  const schema = schemas.get(file);
   const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, code: { source: true, esm: true, lines: true } });
+  // a schema may refer to another one by its $id (the Docker format reuses the OCI definitions)
+  for (const [other, otherSchema] of schemas) if (other !== file) ajv.addSchema(otherSchema);
   const validate = ajv.compile(schema);
   let code = standaloneCode(ajv, validate);
   // ESM needs file extensions on ajv's runtime helpers

@@ -36,12 +36,17 @@ case "$mode" in
     need nftables has nft
     need iproute2 has ip
     need e2fsprogs has chattr
-    # real services the baseline filter and the service tests run (test/integration/baseline-services)
+    # real services the baseline filter, the service and the profile tests run
+    # (test/integration/baseline-services, service-daemons, network-service-example)
     need keyutils has keyctl
     need dnsmasq-base test -x /usr/sbin/dnsmasq
     need dropbear-bin test -x /usr/sbin/dropbear
     need mosquitto test -x /usr/sbin/mosquitto
     need python3 test -x /usr/bin/python3
+    # OCI runtimes the traced profiles are run under (test/integration/oci-runtimes)
+    need runc has runc
+    need crun has crun
+    need rsync test -x /usr/bin/rsync
     # npm run build:targets and its tests under qemu-user (test/native/targets-*.test.ts)
     need musl-tools has musl-gcc
     for triplet in aarch64-linux-gnu arm-linux-gnueabihf mipsel-linux-gnu mips-linux-gnu; do
@@ -52,6 +57,10 @@ case "$mode" in
   *) echo "usage: $0 build|test" >&2; exit 2 ;;
 esac
 
+# the tests fetch the other busybox build (busybox-static) with `apt-get download`: apt's lists
+if [ "$mode" = test ] && [ "$(id -u)" = 0 ] && has apt-cache && ! apt-cache policy busybox-static 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+  apt-get update -qq || true
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && has apt-get; then
   echo "jailctl: installing the Debian packages the $mode step needs: ${missing[*]}" >&2

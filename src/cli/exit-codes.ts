@@ -13,6 +13,9 @@ export const EXIT_CHECK_FAILED = 1;
 
 /** The exit status for an error that stopped jailctl before the command ran. */
 export function exitCodeFor(err: unknown): number {
+  // an error that knows its status (an interrupted `service start`: 128 + the signal)
+  const status = (err as { exitStatus?: unknown } | null)?.exitStatus;
+  if (typeof status === 'number') return status;
   const code = (err as { code?: unknown } | null)?.code;
   // as outside a jail: execve's ENOENT for a missing "#!" or ELF interpreter, the loader's own
   // exit 127 for a missing library

@@ -5,7 +5,7 @@ import { JailctlError } from '../errors.js';
 import type { RawJailSpec } from '../jail/spec.js';
 import { collect, parseInteger, parseKeyValue } from './parse.js';
 
-const SCALARS = ['name', 'hostname', 'proc', 'sys', 'dev', 'netns', 'userns', 'cgroupns', 'user', 'group', 'caps', 'seccomp', 'allowSuidSgid', 'memory', 'pids', 'cpuWeight', 'cwd'] as const;
+const SCALARS = ['name', 'hostname', 'proc', 'sys', 'dev', 'netns', 'userns', 'cgroupns', 'user', 'group', 'caps', 'seccomp', 'seccompStrict', 'allowSuidSgid', 'memory', 'pids', 'cpuWeight', 'cwd'] as const;
 
 /** The flags as commander hands them over: lists of raw strings where the spec has objects. */
 export type JailFlags = Pick<RawJailSpec, (typeof SCALARS)[number] | 'autoLibs' | 'baselineFilter'> & {
@@ -35,7 +35,8 @@ export function addJailOptions(command: Command): Command {
     .option('--user <user>', 'run as USER (name from /etc/passwd or a uid)')
     .option('--group <group>', 'run as GROUP (name from /etc/group or a gid)')
     .option('--caps <file>', 'procd capabilities JSON; default: every capability dropped')
-    .option('--seccomp <file>', 'seccomp profile (OCI or procd legacy JSON), applied last before execve')
+    .option('--seccomp <file>', 'seccomp profile (OCI, Docker/Podman or procd legacy JSON), applied last before execve')
+    .option('--seccomp-strict', 'refuse a profile runc, crun or procd would accept with warnings (unknown names, duplicates ...)')
     .option('--no-baseline-filter', 'do not load the built-in baseline seccomp filter (README: Security model)')
     .option('--allow-suid-sgid', 'let the service set set-user/group-ID bits on files (refused by default)')
     .option('--env <key=value>', 'set an environment variable; repeatable (the environment is otherwise empty but for PATH)', collect, [])

@@ -8,6 +8,7 @@ import { registerOpenwrt } from './commands/openwrt.js';
 import { registerRun } from './commands/run.js';
 import { registerService } from './commands/service.js';
 import { registerTrace } from './commands/trace.js';
+import { addExamples, expandHelpCommand } from './examples.js';
 import { EXIT_JAILCTL_FAILED, EXIT_OUTPUT_CLOSED, exitCodeFor } from './exit-codes.js';
 import { fail } from './output.js';
 import { stdoutWasClosed } from './stdout-closed.js';
@@ -37,6 +38,7 @@ export function buildProgram(only?: string): Command {
     .configureOutput({ writeErr: (text) => process.stderr.write(text.startsWith('error:') ? `jailctl: ${text.slice(7)}` : text) });
   const single = only !== undefined && Object.hasOwn(COMMANDS, only) ? COMMANDS[only] : undefined;
   for (const register of new Set(single === undefined ? Object.values(COMMANDS) : [single])) register(program);
+  addExamples(program);
   return program;
 }
 
@@ -64,8 +66,9 @@ function handleOutputErrors(): void {
   });
 }
 
-async function main(argv: string[]): Promise<void> {
+async function main(given: string[]): Promise<void> {
   handleOutputErrors();
+  const argv = expandHelpCommand(given);
   const program = buildProgram(argv[2]);
   try {
     await program.parseAsync(argv);

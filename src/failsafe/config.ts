@@ -1,6 +1,7 @@
 // The listener's settings: UCI section `config failsafe 'failsafe'` overridden by command-line
 // flags, resolved once at start. Pure: the caller reads the file and the interface list.
 import { JailctlError } from '../errors.js';
+import { showString } from '../schema/safe-text.js';
 import { DEFAULT_UDP_PORT } from './protocol.js';
 import type { UciSection } from './uci.js';
 
@@ -52,7 +53,7 @@ export function parseUdpSpec(text: string, where: string): UdpSpec {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]:|([0-9.]+):)?(\d{1,5})$/.exec(text.trim());
   const port = m === null ? NaN : Number(m[3]);
   if (m === null || port > 65535) {
-    throw new JailctlError('USAGE', `${where} "${text}": expected [ADDR:]PORT (e.g. 4919, 192.168.1.1:4919, [fd00::1]:4919; 0 disables UDP)`);
+    throw new JailctlError('USAGE', `${where} ${showString(text)}: expected [ADDR:]PORT (e.g. 4919, 192.168.1.1:4919, [fd00::1]:4919; 0 disables UDP)`);
   }
   const address = m[1] ?? m[2];
   return address === undefined ? { port } : { address, port };

@@ -3,9 +3,11 @@
 // Key material never becomes a JavaScript string (strings cannot be zeroed): files are read and
 // written as bytes through secret-uci.ts, and every copy is zeroed after use. Messages never
 // contain key material.
-import { closeSync, fsyncSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { JailctlError, isErrnoError } from '../errors.js';
+import { readInputFile, readInputFileIfExists } from '../io/input-file.js';
+import { INPUT_LIMITS } from '../io/input-limits.js';
 import { writeFileAtomic } from '../io/write-atomic.js';
 import { KEY_LEN, deriveKeys, wipeKeys } from './protocol.js';
 import { KEY_PLACEHOLDER, decodeHexBytes, encodeHexBytes, isHexDigits, parseMaskedUci, secretBytes, serializeMaskedUci, wipeSecrets, type MaskedUci } from './secret-uci.js';
@@ -44,16 +46,11 @@ export function parseKeyDigits(digits: Uint8Array, where: string, hint?: string)
 
 /**
  * Reads and parses a UCI file with every key value masked (secret-uci.ts); a missing file is
- * `undefined`. The caller zeroes the secrets with wipeSecrets.
+ * `undefined`. `what` names the option in messages. The caller zeroes the secrets with wipeSecrets.
  */
-export function readUciFile(path: string): MaskedUci | undefined {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    if (isErrnoError(err) && err.code === 'ENOENT') return undefined;
-    throw ioError(`cannot read ${path}`, err, path);
-  }
+export function readUciFile(path: string, what = '--config'): MaskedUci | undefined {
+  const bytes = readInputFileIfExists(path, what, INPUT_LIMITS.uci, { secret: true });
+  if (bytes === undefined) return undefined;
   try {
     return parseMaskedUci(bytes, path);
   } finally {
@@ -89,12 +86,7 @@ export function readClientKey(source: KeySource): Buffer {
   if (given !== 1) throw new JailctlError('USAGE', 'give the device key with exactly one of --key HEX, --key-file FILE or --config FILE');
   if (source.key !== undefined) return parseKeyHex(source.key, '--key');
   if (source.keyFile !== undefined) {
-    let digits: Buffer;
-    try {
-      digits = readFileSync(source.keyFile);
-    } catch (err) {
-      throw ioError(`--key-file ${source.keyFile}: cannot read the file`, err, source.keyFile);
-    }
+    const digits = readInputFile(source.keyFile, '--key-file', INPUT_LIMITS.key, { secret: true });
     try {
       return parseKeyDigits(digits, `--key-file ${source.keyFile}`);
     } finally {

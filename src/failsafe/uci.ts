@@ -1,7 +1,10 @@
 // UCI (/etc/config/*) reader and writer. Pure: text in, text out. Every line the caller does not
 // change is written back byte for byte (comments, blank lines, order, quoting, other sections).
 // Not supported, with a clear error: values spanning lines, and ';' between statements.
+// Errors name the file, the line and the rule broken, never the words of the line: a line that
+// is not what it should be may hold the key, and a file given by mistake may be /etc/shadow.
 import { JailctlError } from '../errors.js';
+import { nearestName } from '../profile/nearest.js';
 
 export type UciStatement =
   | { kind: 'package'; name: string }
@@ -95,19 +98,27 @@ function parseStatement(words: string[], file: string, lineNo: number, inSection
       return { kind: 'package', name: args[0]! };
     case 'config': {
       expect("config TYPE ['NAME']", args.length === 1 || args.length === 2);
-      if (!TYPE_RE.test(args[0]!)) throw parseError(file, lineNo, `invalid section type "${args[0]}" (letters, digits, _ and - only)`);
-      if (args[1] !== undefined && !NAME_RE.test(args[1])) throw parseError(file, lineNo, `invalid section name "${args[1]}" (letters, digits, _ and - only)`);
+      if (!TYPE_RE.test(args[0]!)) throw parseError(file, lineNo, 'invalid section type (letters, digits, _ and - only)');
+      if (args[1] !== undefined && !NAME_RE.test(args[1])) throw parseError(file, lineNo, 'invalid section name (letters, digits, _ and - only)');
       return args[1] === undefined ? { kind: 'config', type: args[0]! } : { kind: 'config', type: args[0]!, name: args[1] };
     }
     case 'option':
     case 'list':
       expect(`${keyword} NAME 'VALUE'`, args.length === 2);
       if (!inSection) throw parseError(file, lineNo, `${keyword} outside of a config section`);
-      if (!NAME_RE.test(args[0]!)) throw parseError(file, lineNo, `invalid ${keyword} name "${args[0]}" (letters, digits, _ and - only)`);
+      if (!NAME_RE.test(args[0]!)) throw parseError(file, lineNo, `invalid ${keyword} name (letters, digits, _ and - only)`);
       return { kind: keyword, name: args[0]!, value: args[1]! };
     default:
-      throw parseError(file, lineNo, `unknown keyword "${keyword}" (expected package, config, option or list)`);
+      throw parseError(file, lineNo, unknownKeyword(keyword));
   }
+}
+
+const KEYWORDS = ['package', 'config', 'option', 'list'];
+
+/** Names the keyword the line may have meant, never the word itself. */
+export function unknownKeyword(word: string): string {
+  const near = word.length <= 8 ? nearestName(word, KEYWORDS) : undefined;
+  return `not a UCI statement: a line starts with package, config, option or list${near === undefined ? '' : ` (did you mean ${near}?)`}`;
 }
 
 /** Parses a UCI file; errors name the file and the line. */

@@ -5,7 +5,7 @@ const require = createRequire(import.meta.url);
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://jailctl.dev/schema/jail-spec.schema.json","title":"jailctl jail spec","description":"Everything `jailctl run` accepts as flags, as one JSON object (`jailctl run --spec FILE`). Relative paths are taken from the spec file's folder.","type":"object","additionalProperties":false,"properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$","description":"jail name (default: basename of the command)"},"hostname":{"type":"string","minLength":1,"maxLength":64},"command":{"type":"array","items":{"type":"string"},"minItems":1,"description":"argv; the first item is found on PATH when it has no slash"},"cwd":{"type":"string","pattern":"^/"},"ro":{"type":"array","items":{"type":"string","minLength":1},"description":"PATH[:DEST] bound read-only"},"rw":{"type":"array","items":{"type":"string","minLength":1},"description":"PATH[:DEST] bound read-write"},"tmpfs":{"type":"array","items":{"type":"string","pattern":"^/."}},"proc":{"type":"boolean"},"sys":{"type":"boolean"},"dev":{"type":"boolean"},"autoLibs":{"type":"boolean","description":"bind the command's ELF dependencies (default true)"},"netns":{"type":"boolean"},"userns":{"type":"boolean"},"cgroupns":{"type":"boolean"},"user":{"type":"string","minLength":1},"group":{"type":"string","minLength":1},"caps":{"type":"string","minLength":1,"description":"procd capabilities JSON file"},"seccomp":{"type":"string","minLength":1,"description":"seccomp profile (OCI or procd legacy JSON)"},"baselineFilter":{"type":"boolean","description":"the built-in baseline seccomp filter (default true for jailctl run, false for init-script instances)"},"allowSuidSgid":{"type":"boolean","description":"let the service set set-user/group-ID bits on files (the baseline refuses them by default)"},"env":{"type":"object","propertyNames":{"pattern":"^[^=]+$"},"additionalProperties":{"type":"string"}},"rlimits":{"type":"object","propertyNames":{"enum":["cpu","fsize","data","stack","core","rss","nproc","nofile","memlock","as","locks","sigpending","msgqueue","nice","rtprio","rttime"]},"additionalProperties":{"type":["string","integer"]}},"memory":{"type":["string","integer"],"description":"bytes, or a size such as 64M"},"pids":{"type":"integer","minimum":1},"cpuWeight":{"type":"integer","minimum":1,"maximum":10000}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://jailctl.dev/schema/jail-spec.schema.json","title":"jailctl jail spec","description":"Everything `jailctl run` accepts as flags, as one JSON object (`jailctl run --spec FILE`). Relative paths are taken from the spec file's folder.","type":"object","additionalProperties":false,"properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$","description":"jail name (default: basename of the command)"},"hostname":{"type":"string","minLength":1,"maxLength":64},"command":{"type":"array","items":{"type":"string"},"minItems":1,"description":"argv; the first item is found on PATH when it has no slash"},"cwd":{"type":"string","pattern":"^/"},"ro":{"type":"array","items":{"type":"string","minLength":1},"description":"PATH[:DEST] bound read-only"},"rw":{"type":"array","items":{"type":"string","minLength":1},"description":"PATH[:DEST] bound read-write"},"tmpfs":{"type":"array","items":{"type":"string","pattern":"^/."}},"proc":{"type":"boolean"},"sys":{"type":"boolean"},"dev":{"type":"boolean"},"autoLibs":{"type":"boolean","description":"bind the command's ELF dependencies (default true)"},"netns":{"type":"boolean"},"userns":{"type":"boolean"},"cgroupns":{"type":"boolean"},"user":{"type":"string","minLength":1},"group":{"type":"string","minLength":1},"caps":{"type":"string","minLength":1,"description":"procd capabilities JSON file"},"seccomp":{"type":"string","minLength":1,"description":"seccomp profile (OCI, Docker/Podman or procd legacy JSON)"},"seccompStrict":{"type":"boolean","description":"refuse a profile runc, crun or procd would accept with warnings (default false)"},"baselineFilter":{"type":"boolean","description":"the built-in baseline seccomp filter (default true for jailctl run, false for init-script instances)"},"allowSuidSgid":{"type":"boolean","description":"let the service set set-user/group-ID bits on files (the baseline refuses them by default)"},"env":{"type":"object","propertyNames":{"pattern":"^[^=]+$"},"additionalProperties":{"type":"string"}},"rlimits":{"type":"object","propertyNames":{"enum":["cpu","fsize","data","stack","core","rss","nproc","nofile","memlock","as","locks","sigpending","msgqueue","nice","rtprio","rttime"]},"additionalProperties":{"type":["string","integer"]}},"memory":{"type":["string","integer"],"description":"bytes, or a size such as 64M"},"pids":{"type":"integer","minimum":1},"cpuWeight":{"type":"integer","minimum":1,"maximum":10000}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = require("ajv/dist/runtime/ucs2length.js").default;
 const pattern0 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$", "u");
@@ -460,9 +460,9 @@ vErrors.push(err34);
 errors++;
 }
 }
-if(data.baselineFilter !== undefined){
-if(typeof data.baselineFilter !== "boolean"){
-const err35 = {instancePath:instancePath+"/baselineFilter",schemaPath:"#/properties/baselineFilter/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data.seccompStrict !== undefined){
+if(typeof data.seccompStrict !== "boolean"){
+const err35 = {instancePath:instancePath+"/seccompStrict",schemaPath:"#/properties/seccompStrict/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -472,9 +472,9 @@ vErrors.push(err35);
 errors++;
 }
 }
-if(data.allowSuidSgid !== undefined){
-if(typeof data.allowSuidSgid !== "boolean"){
-const err36 = {instancePath:instancePath+"/allowSuidSgid",schemaPath:"#/properties/allowSuidSgid/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data.baselineFilter !== undefined){
+if(typeof data.baselineFilter !== "boolean"){
+const err36 = {instancePath:instancePath+"/baselineFilter",schemaPath:"#/properties/baselineFilter/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -484,14 +484,9 @@ vErrors.push(err36);
 errors++;
 }
 }
-if(data.env !== undefined){
-let data24 = data.env;
-if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
-for(const key1 in data24){
-const _errs52 = errors;
-if(typeof key1 === "string"){
-if(!pattern3.test(key1)){
-const err37 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[^=]+$"},message:"must match pattern \""+"^[^=]+$"+"\"",propertyName:key1};
+if(data.allowSuidSgid !== undefined){
+if(typeof data.allowSuidSgid !== "boolean"){
+const err37 = {instancePath:instancePath+"/allowSuidSgid",schemaPath:"#/properties/allowSuidSgid/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -501,9 +496,14 @@ vErrors.push(err37);
 errors++;
 }
 }
-var valid9 = _errs52 === errors;
-if(!valid9){
-const err38 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid"};
+if(data.env !== undefined){
+let data25 = data.env;
+if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
+for(const key1 in data25){
+const _errs54 = errors;
+if(typeof key1 === "string"){
+if(!pattern3.test(key1)){
+const err38 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[^=]+$"},message:"must match pattern \""+"^[^=]+$"+"\"",propertyName:key1};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -513,9 +513,9 @@ vErrors.push(err38);
 errors++;
 }
 }
-for(const key2 in data24){
-if(typeof data24[key2] !== "string"){
-const err39 = {instancePath:instancePath+"/env/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/env/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var valid9 = _errs54 === errors;
+if(!valid9){
+const err39 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -525,9 +525,9 @@ vErrors.push(err39);
 errors++;
 }
 }
-}
-else {
-const err40 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key2 in data25){
+if(typeof data25[key2] !== "string"){
+const err40 = {instancePath:instancePath+"/env/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/env/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -537,13 +537,9 @@ vErrors.push(err40);
 errors++;
 }
 }
-if(data.rlimits !== undefined){
-let data26 = data.rlimits;
-if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
-for(const key3 in data26){
-const _errs58 = errors;
-if(!((((((((((((((((key3 === "cpu") || (key3 === "fsize")) || (key3 === "data")) || (key3 === "stack")) || (key3 === "core")) || (key3 === "rss")) || (key3 === "nproc")) || (key3 === "nofile")) || (key3 === "memlock")) || (key3 === "as")) || (key3 === "locks")) || (key3 === "sigpending")) || (key3 === "msgqueue")) || (key3 === "nice")) || (key3 === "rtprio")) || (key3 === "rttime"))){
-const err41 = {instancePath:instancePath+"/rlimits",schemaPath:"#/properties/rlimits/propertyNames/enum",keyword:"enum",params:{allowedValues: schema11.properties.rlimits.propertyNames.enum},message:"must be equal to one of the allowed values",propertyName:key3};
+}
+else {
+const err41 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -552,9 +548,14 @@ vErrors.push(err41);
 }
 errors++;
 }
-var valid11 = _errs58 === errors;
-if(!valid11){
-const err42 = {instancePath:instancePath+"/rlimits",schemaPath:"#/properties/rlimits/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid"};
+}
+if(data.rlimits !== undefined){
+let data27 = data.rlimits;
+if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
+for(const key3 in data27){
+const _errs60 = errors;
+if(!((((((((((((((((key3 === "cpu") || (key3 === "fsize")) || (key3 === "data")) || (key3 === "stack")) || (key3 === "core")) || (key3 === "rss")) || (key3 === "nproc")) || (key3 === "nofile")) || (key3 === "memlock")) || (key3 === "as")) || (key3 === "locks")) || (key3 === "sigpending")) || (key3 === "msgqueue")) || (key3 === "nice")) || (key3 === "rtprio")) || (key3 === "rttime"))){
+const err42 = {instancePath:instancePath+"/rlimits",schemaPath:"#/properties/rlimits/propertyNames/enum",keyword:"enum",params:{allowedValues: schema11.properties.rlimits.propertyNames.enum},message:"must be equal to one of the allowed values",propertyName:key3};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -563,11 +564,9 @@ vErrors.push(err42);
 }
 errors++;
 }
-}
-for(const key4 in data26){
-let data27 = data26[key4];
-if((typeof data27 !== "string") && (!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27))))){
-const err43 = {instancePath:instancePath+"/rlimits/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/rlimits/additionalProperties/type",keyword:"type",params:{type: schema11.properties.rlimits.additionalProperties.type},message:"must be string,integer"};
+var valid11 = _errs60 === errors;
+if(!valid11){
+const err43 = {instancePath:instancePath+"/rlimits",schemaPath:"#/properties/rlimits/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -577,9 +576,10 @@ vErrors.push(err43);
 errors++;
 }
 }
-}
-else {
-const err44 = {instancePath:instancePath+"/rlimits",schemaPath:"#/properties/rlimits/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key4 in data27){
+let data28 = data27[key4];
+if((typeof data28 !== "string") && (!(((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28))) && (isFinite(data28))))){
+const err44 = {instancePath:instancePath+"/rlimits/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/rlimits/additionalProperties/type",keyword:"type",params:{type: schema11.properties.rlimits.additionalProperties.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -589,10 +589,9 @@ vErrors.push(err44);
 errors++;
 }
 }
-if(data.memory !== undefined){
-let data28 = data.memory;
-if((typeof data28 !== "string") && (!(((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28))) && (isFinite(data28))))){
-const err45 = {instancePath:instancePath+"/memory",schemaPath:"#/properties/memory/type",keyword:"type",params:{type: schema11.properties.memory.type},message:"must be string,integer"};
+}
+else {
+const err45 = {instancePath:instancePath+"/rlimits",schemaPath:"#/properties/rlimits/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -602,10 +601,10 @@ vErrors.push(err45);
 errors++;
 }
 }
-if(data.pids !== undefined){
-let data29 = data.pids;
-if(!(((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))) && (isFinite(data29)))){
-const err46 = {instancePath:instancePath+"/pids",schemaPath:"#/properties/pids/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data.memory !== undefined){
+let data29 = data.memory;
+if((typeof data29 !== "string") && (!(((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))) && (isFinite(data29))))){
+const err46 = {instancePath:instancePath+"/memory",schemaPath:"#/properties/memory/type",keyword:"type",params:{type: schema11.properties.memory.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -614,9 +613,11 @@ vErrors.push(err46);
 }
 errors++;
 }
-if((typeof data29 == "number") && (isFinite(data29))){
-if(data29 < 1 || isNaN(data29)){
-const err47 = {instancePath:instancePath+"/pids",schemaPath:"#/properties/pids/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data.pids !== undefined){
+let data30 = data.pids;
+if(!(((typeof data30 == "number") && (!(data30 % 1) && !isNaN(data30))) && (isFinite(data30)))){
+const err47 = {instancePath:instancePath+"/pids",schemaPath:"#/properties/pids/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -625,12 +626,9 @@ vErrors.push(err47);
 }
 errors++;
 }
-}
-}
-if(data.cpuWeight !== undefined){
-let data30 = data.cpuWeight;
-if(!(((typeof data30 == "number") && (!(data30 % 1) && !isNaN(data30))) && (isFinite(data30)))){
-const err48 = {instancePath:instancePath+"/cpuWeight",schemaPath:"#/properties/cpuWeight/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data30 == "number") && (isFinite(data30))){
+if(data30 < 1 || isNaN(data30)){
+const err48 = {instancePath:instancePath+"/pids",schemaPath:"#/properties/pids/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -639,9 +637,12 @@ vErrors.push(err48);
 }
 errors++;
 }
-if((typeof data30 == "number") && (isFinite(data30))){
-if(data30 > 10000 || isNaN(data30)){
-const err49 = {instancePath:instancePath+"/cpuWeight",schemaPath:"#/properties/cpuWeight/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10000},message:"must be <= 10000"};
+}
+}
+if(data.cpuWeight !== undefined){
+let data31 = data.cpuWeight;
+if(!(((typeof data31 == "number") && (!(data31 % 1) && !isNaN(data31))) && (isFinite(data31)))){
+const err49 = {instancePath:instancePath+"/cpuWeight",schemaPath:"#/properties/cpuWeight/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -650,8 +651,9 @@ vErrors.push(err49);
 }
 errors++;
 }
-if(data30 < 1 || isNaN(data30)){
-const err50 = {instancePath:instancePath+"/cpuWeight",schemaPath:"#/properties/cpuWeight/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if((typeof data31 == "number") && (isFinite(data31))){
+if(data31 > 10000 || isNaN(data31)){
+const err50 = {instancePath:instancePath+"/cpuWeight",schemaPath:"#/properties/cpuWeight/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10000},message:"must be <= 10000"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -660,16 +662,26 @@ vErrors.push(err50);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err51 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data31 < 1 || isNaN(data31)){
+const err51 = {instancePath:instancePath+"/cpuWeight",schemaPath:"#/properties/cpuWeight/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err51];
 }
 else {
 vErrors.push(err51);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err52 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
 }
 errors++;
 }

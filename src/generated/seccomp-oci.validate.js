@@ -5,13 +5,13 @@ const require = createRequire(import.meta.url);
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://jailctl.dev/schema/seccomp-oci.schema.json","title":"seccomp profile, OCI runtime-spec linux.seccomp","description":"The `linux.seccomp` object of the OCI runtime spec (config-linux.md), as `jailctl run --seccomp` and `jailctl profile ...` read it. Checks beyond this schema (syscall names per arch, errnoRet only on SCMP_ACT_ERRNO/TRACE, argument index 0-5, execve allowed, conflicting rules) are in src/profile/check.ts.","type":"object","required":["defaultAction"],"additionalProperties":false,"dependencies":{"listenerMetadata":["listenerPath"]},"properties":{"defaultAction":{"$ref":"#/definitions/action","description":"the action for every syscall no rule matches"},"defaultErrnoRet":{"$ref":"#/definitions/uint32","description":"errno (SCMP_ACT_ERRNO) or tracer data (SCMP_ACT_TRACE) of the default action; default 1 (EPERM)"},"architectures":{"type":"array","description":"extra ABIs the filter decides for (SCMP_ARCH_X86 on x86_64 ...); the target arch is always included","items":{"type":"string","pattern":"^SCMP_ARCH_[A-Z0-9_]+$"}},"flags":{"type":"array","items":{"enum":["SECCOMP_FILTER_FLAG_TSYNC","SECCOMP_FILTER_FLAG_LOG","SECCOMP_FILTER_FLAG_SPEC_ALLOW","SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]}},"listenerPath":{"type":"string","description":"seccomp user-notification listener socket (jailctl has none: refused by the checks)"},"listenerMetadata":{"type":"string"},"syscalls":{"type":"array","items":{"$ref":"#/definitions/syscall"}},"comment":{"type":"string","description":"free text (jailctl extension, ignored)"}},"definitions":{"uint32":{"type":"integer","minimum":0,"maximum":4294967295},"action":{"enum":["SCMP_ACT_KILL","SCMP_ACT_KILL_PROCESS","SCMP_ACT_KILL_THREAD","SCMP_ACT_TRAP","SCMP_ACT_ERRNO","SCMP_ACT_TRACE","SCMP_ACT_ALLOW","SCMP_ACT_LOG","SCMP_ACT_NOTIFY"]},"syscall":{"type":"object","required":["names","action"],"additionalProperties":false,"properties":{"names":{"type":"array","minItems":1,"items":{"type":"string","minLength":1}},"action":{"$ref":"#/definitions/action"},"errnoRet":{"$ref":"#/definitions/uint32"},"args":{"type":"array","items":{"$ref":"#/definitions/arg"}},"comment":{"type":"string","description":"free text (jailctl extension, ignored)"}}},"arg":{"type":"object","required":["index","value","op"],"additionalProperties":false,"properties":{"index":{"$ref":"#/definitions/uint32","description":"syscall argument, 0-5"},"value":{"type":"integer","minimum":0,"description":"uint64; for SCMP_CMP_MASKED_EQ the mask"},"valueTwo":{"type":"integer","minimum":0,"description":"SCMP_CMP_MASKED_EQ only: (arg & value) == valueTwo"},"op":{"enum":["SCMP_CMP_NE","SCMP_CMP_LT","SCMP_CMP_LE","SCMP_CMP_EQ","SCMP_CMP_GE","SCMP_CMP_GT","SCMP_CMP_MASKED_EQ"]}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://jailctl.dev/schema/seccomp-oci.schema.json","title":"seccomp profile, OCI runtime-spec linux.seccomp","description":"The `linux.seccomp` object of the OCI runtime spec (config-linux.md), as `jailctl run --seccomp` and `jailctl profile ...` read it. Checks beyond this schema (syscall names per arch, argument index 0-5, errno ranges, conflicting rules, execve) are in src/profile/check.ts and formats.ts. Keys not listed here are ignored with a warning, as runc ignores them (an error with --strict).","type":"object","required":["defaultAction"],"additionalProperties":false,"dependencies":{"listenerMetadata":["listenerPath"]},"properties":{"defaultAction":{"$ref":"#/definitions/action","description":"the action for every syscall no rule matches"},"defaultErrnoRet":{"$ref":"#/definitions/uint32","description":"errno (SCMP_ACT_ERRNO) or tracer data (SCMP_ACT_TRACE) of the default action; default 1 (EPERM)"},"architectures":{"type":"array","description":"extra ABIs the filter decides for (SCMP_ARCH_X86 on x86_64 ...); the target arch is always included","items":{"type":"string","pattern":"^SCMP_ARCH_[A-Z0-9_]+$"}},"flags":{"type":"array","items":{"enum":["SECCOMP_FILTER_FLAG_TSYNC","SECCOMP_FILTER_FLAG_LOG","SECCOMP_FILTER_FLAG_SPEC_ALLOW","SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]}},"listenerPath":{"type":"string","description":"seccomp user-notification listener socket: ignored with a warning when no rule is SCMP_ACT_NOTIFY; `jailctl run` has no listener and refuses SCMP_ACT_NOTIFY rules"},"listenerMetadata":{"type":"string"},"syscalls":{"type":["array","null"],"items":{"$ref":"#/definitions/syscall"},"description":"null is no rules, as in runc"},"comment":{"type":"string","description":"free text (jailctl extension, ignored)"}},"definitions":{"uint32":{"type":"integer","minimum":0,"maximum":4294967295},"action":{"enum":["SCMP_ACT_KILL","SCMP_ACT_KILL_PROCESS","SCMP_ACT_KILL_THREAD","SCMP_ACT_TRAP","SCMP_ACT_ERRNO","SCMP_ACT_TRACE","SCMP_ACT_ALLOW","SCMP_ACT_LOG","SCMP_ACT_NOTIFY"]},"syscall":{"type":"object","required":["names","action"],"additionalProperties":false,"properties":{"names":{"type":["array","null"],"items":{"type":"string","minLength":1},"description":"an empty list or null applies to nothing (a warning)"},"action":{"$ref":"#/definitions/action"},"errnoRet":{"$ref":"#/definitions/uint32","description":"SCMP_ACT_ERRNO: the errno returned (4095 and up: the kernel returns 4095, libseccomp refuses it; a warning); SCMP_ACT_TRACE: the data the tracer gets; ignored with a warning on other actions"},"args":{"type":["array","null"],"items":{"$ref":"#/definitions/arg"},"description":"ANDed; null is no conditions, as in runc"},"comment":{"type":"string","description":"free text (jailctl extension, ignored)"}}},"arg":{"type":"object","required":["index","value","op"],"additionalProperties":false,"properties":{"index":{"$ref":"#/definitions/uint32","description":"syscall argument, 0-5"},"value":{"type":"integer","minimum":0,"description":"uint64; for SCMP_CMP_MASKED_EQ the mask"},"valueTwo":{"type":"integer","minimum":0,"description":"SCMP_CMP_MASKED_EQ only: (arg & value) == valueTwo; ignored with a warning on other comparisons"},"op":{"enum":["SCMP_CMP_NE","SCMP_CMP_LT","SCMP_CMP_LE","SCMP_CMP_EQ","SCMP_CMP_GE","SCMP_CMP_GT","SCMP_CMP_MASKED_EQ"]}}}}};
 const schema12 = {"enum":["SCMP_ACT_KILL","SCMP_ACT_KILL_PROCESS","SCMP_ACT_KILL_THREAD","SCMP_ACT_TRAP","SCMP_ACT_ERRNO","SCMP_ACT_TRACE","SCMP_ACT_ALLOW","SCMP_ACT_LOG","SCMP_ACT_NOTIFY"]};
 const schema13 = {"type":"integer","minimum":0,"maximum":4294967295};
 const pattern0 = new RegExp("^SCMP_ARCH_[A-Z0-9_]+$", "u");
-const schema14 = {"type":"object","required":["names","action"],"additionalProperties":false,"properties":{"names":{"type":"array","minItems":1,"items":{"type":"string","minLength":1}},"action":{"$ref":"#/definitions/action"},"errnoRet":{"$ref":"#/definitions/uint32"},"args":{"type":"array","items":{"$ref":"#/definitions/arg"}},"comment":{"type":"string","description":"free text (jailctl extension, ignored)"}}};
+const schema14 = {"type":"object","required":["names","action"],"additionalProperties":false,"properties":{"names":{"type":["array","null"],"items":{"type":"string","minLength":1},"description":"an empty list or null applies to nothing (a warning)"},"action":{"$ref":"#/definitions/action"},"errnoRet":{"$ref":"#/definitions/uint32","description":"SCMP_ACT_ERRNO: the errno returned (4095 and up: the kernel returns 4095, libseccomp refuses it; a warning); SCMP_ACT_TRACE: the data the tracer gets; ignored with a warning on other actions"},"args":{"type":["array","null"],"items":{"$ref":"#/definitions/arg"},"description":"ANDed; null is no conditions, as in runc"},"comment":{"type":"string","description":"free text (jailctl extension, ignored)"}}};
 const func2 = require("ajv/dist/runtime/ucs2length.js").default;
-const schema17 = {"type":"object","required":["index","value","op"],"additionalProperties":false,"properties":{"index":{"$ref":"#/definitions/uint32","description":"syscall argument, 0-5"},"value":{"type":"integer","minimum":0,"description":"uint64; for SCMP_CMP_MASKED_EQ the mask"},"valueTwo":{"type":"integer","minimum":0,"description":"SCMP_CMP_MASKED_EQ only: (arg & value) == valueTwo"},"op":{"enum":["SCMP_CMP_NE","SCMP_CMP_LT","SCMP_CMP_LE","SCMP_CMP_EQ","SCMP_CMP_GE","SCMP_CMP_GT","SCMP_CMP_MASKED_EQ"]}}};
+const schema17 = {"type":"object","required":["index","value","op"],"additionalProperties":false,"properties":{"index":{"$ref":"#/definitions/uint32","description":"syscall argument, 0-5"},"value":{"type":"integer","minimum":0,"description":"uint64; for SCMP_CMP_MASKED_EQ the mask"},"valueTwo":{"type":"integer","minimum":0,"description":"SCMP_CMP_MASKED_EQ only: (arg & value) == valueTwo; ignored with a warning on other comparisons"},"op":{"enum":["SCMP_CMP_NE","SCMP_CMP_LT","SCMP_CMP_LE","SCMP_CMP_EQ","SCMP_CMP_GE","SCMP_CMP_GT","SCMP_CMP_MASKED_EQ"]}}};
 
 function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -211,9 +211,8 @@ errors++;
 }
 if(data.names !== undefined){
 let data0 = data.names;
-if(Array.isArray(data0)){
-if(data0.length < 1){
-const err3 = {instancePath:instancePath+"/names",schemaPath:"#/properties/names/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if((!(Array.isArray(data0))) && (data0 !== null)){
+const err3 = {instancePath:instancePath+"/names",schemaPath:"#/properties/names/type",keyword:"type",params:{type: schema14.properties.names.type},message:"must be array,null"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -222,6 +221,7 @@ vErrors.push(err3);
 }
 errors++;
 }
+if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 let data1 = data0[i0];
@@ -249,8 +249,11 @@ errors++;
 }
 }
 }
-else {
-const err6 = {instancePath:instancePath+"/names",schemaPath:"#/properties/names/type",keyword:"type",params:{type: "array"},message:"must be array"};
+}
+if(data.action !== undefined){
+let data2 = data.action;
+if(!(((((((((data2 === "SCMP_ACT_KILL") || (data2 === "SCMP_ACT_KILL_PROCESS")) || (data2 === "SCMP_ACT_KILL_THREAD")) || (data2 === "SCMP_ACT_TRAP")) || (data2 === "SCMP_ACT_ERRNO")) || (data2 === "SCMP_ACT_TRACE")) || (data2 === "SCMP_ACT_ALLOW")) || (data2 === "SCMP_ACT_LOG")) || (data2 === "SCMP_ACT_NOTIFY"))){
+const err6 = {instancePath:instancePath+"/action",schemaPath:"#/definitions/action/enum",keyword:"enum",params:{allowedValues: schema12.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -260,10 +263,10 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data.action !== undefined){
-let data2 = data.action;
-if(!(((((((((data2 === "SCMP_ACT_KILL") || (data2 === "SCMP_ACT_KILL_PROCESS")) || (data2 === "SCMP_ACT_KILL_THREAD")) || (data2 === "SCMP_ACT_TRAP")) || (data2 === "SCMP_ACT_ERRNO")) || (data2 === "SCMP_ACT_TRACE")) || (data2 === "SCMP_ACT_ALLOW")) || (data2 === "SCMP_ACT_LOG")) || (data2 === "SCMP_ACT_NOTIFY"))){
-const err7 = {instancePath:instancePath+"/action",schemaPath:"#/definitions/action/enum",keyword:"enum",params:{allowedValues: schema12.enum},message:"must be equal to one of the allowed values"};
+if(data.errnoRet !== undefined){
+let data3 = data.errnoRet;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+const err7 = {instancePath:instancePath+"/errnoRet",schemaPath:"#/definitions/uint32/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -272,11 +275,9 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-if(data.errnoRet !== undefined){
-let data3 = data.errnoRet;
-if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-const err8 = {instancePath:instancePath+"/errnoRet",schemaPath:"#/definitions/uint32/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 > 4294967295 || isNaN(data3)){
+const err8 = {instancePath:instancePath+"/errnoRet",schemaPath:"#/definitions/uint32/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -285,9 +286,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-if((typeof data3 == "number") && (isFinite(data3))){
-if(data3 > 4294967295 || isNaN(data3)){
-const err9 = {instancePath:instancePath+"/errnoRet",schemaPath:"#/definitions/uint32/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};
+if(data3 < 0 || isNaN(data3)){
+const err9 = {instancePath:instancePath+"/errnoRet",schemaPath:"#/definitions/uint32/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -296,8 +296,12 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(data3 < 0 || isNaN(data3)){
-const err10 = {instancePath:instancePath+"/errnoRet",schemaPath:"#/definitions/uint32/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+if(data.args !== undefined){
+let data4 = data.args;
+if((!(Array.isArray(data4))) && (data4 !== null)){
+const err10 = {instancePath:instancePath+"/args",schemaPath:"#/properties/args/type",keyword:"type",params:{type: schema14.properties.args.type},message:"must be array,null"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -306,10 +310,6 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-}
-if(data.args !== undefined){
-let data4 = data.args;
 if(Array.isArray(data4)){
 const len1 = data4.length;
 for(let i1=0; i1<len1; i1++){
@@ -319,8 +319,10 @@ errors = vErrors.length;
 }
 }
 }
-else {
-const err11 = {instancePath:instancePath+"/args",schemaPath:"#/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array"};
+}
+if(data.comment !== undefined){
+if(typeof data.comment !== "string"){
+const err11 = {instancePath:instancePath+"/comment",schemaPath:"#/properties/comment/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -330,26 +332,14 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data.comment !== undefined){
-if(typeof data.comment !== "string"){
-const err12 = {instancePath:instancePath+"/comment",schemaPath:"#/properties/comment/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err12];
 }
 else {
 vErrors.push(err12);
-}
-errors++;
-}
-}
-}
-else {
-const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
 }
 errors++;
 }
@@ -544,6 +534,16 @@ errors++;
 }
 if(data.syscalls !== undefined){
 let data8 = data.syscalls;
+if((!(Array.isArray(data8))) && (data8 !== null)){
+const err14 = {instancePath:instancePath+"/syscalls",schemaPath:"#/properties/syscalls/type",keyword:"type",params:{type: schema11.properties.syscalls.type},message:"must be array,null"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
 if(Array.isArray(data8)){
 const len2 = data8.length;
 for(let i2=0; i2<len2; i2++){
@@ -552,16 +552,6 @@ vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.error
 errors = vErrors.length;
 }
 }
-}
-else {
-const err14 = {instancePath:instancePath+"/syscalls",schemaPath:"#/properties/syscalls/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
 }
 }
 if(data.comment !== undefined){

@@ -2,6 +2,7 @@
 // seccomp program arrives compiled. The step order is the contract with native/: see the
 // comments at each stage for why it is what it is.
 import { JailctlError } from '../errors.js';
+import { INPUT_LIMITS } from '../io/input-limits.js';
 import { capabilityList, EMPTY_CAPS, parseCapabilities, SECBIT, type CapSets } from './caps.js';
 import { buildCgroupPlan } from './cgroups.js';
 import { resolveElfDeps, type ElfDeps } from './elf-deps.js';
@@ -53,7 +54,7 @@ export function buildLaunchPlan(spec: JailSpec, host: HostFacts, inputs: PlanInp
   const steps: PlanStep[] = [
     { phase: 'config', op: 'clone', namespaces, describe: `create namespaces (${namespaces.join(', ')})`, hint: 'jailctl run needs root (CAP_SYS_ADMIN) and a kernel with these namespaces' },
     { phase: 'config', op: 'forward-signals', signals: FORWARDED_SIGNALS, describe: 'forward signals to the service' },
-    ...(inputs.seccomp?.notify ? [{ phase: 'config', op: 'seccomp-notify', ...inputs.seccomp.notify, describe: 'answer the service\'s seccomp notifications (name refused calls, its first execve)', hint: 'seccomp notification needs Linux 5.6 (pidfd_getfd); run without --seccomp, or with a profile that allows execve and kills nothing' } as PlanStep] : []),
+    ...seccompNotifySteps(inputs.seccomp),
     ...(spec.userns ? idMapSteps() : []),
     // cgroup first: the jail's pid 1 is attached before it runs anything, so every process is limited
     ...(cgroup?.steps ?? []),
@@ -87,12 +88,19 @@ export function buildLaunchPlan(spec: JailSpec, host: HostFacts, inputs: PlanInp
 }
 
 /** pid 1 keeps a /proc of the jail (to name refused calls) made before pivot_root: a user
- * namespace may mount proc only while a full /proc is visible, as the host's still is then. */
-function withProcKept(mounts: PlanStep[], keep: boolean): PlanStep[] {
+ * namespace may mount proc only while a full /proc is visible, as the host's still is then.
+ * Without a pivot (an init-script instance without a mount namespace) it comes after `mounts`. */
+export function withProcKept(mounts: PlanStep[], keep: boolean): PlanStep[] {
+  if (!keep) return mounts;
   const pivot = mounts.findIndex((s) => s.op === 'pivot-root');
-  if (!keep || pivot < 0) return mounts;
   const step: PlanStep = { phase: 'jail', op: 'open-proc', describe: 'keep a /proc of the jail for naming refused calls', hint: 'needs Linux 5.2 (fsmount)' };
-  return [...mounts.slice(0, pivot), step, ...mounts.slice(pivot)];
+  return pivot < 0 ? [...mounts, step] : [...mounts.slice(0, pivot), step, ...mounts.slice(pivot)];
+}
+
+/** The launcher's step that has pid 1 answer the service's seccomp notifications, if any. */
+export function seccompNotifySteps(seccomp: PlanInputs['seccomp']): PlanStep[] {
+  if (seccomp?.notify === undefined) return [];
+  return [{ phase: 'config', op: 'seccomp-notify', ...seccomp.notify, describe: 'answer the service\'s seccomp notifications (name refused calls, its first execve)', hint: 'seccomp notification needs Linux 5.6 (pidfd_getfd); run without --seccomp, or with a profile that allows execve and kills nothing' } as PlanStep];
 }
 
 /** Finds the executable like execvp(3) would, on the host. */
@@ -126,18 +134,8 @@ function withOriginPath(spec: JailSpec, deps: ElfDeps | undefined): JailSpec {
 }
 
 function bindRequests(spec: JailSpec, host: HostFacts, executable: string, programDeps: ElfDeps | undefined): BindRequest[] {
-  const requests: BindRequest[] = [{ source: executable, writable: false, reason: 'the command', origin: 'command' }];
-  if (spec.autoLibs) {
-    // like ujail: the command and every executable file bound with --ro/--rw bring their libraries
-    const programs = [executable, ...spec.binds.filter((b) => isExecutableFile(host, b.source)).map((b) => b.source)];
-    // each program itself is bound by its own request (a --ro SRC:DEST one at DEST only)
-    const deps = programs.flatMap((program) => (program === executable && programDeps !== undefined ? programDeps : resolveElfDeps(host, program)).files).filter((dep) => dep.kind !== 'program');
-    for (const dep of deps) requests.push({ source: dep.path, writable: false, reason: dep.reason, origin: 'ELF dependency' });
-    // glibc's loader finds multiarch directories only through its cache
-    if (deps.length > 0 && host.lstat('/etc/ld.so.cache') !== undefined) {
-      requests.push({ source: '/etc/ld.so.cache', writable: false, reason: 'glibc loader cache', origin: 'ELF dependency' });
-    }
-  }
+  const programs = spec.binds.filter((b) => isExecutableFile(host, b.source)).map((b) => b.source);
+  const requests = programBindRequests(host, executable, spec.autoLibs ? programs : [], spec.autoLibs, programDeps);
   if (spec.user !== undefined) {
     for (const file of ['/etc/passwd', '/etc/group']) {
       if (host.lstat(file) !== undefined) requests.push({ source: file, writable: false, reason: 'user database for --user', origin: '--user' });
@@ -151,26 +149,41 @@ function bindRequests(spec: JailSpec, host: HostFacts, executable: string, progr
   return requests;
 }
 
-function isExecutableFile(host: HostFacts, path: string): boolean {
+/** The command read-only and, with `autoLibs`, the ELF dependencies of it and of `programs`
+ * (like ujail: every executable file bound brings its libraries; each program itself is bound
+ * by its own request). */
+export function programBindRequests(host: HostFacts, executable: string, programs: readonly string[], autoLibs: boolean, programDeps?: ElfDeps): BindRequest[] {
+  const requests: BindRequest[] = [{ source: executable, writable: false, reason: 'the command', origin: 'command' }];
+  if (!autoLibs) return requests;
+  const deps = [executable, ...programs].flatMap((program) => (program === executable && programDeps !== undefined ? programDeps : resolveElfDeps(host, program)).files).filter((dep) => dep.kind !== 'program');
+  for (const dep of deps) requests.push({ source: dep.path, writable: false, reason: dep.reason, origin: 'ELF dependency' });
+  // glibc's loader finds multiarch directories only through its cache
+  if (deps.length > 0 && host.lstat('/etc/ld.so.cache') !== undefined) {
+    requests.push({ source: '/etc/ld.so.cache', writable: false, reason: 'glibc loader cache', origin: 'ELF dependency' });
+  }
+  return requests;
+}
+
+export function isExecutableFile(host: HostFacts, path: string): boolean {
   const resolved = resolveHostPath(host, path);
   return resolved !== undefined && resolved.info.kind === 'file' && (resolved.info.mode & 0o111) !== 0;
 }
 
 function readCaps(host: HostFacts, file: string | undefined, readOption: PlanInputs['readOption']): CapSets {
   if (file === undefined) return EMPTY_CAPS;
-  const text = readOption === undefined ? host.readText(file) : readOption(file);
-  if (text === undefined) throw new JailctlError('CAPS_INVALID', `--caps ${file}: cannot read the file`, { path: file });
+  const text = readOption === undefined ? host.readText(file, { what: '--caps', limit: INPUT_LIMITS.caps }) : readOption(file);
+  if (text === undefined) throw new JailctlError('CAPS_INVALID', `--caps ${file}: cannot read the file (ENOENT)`, { path: file });
   return parseCapabilities(text, file);
 }
 
-function checkUsernsIds(identity: Identity): void {
+export function checkUsernsIds(identity: Identity): void {
   const outside = [identity.uid, identity.gid, ...identity.groups].find((id) => id >= USERNS_ID_COUNT);
   if (outside !== undefined) {
     throw new JailctlError('JAIL_INVALID', `--userns maps ids 0-${USERNS_ID_COUNT - 1} only, but the service would run with id ${outside}`, { hint: 'choose a user and group below 65536' });
   }
 }
 
-function idMapSteps(): PlanStep[] {
+export function idMapSteps(): PlanStep[] {
   const map = `0 ${USERNS_ID_BASE} ${USERNS_ID_COUNT}\n`;
   return [
     { phase: 'parent', op: 'write-child-file', file: 'uid_map', content: map, describe: `map uids 0-${USERNS_ID_COUNT - 1} to ${USERNS_ID_BASE}+ outside` },
@@ -180,7 +193,7 @@ function idMapSteps(): PlanStep[] {
 
 /** The clone()d child keeps its outside ids, which the new map leaves unmapped; it becomes root
  * of its user namespace (uid 100000 outside) before touching any file. */
-function becomeNamespaceRoot(): PlanStep[] {
+export function becomeNamespaceRoot(): PlanStep[] {
   return [
     { phase: 'jail', op: 'setgroups', gids: [], describe: 'drop supplementary groups in the user namespace' },
     { phase: 'jail', op: 'setresgid', gid: 0, describe: 'become gid 0 of the user namespace' },
@@ -196,7 +209,7 @@ function limitsOf(spec: JailSpec): { memory?: bigint; pids?: number; cpuWeight?:
   return limits;
 }
 
-function stagingDir(host: HostFacts): string {
+export function stagingDir(host: HostFacts): string {
   const dir = STAGING_CANDIDATES.find((d) => host.lstat(d)?.kind === 'dir');
   if (dir === undefined) throw new JailctlError('NOT_SUPPORTED', `no directory to stage the jail root on (tried ${STAGING_CANDIDATES.join(', ')})`);
   return dir;
@@ -205,37 +218,69 @@ function stagingDir(host: HostFacts): string {
 /** In the service process: limits, ids, capabilities, no_new_privs, session, fds, seccomp, exec. */
 function serviceSteps(spec: JailSpec, host: HostFacts, executable: string, id: Identity, caps: CapSets, inputs: PlanInputs): PlanStep[] {
   const S = 'service' as const;
-  const steps: PlanStep[] = spec.rlimits.map(({ name, value }) => ({
-    phase: S, op: 'rlimit', resource: name, number: rlimitNumber(name, host.arch, `--rlimit ${name}`), soft: value.soft, hard: value.hard, describe: `set rlimit ${name}`,
-  }));
-  steps.push(
+  const ids: PlanStep[] = [
     { phase: S, op: 'setgroups', gids: id.groups, describe: `set supplementary groups ${id.groups.join(',')}` },
     { phase: S, op: 'setresgid', gid: id.gid, describe: `switch to gid ${id.gid}` },
-  );
+  ];
   // dropping the bounding set needs CAP_SETPCAP, which a non-root uid keeps only with KEEPCAPS
-  if (id.uid !== 0) steps.push({ phase: S, op: 'keepcaps', on: true, describe: 'keep capabilities across the uid switch' });
-  steps.push({ phase: S, op: 'setresuid', uid: id.uid, describe: `switch to uid ${id.uid}${id.user ? ` (${id.user})` : ''}` });
-  const nothingKept = caps.bounding === 0n && caps.ambient === 0n;
+  if (id.uid !== 0) ids.push({ phase: S, op: 'keepcaps', on: true, describe: 'keep capabilities across the uid switch' });
+  ids.push({ phase: S, op: 'setresuid', uid: id.uid, describe: `switch to uid ${id.uid}${id.user ? ` (${id.user})` : ''}` });
+  return buildServiceSteps({
+    rlimits: spec.rlimits, arch: host.arch, identity: ids, caps, noNewPrivs: true, cwd: spec.cwd,
+    env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`), executable, argv: spec.command, seccomp: inputs.seccomp,
+    baseline: inputs.baseline?.(capabilityList(caps.bounding | caps.permitted | caps.ambient)),
+  });
+}
+
+export interface ServiceStepOptions {
+  rlimits: readonly { name: string; value: { soft: bigint; hard: bigint } }[];
+  arch: string;
+  /** the id switch (setgroups, setresgid, keepcaps, setresuid), possibly none */
+  identity: PlanStep[];
+  /** undefined: capabilities stay as they are */
+  caps: CapSets | undefined;
+  noNewPrivs: boolean;
+  /** without a pid namespace: the service dies with the jail's pid 1 */
+  parentDeathSignal?: boolean;
+  cwd: string;
+  env: string[];
+  executable: string;
+  argv: string[];
+  seccomp: PlanInputs['seccomp'];
+  /** the baseline filter (`jailctl run` only), loaded before the profile */
+  baseline?: { filter: Uint8Array; describe: string } | undefined;
+}
+
+/** The steps of the service process, in the order the kernel needs them. */
+export function buildServiceSteps(o: ServiceStepOptions): PlanStep[] {
+  const S = 'service' as const;
+  const steps: PlanStep[] = o.rlimits.map(({ name, value }) => ({
+    phase: S, op: 'rlimit', resource: name, number: rlimitNumber(name, o.arch, `--rlimit ${name}`), soft: value.soft, hard: value.hard, describe: `set rlimit ${name}`,
+  }));
+  steps.push(...o.identity);
+  if (o.caps !== undefined) {
+    const caps = o.caps;
+    const nothingKept = caps.bounding === 0n && caps.ambient === 0n;
+    steps.push({ ...caps, phase: S, op: 'caps', securebits: nothingKept ? SECBIT.NOROOT | SECBIT.NOROOT_LOCKED : null, describe: nothingKept ? 'drop every capability' : `keep capabilities ${capabilityList(caps.bounding | caps.permitted).join(',')}` });
+  }
+  if (o.noNewPrivs) steps.push({ phase: S, op: 'no-new-privs', describe: 'set no_new_privs' });
+  // after the id switch, which clears the parent-death signal
+  if (o.parentDeathSignal) steps.push({ phase: S, op: 'parent-death-signal', signal: 'SIGKILL', describe: "die with the jail's pid 1 (no pid namespace takes the service along)" });
   steps.push(
-    { ...caps, phase: S, op: 'caps', securebits: nothingKept ? SECBIT.NOROOT | SECBIT.NOROOT_LOCKED : null, describe: nothingKept ? 'drop every capability' : `keep capabilities ${capabilityList(caps.bounding | caps.permitted).join(',')}` },
-    { phase: S, op: 'no-new-privs', describe: 'set no_new_privs' },
     { phase: S, op: 'setsid', describe: 'start a new session (no controlling terminal)' },
-    { phase: S, op: 'chdir', path: spec.cwd, describe: `change directory to ${spec.cwd}`, hint: 'the working directory must exist inside the jail (bind it or pass --cwd)' },
+    { phase: S, op: 'chdir', path: o.cwd, describe: `change directory to ${o.cwd}`, hint: 'the working directory must exist inside the jail (bind it or pass --cwd)' },
     { phase: S, op: 'close-fds', describe: 'close every descriptor but 0, 1 and 2 at exec' },
   );
   // the baseline first, the profile last: a listener's handshake must be the last call before execve
-  const baseline = inputs.baseline?.(capabilityList(caps.bounding | caps.permitted | caps.ambient));
-  if (baseline !== undefined) steps.push({ phase: S, op: 'seccomp', filter: baseline.filter, flags: 0, profile: '(baseline)', describe: baseline.describe, hint: 'jailctl run --no-baseline-filter starts the service without it' });
-  if (inputs.seccomp !== undefined) {
-    const { filter, flags, profile, listener } = inputs.seccomp;
+  if (o.baseline !== undefined) steps.push({ phase: S, op: 'seccomp', filter: o.baseline.filter, flags: 0, profile: '(baseline)', describe: o.baseline.describe, hint: 'jailctl run --no-baseline-filter starts the service without it' });
+  if (o.seccomp !== undefined) {
+    const { filter, flags, profile, listener } = o.seccomp;
     const step: PlanStep = { phase: S, op: 'seccomp', filter, flags: flags ?? 0, profile, describe: `load seccomp filter ${profile}`, hint: 'check the profile with `jailctl profile check`' };
     steps.push(listener === undefined ? step : {
       ...step, listener, describe: `load seccomp filter ${profile} (refused calls and the first execve answered by the jail's pid 1)`,
       hint: 'check the profile with `jailctl profile check`; the jail\'s pid 1 answers through seccomp user notification (Linux 5.6)',
     });
   }
-  const env = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
-  steps.push({ phase: S, op: 'execve', path: executable, argv: spec.command, env, exitIfMissing: 127, exitIfDenied: 126, describe: `execute ${executable}` });
+  steps.push({ phase: S, op: 'execve', path: o.executable, argv: o.argv, env: o.env, exitIfMissing: 127, exitIfDenied: 126, describe: `execute ${o.executable}` });
   return steps;
 }
-

@@ -1,7 +1,9 @@
 // --memory/--pids/--cpu-weight -> a cgroup per jail: created and filled by the launcher before
 // the jail starts, the jail's pid 1 attached before it runs anything, removed afterwards.
 // cgroup v2 is used when its hierarchy has the controllers; a hybrid host whose controllers
-// are still bound to v1 hierarchies gets the v1 equivalents. Pure: host files come in as text.
+// are still bound to v1 hierarchies gets the v1 equivalents. With --memory, the launcher reads
+// the cgroup's OOM kill count before removing it and says when the kernel killed a process of
+// the jail (otherwise the only trace is a bare exit 137). Pure: host files come in as text.
 import { JailctlError } from '../errors.js';
 import type { HostFacts } from './host.js';
 import type { PlanStep } from './plan.js';
@@ -63,11 +65,11 @@ export function buildCgroupPlan(host: HostFacts, limits: CgroupLimits, jailName:
   const mounts = parseMounts(host.readText('/proc/self/mounts') ?? '');
   const leaf = `${jailName.replace(/[^A-Za-z0-9_.-]/g, '_')}-${launcherPid}`;
   const v2 = mounts.find((m) => m.type === 'cgroup2' && needed.every((c) => (host.readText(`${m.path}/cgroup.controllers`) ?? '').split(/\s+/).includes(c)));
-  if (v2 !== undefined) return planV2(v2.path, leaf, limits, needed);
-  return planV1(host, mounts, leaf, limits, needed);
+  if (v2 !== undefined) return planV2(v2.path, leaf, limits, needed, jailName);
+  return planV1(host, mounts, leaf, limits, needed, jailName);
 }
 
-function planV2(root: string, leaf: string, limits: CgroupLimits, needed: Controller[]): CgroupPlan {
+function planV2(root: string, leaf: string, limits: CgroupLimits, needed: Controller[], jailName: string): CgroupPlan {
   const base = `${root}/jailctl`;
   const dir = `${base}/${leaf}`;
   const enable = needed.map((c) => `+${c}`).join(' ');
@@ -80,11 +82,14 @@ function planV2(root: string, leaf: string, limits: CgroupLimits, needed: Contro
   if (limits.memory !== undefined) steps.push(limitStep(`${dir}/memory.max`, limits.memory.toString(), '--memory'));
   if (limits.pids !== undefined) steps.push(limitStep(`${dir}/pids.max`, String(limits.pids), '--pids'));
   if (limits.cpuWeight !== undefined) steps.push(limitStep(`${dir}/cpu.weight`, String(limits.cpuWeight), '--cpu-weight'));
-  steps.push(attachStep(dir), cleanupStep(dir));
+  steps.push(attachStep(dir));
+  // memory.events counts in the cgroup and below it: read before the cgroup goes away
+  if (limits.memory !== undefined) steps.push(oomReportStep(`${dir}/memory.events`, jailName, limits.memory));
+  steps.push(cleanupStep(dir));
   return { version: 2, dirs: [dir], steps };
 }
 
-function planV1(host: HostFacts, mounts: Mount[], leaf: string, limits: CgroupLimits, needed: Controller[]): CgroupPlan {
+function planV1(host: HostFacts, mounts: Mount[], leaf: string, limits: CgroupLimits, needed: Controller[], jailName: string): CgroupPlan {
   const own = parseProcCgroup(host.readText('/proc/self/cgroup') ?? '');
   const steps: PlanStep[] = [];
   const cleanup: PlanStep[] = [];
@@ -104,6 +109,8 @@ function planV1(host: HostFacts, mounts: Mount[], leaf: string, limits: CgroupLi
     steps.push(...v1Limits(controller, dir, limits));
     steps.push(attachStep(dir));
     cleanup.unshift(cleanupStep(dir));
+    // memory.oom_control has an oom_kill line since Linux 4.13; without it nothing is said
+    if (controller === 'memory') cleanup.unshift(oomReportStep(`${dir}/memory.oom_control`, jailName, limits.memory!));
   }
   return { version: 1, dirs, steps: [...steps, ...cleanup] };
 }
@@ -126,6 +133,24 @@ function limitStep(path: string, content: string, flag: string): PlanStep {
 
 function attachStep(dir: string): PlanStep {
   return { phase: P, op: 'attach-cgroup', procsFile: `${dir}/cgroup.procs`, describe: `move the jail into cgroup ${dir}` };
+}
+
+/** 33554432 -> "32M", as --memory takes it. */
+export function formatMemory(bytes: bigint): string {
+  for (const [suffix, unit] of [['T', 1n << 40n], ['G', 1n << 30n], ['M', 1n << 20n], ['K', 1n << 10n]] as const) {
+    if (bytes % unit === 0n) return `${bytes / unit}${suffix}`;
+  }
+  return `${bytes} bytes`;
+}
+
+function oomReportStep(file: string, jailName: string, memory: bigint): PlanStep {
+  const limit = `memory limit ${formatMemory(memory)}, --memory`;
+  return {
+    phase: 'cleanup', op: 'report-count', file, key: 'oom_kill', optional: true,
+    once: `jailctl: ${jailName}: the kernel's OOM killer killed a process of the jail (${limit})\n`,
+    many: { before: `jailctl: ${jailName}: the kernel's OOM killer killed `, after: ` processes of the jail (${limit})\n` },
+    describe: `report OOM kills (${file})`,
+  };
 }
 
 function cleanupStep(dir: string): PlanStep {

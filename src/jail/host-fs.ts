@@ -1,7 +1,10 @@
 // The real HostFacts, over synchronous node:fs (edge). ENOENT, ENOTDIR and EACCES read as
 // "absent"; any other failure is a JailctlError IO_FAILED naming the path and the syscall.
-import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, type Stats } from 'node:fs';
+// Files are read through src/io/input-file.ts: a FIFO or device is never opened for reading.
+import { closeSync, lstatSync, readdirSync, readlinkSync, readSync, statSync, type Stats } from 'node:fs';
 import { JailctlError, isErrnoError } from '../errors.js';
+import { openRegularFile, readInputTextIfExists, readRegularFile } from '../io/input-file.js';
+import { INPUT_LIMITS } from '../io/input-limits.js';
 import { decodeRaw, fsPath } from '../io/raw-bytes.js';
 import { archFromNode } from '../profile/host-arch.js';
 import type { FileInfo, FileKind, HostFacts } from './host.js';
@@ -32,6 +35,7 @@ function absentOr<T>(path: string, read: () => T, absent: readonly string[] = []
   try {
     return read();
   } catch (err) {
+    if (err instanceof JailctlError) throw err;
     if (isErrnoError(err) && (ABSENT.has(err.code!) || absent.includes(err.code!))) return undefined;
     const syscall = isErrnoError(err) ? err.syscall : undefined;
     const errno = isErrnoError(err) ? err.code : undefined;
@@ -55,8 +59,15 @@ function kindOf(s: Stats): FileKind {
   return 'socket';
 }
 
-function readRangeSync(path: string | Buffer, offset: number, length: number): Uint8Array {
-  const fd = openSync(path, 'r');
+function readRangeSync(path: string, offset: number, length: number): Uint8Array | undefined {
+  let fd: number;
+  try {
+    // an ELF header, a "#!" line: only a regular file has them, at any size
+    fd = openRegularFile(path, '', { maxBytes: Number.MAX_SAFE_INTEGER, noun: 'a file' }).fd;
+  } catch (err) {
+    if (err instanceof JailctlError && err.code === 'INPUT_NOT_REGULAR') return undefined;
+    throw err;
+  }
   try {
     const buffer = new Uint8Array(length);
     let got = 0;
@@ -71,17 +82,34 @@ function readRangeSync(path: string | Buffer, offset: number, length: number): U
   }
 }
 
+/** A host file the planners read on their own (/etc/passwd, ld.so.conf, /proc/self/mounts). */
+function readHostText(path: string): string | undefined {
+  return absentOr(path, () => {
+    try {
+      return readRegularFile(path, '', INPUT_LIMITS.host).toString('utf8');
+    } catch (err) {
+      // as before: a directory reads as absent; a FIFO or device is an error naming the path
+      if (err instanceof JailctlError && err.code === 'INPUT_NOT_REGULAR' && isDirectory(path)) return undefined;
+      throw err;
+    }
+  });
+}
+
+function isDirectory(path: string): boolean {
+  return statSync(fsPath(path), { throwIfNoEntry: false })?.isDirectory() === true;
+}
+
 export interface HostFsOptions {
   /** the machine's arch name (default: this host's) */
   arch?: string;
   /** where a path of that machine is here: for lstat/readlink (`follow` false) the final
    * component is not followed; undefined when it does not exist (default: the path itself) */
-  locate?: (path: string, follow: boolean) => string | Buffer | undefined;
+  locate?: (path: string, follow: boolean) => string | undefined;
 }
 
 export function createHostFs(options: HostFsOptions = {}): HostFacts {
-  const at = options.locate ?? ((path: string) => fsPath(path));
-  const located = <T>(path: string, follow: boolean, read: (local: string | Buffer) => T) => (): T | undefined => {
+  const at = options.locate ?? ((path: string) => path);
+  const located = <T>(path: string, follow: boolean, read: (local: string) => T) => (): T | undefined => {
     const local = at(path, follow);
     return local === undefined ? undefined : read(local);
   };
@@ -89,14 +117,18 @@ export function createHostFs(options: HostFsOptions = {}): HostFacts {
     arch: options.arch ?? kernelArch(),
     lstat: (path) =>
       absentOr(path, located(path, false, (local): FileInfo => {
-        const s = lstatSync(local);
+        const s = lstatSync(fsPath(local));
         return { kind: kindOf(s), mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, size: s.size };
       })),
     // EINVAL: not a symlink
-    readlink: (path) => absentOr(path, located(path, false, (local) => decodeRaw(readlinkSync(local, { encoding: 'buffer' }))), ['EINVAL']),
-    // EISDIR: a directory has no bytes to read
-    readRange: (path, offset, length) => absentOr(path, located(path, true, (local) => readRangeSync(local, offset, length)), ['EISDIR']),
-    readText: (path) => absentOr(path, located(path, true, (local) => readFileSync(local, 'utf8')), ['EISDIR']),
-    readDir: (path) => absentOr(path, located(path, true, (local) => readdirSync(local, { encoding: 'buffer' }).map(decodeRaw).sort())),
+    readlink: (path) => absentOr(path, located(path, false, (local) => decodeRaw(readlinkSync(fsPath(local), { encoding: 'buffer' }))), ['EINVAL']),
+    // a directory, FIFO or device has no bytes to read here
+    readRange: (path, offset, length) => absentOr(path, located(path, true, (local) => readRangeSync(local, offset, length))),
+    readText: (path, input) => {
+      const local = at(path, true);
+      if (local === undefined) return undefined;
+      return input === undefined ? readHostText(local) : readInputTextIfExists(local, input.what, input.limit);
+    },
+    readDir: (path) => absentOr(path, located(path, true, (local) => readdirSync(fsPath(local), { encoding: 'buffer' }).map(decodeRaw).sort())),
   };
 }

@@ -64,7 +64,7 @@ export function createRootedHost(root: string, arch: string): HostFacts {
     arch,
     locate: (path, follow) => {
       const found = lookupInRoot(root, path, follow);
-      if ('local' in found) return fsPath(found.local);
+      if ('local' in found) return found.local;
       if (found.errno === 'ELOOP') throw new JailctlError('PATH_UNSAFE', `${path}: too many levels of symbolic links below ${root}`, { path });
       return undefined;
     },

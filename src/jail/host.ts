@@ -1,6 +1,7 @@
 // HostFacts: everything the pure planners may learn about the host, behind one interface.
 // Planners receive it as a parameter; src/jail/host-fs.ts is the real implementation and
 // test/helpers/fake-host.ts an in-memory one. Paths are absolute host paths.
+import type { InputLimit } from '../io/input-limits.js';
 
 export type FileKind = 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'fifo' | 'socket';
 
@@ -22,8 +23,13 @@ export interface HostFacts {
   readlink(path: string): string | undefined;
   /** bytes [offset, offset+length) of a file, following symlinks; shorter at EOF; undefined if unreadable */
   readRange(path: string, offset: number, length: number): Uint8Array | undefined;
-  /** a whole (small) text file, following symlinks; undefined if missing or unreadable */
-  readText(path: string): string | undefined;
+  /**
+   * A whole (small) text file, following symlinks; undefined if missing or unreadable. Only a
+   * regular file is read (anything else but a directory throws, naming the path), at most
+   * `input.limit` bytes (default INPUT_LIMITS.host). With `input`, the file is one the user
+   * named: messages start with `input.what` (the option), and a directory throws too.
+   */
+  readText(path: string, input?: { what: string; limit: InputLimit }): string | undefined;
   /** directory entry names, sorted; undefined if not a readable directory */
   readDir(path: string): string[] | undefined;
 }

@@ -22,6 +22,10 @@ export interface MountOptions {
   dev: boolean;
   userns: boolean;
   netns: boolean;
+  /** the jail root turns read-only once built (default); ujail keeps it writable without ronly */
+  rootReadOnly?: boolean;
+  /** the /dev tmpfs turns read-only once built (default); ujail's stays writable */
+  devReadOnly?: boolean;
 }
 
 const J = 'jail' as const;
@@ -48,16 +52,17 @@ export function buildMountSteps(tree: readonly TreeEntry[], options: MountOption
   const build: PlanStep[] = [
     ...inside(undefined),
     ...tmpfsOuterFirst.flatMap((dest) => [...tmpfsSteps(dest), ...inside(dest)]),
-    ...(options.dev ? devSteps(inside('/dev')) : []),
+    ...(options.dev ? devSteps(inside('/dev'), options.devReadOnly !== false) : []),
     ...(options.proc ? procSteps() : []),
     ...(options.sys ? sysSteps(options.userns && !options.netns) : []),
     ...hostKernelMasks(tree, options),
   ];
   return [
-    ...stagingSteps(options.stagingDir),
+    // a writable root (ujail's) is a tmpfs of the kernel's default size, as ujail mounts it
+    ...stagingSteps(options.stagingDir, options.rootReadOnly !== false ? 'mode=0755,size=1m' : 'mode=0755'),
     ...(build.some(usesMasks) ? maskSourceSteps() : []),
     ...build,
-    { phase: J, op: 'remount', target: NEW_ROOT, flags: RO_BIND, procDir: OLD_PROC, describe: 'make the jail root read-only' },
+    ...(options.rootReadOnly !== false ? [{ phase: J, op: 'remount', target: NEW_ROOT, flags: RO_BIND, procDir: OLD_PROC, describe: 'make the jail root read-only' } as PlanStep] : []),
     ...finalPivotSteps(),
   ];
 }
@@ -80,7 +85,7 @@ function hostKernelMasks(tree: readonly TreeEntry[], options: MountOptions): Pla
   return steps;
 }
 
-function stagingSteps(stagingDir: string): PlanStep[] {
+function stagingSteps(stagingDir: string, rootData: string): PlanStep[] {
   return [
     { phase: J, op: 'mount', source: '', target: '/', fstype: '', flags: ['MS_REC', 'MS_PRIVATE'], data: '', procDir: '', describe: 'make every mount private (MS_REC|MS_PRIVATE on /)' },
     { phase: J, op: 'mount', source: 'tmpfs', target: stagingDir, fstype: 'tmpfs', flags: ['MS_NOSUID', 'MS_NODEV', 'MS_NOEXEC'], data: 'mode=0700,size=16k', procDir: '', describe: `mount the staging tmpfs on ${stagingDir}` },
@@ -88,7 +93,7 @@ function stagingSteps(stagingDir: string): PlanStep[] {
     { phase: J, op: 'mkdir', path: `${stagingDir}${NEW_ROOT}`, mode: 0o755, describe: `create ${NEW_ROOT} in the staging tmpfs` },
     { phase: J, op: 'pivot-root', newRoot: stagingDir, putOld: `${stagingDir}${OLD_ROOT}`, describe: `pivot_root to the staging tmpfs (host root at ${OLD_ROOT})`, hint: 'the host root must be a mount point (pivot_root cannot leave an initramfs rootfs)' },
     { phase: J, op: 'chdir', path: '/', describe: 'enter the staging root' },
-    { phase: J, op: 'mount', source: 'tmpfs', target: NEW_ROOT, fstype: 'tmpfs', flags: ['MS_NOSUID', 'MS_NODEV'], data: 'mode=0755,size=1m', procDir: OLD_PROC, describe: 'mount the jail root tmpfs' },
+    { phase: J, op: 'mount', source: 'tmpfs', target: NEW_ROOT, fstype: 'tmpfs', flags: ['MS_NOSUID', 'MS_NODEV'], data: rootData, procDir: OLD_PROC, describe: 'mount the jail root tmpfs' },
   ];
 }
 
@@ -161,11 +166,11 @@ function checkNotHidden(tree: readonly TreeEntry[], options: MountOptions): void
 
 /** A minimal /dev: host device nodes bound (mknod is impossible in a user namespace), new pts, shm;
  * then what the command line bound below /dev, before the tmpfs turns read-only. */
-function devSteps(bound: readonly PlanStep[]): PlanStep[] {
+function devSteps(bound: readonly PlanStep[], readOnly: boolean): PlanStep[] {
   const dev = inJail('/dev');
   const steps: PlanStep[] = [
     { phase: J, op: 'mkdir', path: dev, mode: 0o755, describe: 'create /dev' },
-    { phase: J, op: 'mount', source: 'tmpfs', target: dev, fstype: 'tmpfs', flags: ['MS_NOSUID', 'MS_NOEXEC'], data: 'mode=0755,size=64k', procDir: OLD_PROC, describe: 'mount the /dev tmpfs' },
+    { phase: J, op: 'mount', source: 'tmpfs', target: dev, fstype: 'tmpfs', flags: ['MS_NOSUID', 'MS_NOEXEC'], data: readOnly ? 'mode=0755,size=64k' : 'mode=0755,size=1m', procDir: OLD_PROC, describe: 'mount the /dev tmpfs' },
   ];
   for (const name of DEVICES) {
     steps.push(
@@ -185,7 +190,7 @@ function devSteps(bound: readonly PlanStep[]): PlanStep[] {
     steps.push({ phase: J, op: 'symlink', target, path: `${dev}/${name}`, describe: `create /dev/${name} -> ${target}` });
   }
   steps.push(...bound);
-  steps.push({ phase: J, op: 'remount', target: dev, flags: ['MS_REMOUNT', 'MS_BIND', 'MS_RDONLY', 'MS_NOSUID', 'MS_NOEXEC'], procDir: OLD_PROC, describe: 'make the /dev tmpfs read-only' });
+  if (readOnly) steps.push({ phase: J, op: 'remount', target: dev, flags: ['MS_REMOUNT', 'MS_BIND', 'MS_RDONLY', 'MS_NOSUID', 'MS_NOEXEC'], procDir: OLD_PROC, describe: 'make the /dev tmpfs read-only' });
   return steps;
 }
 

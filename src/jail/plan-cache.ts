@@ -173,7 +173,7 @@ export function recordingHost(host: HostFacts, deps: Map<string, PlanDependency>
     lstat: (path) => (note(path, false), host.lstat(path)),
     readlink: (path) => (note(path, false), host.readlink(path)),
     readRange: (path, offset, length) => (note(path, true), host.readRange(path, offset, length)),
-    readText: (path) => (note(path, true), host.readText(path)),
+    readText: (path, input) => (note(path, true), host.readText(path, input)),
     readDir: (path) => (note(path, true), host.readDir(path)),
   };
 }

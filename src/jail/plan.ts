@@ -67,6 +67,10 @@ export type PlanStep = StepBase & (
   | { op: 'keyring' }
   | ({ op: 'supervise' } & SupervisePolicy)
   | { op: 'die-with-parent'; parentPid: number }
+  | { op: 'parent-death-signal'; signal: string }
+  /** cleanup: read the `key N` line of `file` (a cgroup's memory.events); when N > 0, print
+   * `once` (N = 1) or `many.before` N `many.after` on stderr. The launcher only compares. */
+  | { op: 'report-count'; file: string; key: string; once: string; many: { before: string; after: string } }
 );
 
 /** A filter installed with SECCOMP_FILTER_FLAG_NEW_LISTENER: its fd number goes to pid 1, which
@@ -116,6 +120,11 @@ export interface SupervisePolicy {
   logFile: string;
   /** syslog ident for stdout (info) and stderr (err) lines over /dev/log ("" for none) */
   syslogIdent: string;
+  /** procd's pidfile: the service's host pid, written on every start, removed at stop ("" for none) */
+  pidfile: string;
+  /** run after every respawn, as procd runs `/etc/init.d/NAME running` ([] for none) */
+  hookArgv: string[];
+  hookEnv: string[];
 }
 
 /** An argument the tracer reports for (arch, nr): a path string, an integer, or a buffer whose

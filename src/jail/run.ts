@@ -1,19 +1,21 @@
 // `jailctl run`, end to end (edge): read the spec, gather host facts, build the plan, then
 // either print it (--dry-run) or become the launcher. Never starts anything unjailed.
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { JailctlError, isErrnoError } from '../errors.js';
-import { fsPath } from '../io/raw-bytes.js';
+import { JailctlError } from '../errors.js';
+import { readInputTextIfExists } from '../io/input-file.js';
+import { INPUT_LIMITS } from '../io/input-limits.js';
 import { execLaunchPlan } from '../native/index.js';
 import { liftingCapabilities, prebuiltBaselinePath, readPrebuiltBaseline } from './baseline-file.js';
 import type { BaselineOptions } from './baseline.js';
 import { buildLaunchPlan, type PlanInputs } from './build-plan.js';
+import { capabilityList, parseCapabilities } from './caps.js';
 import { createHostFs } from './host-fs.js';
 import { createRootedHost } from './host-root.js';
+import type { HostFacts } from './host.js';
 import { cacheableDependencies, PlanCacheSettingError, planCacheDir, planCacheKey, recordingHost, storePlan, type PlanDependency } from './plan-cache.js';
 import type { LaunchPlan } from './plan.js';
-import type { SeccompCompiler, SeccompForRun } from './seccomp-input.js';
+import type { SeccompCompiler, SeccompContext, SeccompForRun } from './seccomp-input.js';
 import { DEFAULT_PATH, hostSearchPath, mergeRawSpecs, normalizeJailSpec, type JailSpec, type RawJailSpec } from './spec.js';
 import { readJailSpecFile } from './spec-file.js';
 
@@ -22,6 +24,8 @@ export interface RunContext {
   specFile?: string;
   dryRun: boolean;
   cwd: string;
+  /** receives warning lines (a profile accepted with parts ignored) */
+  warn?: (line: string) => void;
   /** --save-plan FILE: write the plan with its fingerprints instead of starting it */
   savePlan?: string;
   /** --arch/--root: plan for another machine's root filesystem */
@@ -34,7 +38,7 @@ export interface PlanTarget {
   root: string;
 }
 
-export type { SeccompCompiler } from './seccomp-input.js';
+export type { SeccompCompiler, SeccompContext } from './seccomp-input.js';
 
 /** For plans that cannot hold a profile (it was taken out, or none was given) nor need the baseline
  * compiled (no capabilities kept, set-ID bits refused: the prebuilt one serves). */
@@ -69,20 +73,27 @@ export function planSpec(spec: JailSpec, cwd: string, compileSeccomp: SeccompCom
   const inputs: PlanInputs = target === undefined
     ? { launcherPid: process.pid, hostPath: hostSearchPath(), hostCwd: cwd }
     : { launcherPid: process.pid, hostPath: DEFAULT_PATH, hostCwd: '/', readOption: readHere };
-  const seccomp = spec.seccompFile === undefined ? undefined : compileSeccomp.profile(spec.seccompFile, host.arch);
+  const readOption = inputs.readOption ?? ((path: string) => host.readText(path));
+  const seccomp = spec.seccompFile === undefined ? undefined : compileSeccomp.profile(spec.seccompFile, host.arch, seccompContext(spec, readOption));
   if (seccomp !== undefined) inputs.seccomp = seccomp;
   inputs.baseline = (keptCaps) => baselineFor(spec, host.arch, keptCaps, seccomp, compileSeccomp, noted);
   return buildLaunchPlan(spec, host, inputs);
 }
 
-/** An option's file where jailctl runs (a plan for another machine). */
+/** The --caps file where jailctl runs (a plan for another machine), read as every input is. */
 function readHere(path: string): string | undefined {
-  try {
-    return readFileSync(fsPath(path), 'utf8');
-  } catch (err) {
-    if (isErrnoError(err) && (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR')) return undefined;
-    throw err;
-  }
+  return readInputTextIfExists(path, '--caps', INPUT_LIMITS.caps);
+}
+
+/** What the profile is read for: the jail's bounding set (Docker-format caps conditions), strictness. */
+function seccompContext(spec: JailSpec, readOption: (path: string) => string | undefined): SeccompContext {
+  const caps = spec.capsFile === undefined ? [] : capabilityList(parseCapabilities(readOption(spec.capsFile) ?? '{}', spec.capsFile).bounding);
+  return { caps, strict: spec.seccompStrict };
+}
+
+/** The compiler with every profile warning sent to `warn`. */
+export function withWarnings(compiler: SeccompCompiler, warn: (line: string) => void): SeccompCompiler {
+  return { ...compiler, profile: (file, arch, context) => compiler.profile(file, arch, { ...context, warn }) };
 }
 
 function cacheDirOrThrow(): string | undefined {
@@ -123,7 +134,14 @@ export async function runJail(context: RunContext, print: (plan: LaunchPlan) => 
   // prebuilt baseline may not be the one (kept capabilities, set-ID bits allowed)
   const { raw } = context;
   const mayCompile = raw.seccomp !== undefined || context.specFile !== undefined || raw.caps !== undefined || raw.allowSuidSgid === true;
-  const compile = mayCompile ? (await import('./seccomp-input.js')).SECCOMP_COMPILER : NO_SECCOMP;
+  const compiler = mayCompile ? (await import('./seccomp-input.js')).SECCOMP_COMPILER : NO_SECCOMP;
+  // a plan whose profile has warnings is not cached, so that every run prints them
+  let warned = false;
+  const warn = (line: string): void => {
+    warned = true;
+    context.warn?.(line);
+  };
+  const compile = withWarnings(compiler, warn);
   if (context.savePlan !== undefined) return savePlan(context, context.savePlan, compile);
   const cacheDir = context.dryRun ? undefined : cacheDirOrThrow();
   const deps = cacheDir === undefined ? undefined : new Map<string, PlanDependency>();
@@ -138,7 +156,7 @@ export async function runJail(context: RunContext, print: (plan: LaunchPlan) => 
     });
   }
   // a cgroup is named after the launcher's pid: such a plan is never the same twice
-  const store = cacheDir !== undefined && deps !== undefined && plan.summary.cgroup.length === 0 && cacheableDependencies(deps.values());
+  const store = cacheDir !== undefined && deps !== undefined && !warned && plan.summary.cgroup.length === 0 && cacheableDependencies(deps.values());
   if (store) {
     // the planner's own code is part of what made the plan (the key holds only the entry script)
     noteFile(deps, fileURLToPath(import.meta.url));

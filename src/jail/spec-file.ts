@@ -1,25 +1,22 @@
 // Reading a --spec file (edge: touches the file system): JSON, schema check, and paths made
 // absolute against the file's own folder before it is merged with the flags.
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import validateJailSpec from '../generated/jail-spec.validate.js';
-import { JailctlError, isErrnoError } from '../errors.js';
+import { JailctlError } from '../errors.js';
+import { readInputText } from '../io/input-file.js';
+import { INPUT_LIMITS } from '../io/input-limits.js';
 import { formatSchemaErrors } from '../schema/format-errors.js';
+import { describeJsonSyntaxError } from '../schema/json-syntax.js';
 import type { RawJailSpec } from './spec.js';
 
 export function readJailSpecFile(file: string): RawJailSpec {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const why = isErrnoError(err) ? err.code : String(err);
-    throw new JailctlError('SPEC_UNREADABLE', `--spec ${file}: cannot read the file (${why})`, { path: file });
-  }
+  const text = readInputText(file, '--spec', INPUT_LIMITS.spec);
   let json: unknown;
   try {
     json = JSON.parse(text);
-  } catch (err) {
-    throw new JailctlError('SPEC_INVALID', `--spec ${file}: invalid JSON: ${(err as Error).message}`, { path: file });
+  } catch {
+    // JSON.parse's message quotes the text, which may be a secret file given by mistake
+    throw new JailctlError('SPEC_INVALID', `--spec ${file}: ${describeJsonSyntaxError(text)}`, { path: file, hint: 'see profiles/schema/jail-spec.schema.json' });
   }
   if (!validateJailSpec(json)) {
     const lines = formatSchemaErrors(file, json, validateJailSpec.errors ?? []);

@@ -27,6 +27,8 @@ export interface RawJailSpec {
   seccomp?: string;
   baselineFilter?: boolean;
   allowSuidSgid?: boolean;
+  /** refuse a profile runc, crun or procd would accept with warnings */
+  seccompStrict?: boolean;
   env?: Record<string, string>;
   rlimits?: Record<string, string | number>;
   memory?: string | number;
@@ -63,6 +65,7 @@ export interface JailSpec {
   baselineFilter: boolean;
   /** leave set-user/group-ID bits out of the baseline (RestrictSUIDSGID= off) */
   allowSuidSgid: boolean;
+  seccompStrict: boolean;
   env: Record<string, string>;
   rlimits: { name: string; value: RlimitValue }[];
   memory?: bigint;
@@ -149,6 +152,7 @@ export function normalizeJailSpec(raw: RawJailSpec, baseDir: string): JailSpec {
     cgroupns: raw.cgroupns ?? false,
     baselineFilter: raw.baselineFilter ?? true,
     allowSuidSgid: raw.allowSuidSgid ?? false,
+    seccompStrict: raw.seccompStrict ?? false,
     env: { PATH: DEFAULT_PATH, ...(raw.env ?? {}) },
     rlimits: Object.entries(raw.rlimits ?? {}).map(([name, value]) => ({ name, value: parseRlimitValue(String(value), `--rlimit ${name}`) })),
   };

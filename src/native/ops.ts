@@ -46,6 +46,8 @@ export const OP_CODES: Record<StepOp, number> = {
   'setattr': 36,
   'open-proc': 37,
   'keyring': 38,
+  'parent-death-signal': 39,
+  'report-count': 40,
 };
 
 export const CAPTURE_KINDS = { path: 1, value: 2, bytes: 3 } as const;

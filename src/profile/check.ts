@@ -1,11 +1,13 @@
 // Semantic checks of a parsed profile for one target arch, beyond what the schema can say:
 // syscall names that do not exist there (with the nearest real name), duplicate, contradictory
-// and unreachable rules, execve not allowed (jailctl installs the filter just before execve),
-// seccomp notify without a listener, and programs the kernel would refuse (> 4096 insns). Pure.
+// and unreachable rules, execve not allowed, seccomp notify, and programs the kernel would refuse
+// (> 4096 insns). What runc, crun or procd accept is a warning (findings.ts) saying what jailctl
+// does with it, which is what they do. Pure.
 import { JailctlError } from '../errors.js';
 import { ARCH_NAMES, kernelGroupOf, resolveSyscall, syscallTable, type ArchName } from './arch.js';
 import { compileFilter } from './compile.js';
 import { actionKey, condsKey, isAllowing, ruleText } from './describe.js';
+import { LINES_PER_KIND } from './findings.js';
 import type { ParsedProfile, Problem } from './formats.js';
 import type { Rule } from './model.js';
 import { nearestName } from './nearest.js';
@@ -17,10 +19,12 @@ export interface RuleLocation {
 }
 
 export interface CheckOptions {
-  /** also compile for the target (program size, compiler checks); only useful on a clean profile */
+  /** also compile for the target (program size, compiler checks); only useful on a usable profile */
   compile?: boolean;
-  /** the run-time path (`run --seccomp`): jailctl answers the service's first execve itself, so
-   * the profile need not allow it (src/jail/seccomp-notify.ts) */
+  /** checked for `jailctl run`: the filter is loaded before execve and there is no notify listener */
+  forRun?: boolean;
+  /** the runtime answers the program's first execve itself, so the profile need not allow it
+   * (`run --seccomp`: the jail's pid 1 does, src/jail/seccomp-notify.ts) */
   execveAnswered?: boolean;
 }
 
@@ -29,32 +33,37 @@ export function checkProfile(parsed: ParsedProfile, target: ArchName, options: C
   const problems = [
     ...checkSyscallNames(parsed, target),
     ...findRuleConflicts(parsed.profile.rules, locations),
-    ...checkNotify(parsed),
-    ...(options.execveAnswered === true ? [] : checkExecve(parsed, target)),
+    ...checkNotify(parsed, options.forRun === true),
+    ...(options.execveAnswered === true ? [] : checkExecve(parsed, target, options.forRun === true)),
   ];
-  return problems.length > 0 || options.compile === false ? problems : checkCompiles(parsed, target);
+  const usable = !problems.some((p) => p.warning === undefined);
+  return usable && options.compile !== false ? [...problems, ...checkCompiles(parsed, target)] : problems;
 }
 
-/** The ABIs whose names count as known: the target, its listed compat ABIs, every listed arch. */
-function namingAbis(parsed: ParsedProfile, target: ArchName): ArchName[] {
-  const listed = parsed.profile.architectures;
-  const group = kernelGroupOf(target).filter((a) => a === target || listed.includes(a));
-  return [...new Set([...group, ...listed])];
+/** The ABIs the filter decides for: the target and the compat ABIs of its kernel the profile lists. */
+function filterAbis(parsed: ParsedProfile, target: ArchName): ArchName[] {
+  return kernelGroupOf(target).filter((a) => a === target || parsed.profile.architectures.includes(a));
 }
 
 /**
- * A name must be a syscall on the target or on an arch the profile lists: a profile shared by
- * several arches declares them in "architectures" and may then name each one's own syscalls.
+ * A name that is a syscall on no ABI of the filter is skipped, as runc and procd skip it, with a
+ * warning. Silent: names of arches the file says it is written for ("architectures", Docker's
+ * archMap), since a profile shared by several arches names each one's own syscalls.
  */
 function checkSyscallNames(parsed: ParsedProfile, target: ArchName): Problem[] {
-  const abis = namingAbis(parsed, target);
+  const abis = filterAbis(parsed, target);
+  const expected = [...new Set([...abis, ...parsed.declaredArchitectures])];
   const problems: Problem[] = [];
   const reported = new Set<string>();
   parsed.profile.rules.forEach((rule, i) => {
     const path = parsed.sources[i]!.path;
-    if (reported.has(path) || abis.some((abi) => resolveSyscall(abi, rule.syscall) !== undefined)) return;
+    if (reported.has(path) || expected.some((abi) => resolveSyscall(abi, rule.syscall) !== undefined)) return;
     reported.add(path);
-    problems.push({ path, message: unknownSyscallMessage(rule.syscall, abis) });
+    // only the first lines of a kind are shown (findings.ts): the nearest-name search is spared
+    // for the rest, which a flood of 10,000 names would otherwise make take seconds
+    const shown = problems.length <= LINES_PER_KIND;
+    const message = shown ? unknownSyscallMessage(rule.syscall, abis) : `"${rule.syscall}" is not a syscall on ${abis.join(' or ')}: skipped, as runc and procd do`;
+    problems.push({ path, message, warning: 'unknown-syscall', subject: rule.syscall });
   });
   return problems;
 }
@@ -65,34 +74,44 @@ function unknownSyscallMessage(name: string, abis: readonly ArchName[]): string 
   const near = nearestName(name, new Set(abis.flatMap((a) => Object.keys(syscallTable(a).syscalls))));
   const guess = near === undefined ? '' : ` (did you mean "${near}"?)`;
   if (elsewhere.length > 0) {
-    return `"${name}" is not a syscall on ${on}${guess}; it is one on ${elsewhere.join(', ')}: list those in "architectures" if the profile is meant for them too, or remove it`;
+    return `"${name}" is not a syscall on ${on}${guess}: skipped there, as runc and procd do; it is one on ${elsewhere.join(', ')} (list those in "architectures" if the profile is meant for them)`;
   }
-  return `"${name}" is not a syscall on ${on} or any other architecture${guess || ': use the kernel name (such as "newfstatat" or "rt_sigaction")'}`;
+  return `"${name}" is not a syscall on ${on} or any other architecture${guess}: skipped, as runc and procd do${guess === '' ? '; use the kernel name (such as "newfstatat" or "rt_sigaction")' : ''}`;
 }
 
 const where = (loc: RuleLocation, from: RuleLocation) => (loc.file !== undefined && loc.file !== from.file ? `${loc.file} ${loc.path}` : loc.path);
 
 /**
- * Rules of one syscall are tried in order and the first match wins. Reported: the same
- * conditions twice (duplicate, or contradictory if the actions differ), and rules after an
- * unconditional one with another action (they are never used).
+ * Rules of one syscall are tried in order and the first match wins, as libseccomp keeps the first
+ * of two rules with the same conditions. Reported (warnings: runc, crun and procd accept them):
+ * the same conditions twice (a duplicate, or contradictory if the actions differ: the first one
+ * wins), and rules after an unconditional one with another action (never used). With
+ * `acrossFiles`, only pairs from two different files are reported (a merge's own conflicts).
  */
-export function findRuleConflicts(rules: readonly Rule[], locations: readonly RuleLocation[]): Problem[] {
+export function findRuleConflicts(rules: readonly Rule[], locations: readonly RuleLocation[], acrossFiles = false): Problem[] {
   const problems: Problem[] = [];
   const seen = new Map<string, { rule: Rule; loc: RuleLocation }>();
   const decided = new Map<string, { rule: Rule; loc: RuleLocation }>();
   rules.forEach((rule, i) => {
     const loc = locations[i]!;
-    const at = (message: string): Problem => (loc.file === undefined ? { path: loc.path, message } : { file: loc.file, path: loc.path, message });
+    const report = (other: RuleLocation, warning: Problem['warning'], message: string): void => {
+      if (acrossFiles && other.file === loc.file) return;
+      const problem: Problem = { path: loc.path, message, subject: rule.syscall };
+      if (warning !== undefined) problem.warning = warning;
+      if (loc.file !== undefined) problem.file = loc.file;
+      problems.push(problem);
+    };
     const key = `${rule.syscall}|${condsKey(rule.args)}`;
     const same = seen.get(key);
     const first = decided.get(rule.syscall);
     if (same !== undefined) {
-      problems.push(at(actionKey(same.rule.action) === actionKey(rule.action)
-        ? `duplicate rule for "${rule.syscall}" (${ruleText(rule)}): ${where(same.loc, loc)} says the same; remove one`
-        : `contradictory rules for "${rule.syscall}": ${ruleText(rule)} here, ${ruleText(same.rule)} at ${where(same.loc, loc)}; the first one wins, remove the other`));
+      if (actionKey(same.rule.action) === actionKey(rule.action)) {
+        report(same.loc, 'duplicate-rule', `duplicate rule for "${rule.syscall}" (${ruleText(rule)}): ${where(same.loc, loc)} says the same; kept once`);
+      } else {
+        report(same.loc, 'contradictory-rule', `contradictory rules for "${rule.syscall}": ${ruleText(rule)} here, ${ruleText(same.rule)} at ${where(same.loc, loc)}; the first one wins (as in libseccomp and procd), this one is ignored`);
+      }
     } else if (first !== undefined && actionKey(first.rule.action) !== actionKey(rule.action)) {
-      problems.push(at(`rule for "${rule.syscall}" (${ruleText(rule)}) is never used: ${where(first.loc, loc)} already decides every call (${ruleText(first.rule)}); move it before that rule or remove it`));
+      report(first.loc, 'unused-rule', `rule for "${rule.syscall}" (${ruleText(rule)}) is never used: ${where(first.loc, loc)} already decides every call (${ruleText(first.rule)}); move it before that rule or remove it`);
     }
     if (same === undefined) seen.set(key, { rule, loc });
     if (rule.args.length === 0 && first === undefined) decided.set(rule.syscall, { rule, loc });
@@ -100,23 +119,37 @@ export function findRuleConflicts(rules: readonly Rule[], locations: readonly Ru
   return problems;
 }
 
-/** Without a listener (jailctl has none) SECCOMP_RET_USER_NOTIF fails the call with ENOSYS. */
-function checkNotify(parsed: ParsedProfile): Problem[] {
-  const hint = 'jailctl has no seccomp notify listener, so the call would fail with ENOSYS: use SCMP_ACT_ERRNO (errnoRet 38 is ENOSYS on x86 and arm)';
+/**
+ * SECCOMP_RET_USER_NOTIF fails the call with ENOSYS when no listener holds the filter's fd. runc
+ * hands the fd to listenerPath; `jailctl run` has no listener, so there it is an error, and for
+ * check/compile a warning. A notify default action is refused everywhere (runc refuses it too).
+ */
+function checkNotify(parsed: ParsedProfile, forRun: boolean): Problem[] {
   const problems: Problem[] = [];
-  if (parsed.profile.defaultAction.kind === 'NOTIFY') problems.push({ path: '/defaultAction', message: `SCMP_ACT_NOTIFY as the default action: ${hint}` });
+  if (parsed.profile.defaultAction.kind === 'NOTIFY') {
+    problems.push({ path: '/defaultAction', message: 'SCMP_ACT_NOTIFY as the default action: runc refuses it, and every call would wait for a listener; use SCMP_ACT_ERRNO (errnoRet 38 is ENOSYS on x86 and arm)' });
+  }
   const paths = new Set(parsed.profile.rules.flatMap((rule, i) => (rule.action.kind === 'NOTIFY' ? [parsed.sources[i]!.path] : [])));
-  for (const path of paths) problems.push({ path, message: `SCMP_ACT_NOTIFY: ${hint}` });
+  const why = forRun
+    ? 'jailctl run has no seccomp notify listener, so the call would fail with ENOSYS: use SCMP_ACT_ERRNO (errnoRet 38 is ENOSYS on x86 and arm)'
+    : 'compiled as SECCOMP_RET_USER_NOTIF; a runtime with a listener (runc with listenerPath) answers it, jailctl run refuses it (no listener)';
+  for (const path of paths) problems.push(forRun ? { path, message: `SCMP_ACT_NOTIFY: ${why}` } : { path, message: `SCMP_ACT_NOTIFY: ${why}`, warning: 'notify' });
   return problems;
 }
 
 /**
- * jailctl installs the filter as the last step before execve(2), so the program must allow
- * execve whatever its arguments (they are pointers), or the service never starts.
+ * A runtime that loads the filter before the program's execve (runc, crun) needs execve allowed
+ * whatever its arguments (pointers), or the program never starts. procd loads it after the
+ * service's execve, so OpenWrt's own profiles have none: for check and compile that is a warning,
+ * for a run that loads the filter first an error (`jailctl run` answers that execve itself and
+ * skips this check: CheckOptions.execveAnswered).
  */
-function checkExecve(parsed: ParsedProfile, target: ArchName): Problem[] {
+function checkExecve(parsed: ParsedProfile, target: ArchName, forRun: boolean): Problem[] {
   if (resolveSyscall(target, 'execve') === undefined) return [];
-  const why = 'jailctl installs the filter just before execve, so the service could never start';
+  const why = forRun
+    ? 'jailctl installs the filter just before execve, so the service could never start'
+    : 'runtimes that load the filter before execve (runc, crun) cannot start the program; procd loads it after the service\'s execve, jailctl run answers that execve itself';
+  const found = (path: string, message: string): Problem[] => [forRun ? { path, message } : { path, message, warning: 'no-execve', subject: 'execve' }];
   const { rules } = parsed.profile;
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i]!;
@@ -124,13 +157,13 @@ function checkExecve(parsed: ParsedProfile, target: ArchName): Problem[] {
     const path = parsed.sources[i]!.path;
     if (rule.args.length > 0) {
       if (isAllowing(rule.action)) continue;
-      return [{ path, message: `execve can be refused by this rule (${ruleText(rule, target)}): ${why} if its arguments (pointers) match; allow execve without conditions` }];
+      return found(path, `execve can be refused by this rule (${ruleText(rule, target)}): ${why} if its arguments (pointers) match; allow execve without conditions`);
     }
-    return isAllowing(rule.action) ? [] : [{ path, message: `execve gets ${parsed.sources[i]!.actionName} here: ${why}; allow it (SCMP_ACT_ALLOW)` }];
+    return isAllowing(rule.action) ? [] : found(path, `execve gets ${parsed.sources[i]!.actionName} here: ${why}; allow it (SCMP_ACT_ALLOW)`);
   }
   if (isAllowing(parsed.profile.defaultAction)) return [];
   const list = parsed.format === 'legacy' ? '/whitelist' : '/syscalls';
-  return [{ path: list, message: `execve is not allowed (it gets the default action ${parsed.defaultActionName}): ${why}; add "execve" to ${parsed.format === 'legacy' ? 'the whitelist' : 'an SCMP_ACT_ALLOW rule'}` }];
+  return found(list, `execve is not allowed (it gets the default action ${parsed.defaultActionName}): ${why}; add "execve" to ${parsed.format === 'legacy' ? 'the whitelist' : 'an SCMP_ACT_ALLOW rule'}`);
 }
 
 /** Compile for the target: the compiler knows the size limit and the last details. */

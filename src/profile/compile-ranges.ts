@@ -92,18 +92,23 @@ function split(from: number, to: number, newAbove: number, fallback: number, new
 function rulesByNumber(ctx: RangeContext, abi: ArchInfo): Map<number, ResolvedRule[]> {
   const table = syscallTable(abi.name).syscalls;
   const out = new Map<number, ResolvedRule[]>();
+  // linear in the rules: a profile may name one syscall (or unknown ones) 10,000 times
+  const unknown = new Set(ctx.unknown.filter((u) => u.arch === abi.name).map((u) => u.syscall));
   ctx.profile.rules.forEach((rule, i) => {
     const where = `rules[${i}] (${rule.syscall})`;
     const action = actionValue(rule.action, abi, where);
     const conds = rule.args.map((c) => normalizeCond(checkCond(c, where), abi.bits));
     const nr = Object.hasOwn(table, rule.syscall) ? table[rule.syscall] : undefined;
     if (nr === undefined) {
-      if (!ctx.unknown.some((u) => u.arch === abi.name && u.syscall === rule.syscall)) ctx.unknown.push({ arch: abi.name, syscall: rule.syscall });
+      if (!unknown.has(rule.syscall)) ctx.unknown.push({ arch: abi.name, syscall: rule.syscall });
+      unknown.add(rule.syscall);
       return;
     }
     if (conds.includes(false)) return; // can never match
     const live = conds.filter((c): c is Required<ArgCond> => c !== true);
-    out.set(nr, [...(out.get(nr) ?? []), { conds: live, action }]);
+    const list = out.get(nr);
+    if (list === undefined) out.set(nr, [{ conds: live, action }]);
+    else list.push({ conds: live, action });
   });
   return out;
 }

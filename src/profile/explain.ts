@@ -22,7 +22,7 @@ export function explainProfile(parsed: ParsedProfile, options: ExplainOptions): 
   const { profile } = parsed;
   const { arch } = options;
   const lines = [
-    `profile: ${options.label} (${parsed.format === 'oci' ? 'OCI runtime-spec' : 'procd legacy'}, ${profile.rules.length} rules)`,
+    `profile: ${options.label} (${formatLabel(parsed)}, ${profile.rules.length} rules)`,
     `default action: ${actionText(profile.defaultAction, arch)} (${parsed.defaultActionName}) for every syscall no rule matches`,
     `architectures: ${architecturesText(parsed, arch)}`,
     `flags: ${profile.flags.length === 0 ? 'none' : profile.flags.join(', ')}`,
@@ -102,4 +102,11 @@ function explainNotes(parsed: ParsedProfile, options: ExplainOptions): string[] 
     }
   }
   return notes;
+}
+
+function formatLabel(parsed: ParsedProfile): string {
+  if (parsed.format === 'oci') return 'OCI runtime-spec';
+  if (parsed.format === 'legacy') return 'procd legacy';
+  const d = parsed.docker!;
+  return `Docker format, decided for ${d.arch} with ${d.capsLabel}${d.kernel === undefined ? '' : ` on kernel ${d.kernel}`}: ${d.kept} of ${d.entries} entries apply`;
 }

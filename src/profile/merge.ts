@@ -5,7 +5,7 @@
 //   with the same action dropped;
 // - keeps no contradiction: the same syscall and conditions with different actions in two
 //   inputs, or a rule hidden behind another input's unconditional rule with a different action,
-//   is a conflict. Conflicts are reported and nothing is written: which input is right is the
+//   is a conflict (within one input they are that input's own, accepted as its checks say). Conflicts are reported and nothing is written: which input is right is the
 //   user's call, not ours;
 // - uses the default action of the inputs when they agree; otherwise the strictest one wins, in
 //   the kernel's own precedence (KILL_PROCESS > KILL_THREAD > TRAP > ERRNO > NOTIFY > TRACE >
@@ -14,7 +14,7 @@
 // - lists every architecture and flag of any input.
 import { actionKey, actionStrictness, actionText, condsKey } from './describe.js';
 import { findRuleConflicts, type RuleLocation } from './check.js';
-import { formatProblem } from './parse.js';
+import { formatProblem } from './findings.js';
 import type { ParsedProfile } from './formats.js';
 import type { Action, Rule, SeccompProfile } from './model.js';
 
@@ -45,7 +45,7 @@ export function mergeProfiles(inputs: readonly MergeInput[]): MergeResult {
     });
   }
   const first = inputs[0]?.file ?? 'merged';
-  const conflicts = findRuleConflicts(rules, locations).map((p) => formatProblem(first, p));
+  const conflicts = findRuleConflicts(rules, locations, true).map((p) => formatProblem(first, p));
   const { action, notes } = mergeDefaults(inputs);
   const profile: SeccompProfile = {
     defaultAction: action,

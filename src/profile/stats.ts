@@ -4,6 +4,8 @@
 //     "files": [...], "sockets": [...] }              optional: what the trace saw
 // Pure: the caller reads the file. Missing files/sockets/countsByArch are fine (empty).
 import { JailctlError } from '../errors.js';
+import { describeJsonSyntaxError } from '../schema/json-syntax.js';
+import { isPlainText, showString, showValue } from '../schema/safe-text.js';
 import { ARCH_NAMES, resolveArch, type ArchName } from './arch.js';
 import type { SyscallStats } from './model.js';
 
@@ -27,15 +29,15 @@ export function parseStats(text: string, file: string): TraceStats {
   let json: unknown;
   try {
     json = JSON.parse(text);
-  } catch (err) {
-    throw invalidStats([`${file}: invalid JSON: ${(err as Error).message}`]);
+  } catch {
+    throw invalidStats([`${file}: ${describeJsonSyntaxError(text)}`]);
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     throw invalidStats([`${file}: (top level): a stats file is a JSON object with "arch" and "counts"`]);
   }
   const obj = json as Record<string, unknown>;
   const problems: string[] = [];
-  for (const key of Object.keys(obj)) if (!KNOWN_KEYS.includes(key)) problems.push(`${file}: (top level): unknown key "${key}" (accepted: ${KNOWN_KEYS.join(', ')})`);
+  for (const key of Object.keys(obj)) if (!KNOWN_KEYS.includes(key)) problems.push(`${file}: (top level): unknown key ${showString(key)} (accepted: ${KNOWN_KEYS.join(', ')})`);
   const arch = readArch(obj['arch'], `${file}: /arch`, problems);
   const counts = readCounts(obj['counts'], `${file}: /counts`, problems) ?? {};
   const countsByArch: TraceStats['countsByArch'] = {};
@@ -44,8 +46,8 @@ export function parseStats(text: string, file: string): TraceStats {
     problems.push(`${file}: /countsByArch: must be an object of arch names to counts`);
   } else if (byArch !== undefined) {
     for (const [name, value] of Object.entries(byArch)) {
-      const abi = readArch(name, `${file}: /countsByArch/${name}`, problems);
-      const abiCounts = readCounts(value, `${file}: /countsByArch/${name}`, problems);
+      const abi = readArch(name, `${file}: /countsByArch/${segment(name)}`, problems);
+      const abiCounts = readCounts(value, `${file}: /countsByArch/${segment(name)}`, problems);
       if (abi !== undefined && abiCounts !== undefined) countsByArch[abi] = abiCounts;
     }
   }
@@ -69,7 +71,7 @@ function readArch(value: unknown, where: string, problems: string[]): ArchName |
     return resolveArch(value).name;
   } catch {
     // resolveArch's message has no location; ours says where
-    problems.push(`${where}: "${value}" is not an architecture (accepted: ${ARCH_NAMES.join(', ')})`);
+    problems.push(`${where}: ${showString(value)} is not an architecture (accepted: ${ARCH_NAMES.join(', ')})`);
     return undefined;
   }
 }
@@ -82,9 +84,14 @@ function readCounts(value: unknown, where: string, problems: string[]): Record<s
   const counts: Record<string, number> = {};
   for (const [name, n] of Object.entries(value)) {
     if (typeof n === 'number' && Number.isInteger(n) && n >= 0) counts[name] = n;
-    else problems.push(`${where}/${name}: ${JSON.stringify(n)} is not a call count (a whole number, 0 or more)`);
+    else problems.push(`${where}/${segment(name)}: ${showValue(n)} is not a call count (a whole number, 0 or more)`);
   }
   return counts;
+}
+
+/** A key of the file in a JSON path: itself, or its length when it could be a secret. */
+function segment(key: string): string {
+  return isPlainText(key) ? key : `<${key.length} characters>`;
 }
 
 function readList(value: unknown, where: string, problems: string[]): unknown[] {

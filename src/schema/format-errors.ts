@@ -1,5 +1,8 @@
 // ajv errors -> one line per problem: file, JSON path, bad value, what is accepted. Pure.
+// Values and keys from the file are shown only when they cannot be a secret (safe-text.ts): a
+// file that fails the schema may not be the kind of file it was meant to be at all.
 import type { ErrorObject } from 'ajv';
+import { isPlainText, showString, showValue } from './safe-text.js';
 
 function valueAt(data: unknown, pointer: string): unknown {
   let node: unknown = data;
@@ -11,28 +14,44 @@ function valueAt(data: unknown, pointer: string): unknown {
   return node;
 }
 
-function show(value: unknown): string {
-  const text = JSON.stringify(value);
-  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+/** The JSON pointer with any key that could be a secret replaced by its length. */
+function safePointer(pointer: string): string {
+  return pointer.split('/').map((raw, i) => {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    return i === 0 || isPlainText(key) ? raw : `<${key.length} characters>`;
+  }).join('/');
+}
+
+/** One ajv error as the JSON path it is about and what is wrong there. */
+export interface SchemaFinding {
+  /** JSON pointer, or "(top level)" */
+  path: string;
+  message: string;
+  /** set for a key the schema does not know (additionalProperties) */
+  unknownKey?: string;
+}
+
+export function describeSchemaErrors(data: unknown, errors: readonly ErrorObject[]): SchemaFinding[] {
+  return errors.map((e) => {
+    const path = e.instancePath === '' ? '(top level)' : safePointer(e.instancePath);
+    if (e.keyword === 'additionalProperties') {
+      const extra = (e.params as { additionalProperty: string }).additionalProperty;
+      return { path, message: `unknown key ${showString(extra)}`, unknownKey: extra };
+    }
+    if (e.keyword === 'enum') {
+      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
+      return { path, message: `${showValue(valueAt(data, e.instancePath))} is not one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}` };
+    }
+    if (e.keyword === 'propertyNames') {
+      const name = (e.params as { propertyName: string }).propertyName;
+      return { path, message: `key ${showString(name)} is not allowed` };
+    }
+    const got = e.instancePath === '' ? '' : ` (got ${showValue(valueAt(data, e.instancePath))})`;
+    return { path, message: `${e.message ?? 'is invalid'}${got}` };
+  });
 }
 
 /** One message per ajv error, e.g. `spec.json: /ro/0: must be string (got 1)`. */
 export function formatSchemaErrors(file: string, data: unknown, errors: readonly ErrorObject[]): string[] {
-  return errors.map((e) => {
-    const at = e.instancePath === '' ? '(top level)' : e.instancePath;
-    if (e.keyword === 'additionalProperties') {
-      const extra = (e.params as { additionalProperty: string }).additionalProperty;
-      return `${file}: ${at}: unknown key "${extra}"`;
-    }
-    if (e.keyword === 'enum') {
-      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
-      return `${file}: ${at}: ${show(valueAt(data, e.instancePath))} is not one of ${allowed.map(show).join(', ')}`;
-    }
-    if (e.keyword === 'propertyNames') {
-      const name = (e.params as { propertyName: string }).propertyName;
-      return `${file}: ${at}: key ${show(name)} is not allowed`;
-    }
-    const got = e.instancePath === '' ? '' : ` (got ${show(valueAt(data, e.instancePath))})`;
-    return `${file}: ${at}: ${e.message ?? 'is invalid'}${got}`;
-  });
+  return describeSchemaErrors(data, errors).map((f) => `${file}: ${f.path}: ${f.message}`);
 }

@@ -14,6 +14,10 @@ export interface ServiceContext {
   stateDir: string;
   /** UCI packages for the scripts' config_load (default /etc/config) */
   configDir: string;
+  /** enable/disable's S??NAME/K??NAME links (default: rc.d beside --initd, /etc/rc.d for /etc/init.d) */
+  rcd?: string;
+  /** refuse a seccomp profile runc, crun or procd would accept with warnings */
+  seccompStrict?: boolean;
 }
 
 const SERVICE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.@+-]*$/;

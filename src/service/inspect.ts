@@ -4,8 +4,10 @@ import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { JailctlError } from '../errors.js';
+import { readInputTextIfExists } from '../io/input-file.js';
+import { INPUT_LIMITS } from '../io/input-limits.js';
 import type { ServiceContext } from './context.js';
-import { bootTimeMs, firstChildOf, launcherAlive, sleep } from './proc.js';
+import { bootTimeMs, firstChildOf, launcherAlive, processAlive, sleep } from './proc.js';
 import { listRecordedServices, readServiceRecord, readTextIfExists, serviceDir } from './record.js';
 import { buildServiceStatus, parseLauncherState, type InstanceFacts, type ServiceStatus } from './status.js';
 
@@ -18,9 +20,15 @@ export function readServiceStatus(stateDir: string, name: string): ServiceStatus
     const state = parseLauncherState(readTextIfExists(inst.stateFile) ?? '');
     const alive = launcherAlive(inst.launcherPid);
     const jail = state?.jail || (alive ? firstChildOf(inst.launcherPid) : undefined);
-    facts.set(inst.instance, { launcherAlive: alive, state, jailPid: alive ? jail : undefined, servicePid: alive && jail ? firstChildOf(jail) : undefined });
+    const service = state !== undefined && state.service > 0 && processAlive(state.service) ? state.service : alive && jail ? firstChildOf(jail) : undefined;
+    facts.set(inst.instance, { launcherAlive: alive, state, jailPid: alive ? jail : undefined, servicePid: alive ? service : undefined });
   }
   return buildServiceStatus(name, record, facts, { bootMs: bootTimeMs(), wallMs: Date.now() }, (n) => SIGNAL_NAMES.get(n));
+}
+
+/** procd_running's answers for scripts: "SERVICE INSTANCE running|stopped" per recorded instance. */
+export function runningSnapshot(stateDir: string): string {
+  return listRecordedServices(stateDir).flatMap((name) => readServiceStatus(stateDir, name).instances.map((i) => `${name} ${i.instance} ${i.state === 'running' || i.state === 'tracing' ? 'running' : 'stopped'}\n`)).join('');
 }
 
 /** Every script in --initd (and every service with state but no script), with its status. */
@@ -75,7 +83,7 @@ export async function showLogs(stateDir: string, name: string, options: LogOptio
   const prefix = files.length > 1;
   const offsets = new Map<string, number>();
   for (const { instance, file } of files) {
-    const text = readTextIfExists(file) ?? '';
+    const text = readInputTextIfExists(file, '', INPUT_LIMITS.log, { noFollow: true }) ?? '';
     offsets.set(file, Buffer.byteLength(text));
     options.write(decorate(tail(text, options.lines), prefix ? instance : undefined));
   }

@@ -18,6 +18,12 @@ export function processState(pid: number): string | undefined {
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
 }
 
+/** The parent's pid from /proc/PID/stat, 0 when gone. */
+export function parentPid(pid: number): number {
+  const stat = readProc(`/proc/${pid}/stat`);
+  return stat === undefined ? 0 : Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) || 0;
+}
+
 /** "PID (comm, state S)" for messages naming a process; "PID" once it is gone. */
 export function describeProcess(pid: number): string {
   const state = processState(pid);

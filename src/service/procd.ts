@@ -1,12 +1,14 @@
-// procd instance JSON (what rc.common + procd.sh recorded) -> one RawJailSpec and respawn
-// policy per instance. Pure: the host is read only through HostFacts (which optional sockets
-// exist, whether named files exist). Every instance is jailed: without procd_add_jail it gets
-// jailctl's default jail; only `procd_set_param jailctl_unjailed 1` asks for none.
+// procd's instance JSON (what rc.common + procd.sh recorded) -> per instance what procd would
+// run (an InstanceSpec, see instance-spec.ts) and its respawn policy, or why the instance
+// cannot start. As under procd, a bad instance fails alone: the others still start. Pure: the
+// host is read only through HostFacts.
+import { constants } from 'node:os';
 import { JailctlError } from '../errors.js';
+import { describeJsonSyntaxError } from '../schema/json-syntax.js';
 import type { HostFacts } from '../jail/host.js';
 import type { SupervisePolicy } from '../jail/plan.js';
 import { parseRlimitValue, rlimitNumber } from '../jail/rlimits.js';
-import type { RawJailSpec } from '../jail/spec.js';
+import { buildInstanceSpec, type InstanceSpec, type SpecOptions } from './instance-spec.js';
 
 /** procd's `jail` object (procd_add_jail + procd_add_jail_mount[_rw]). */
 export interface ProcdJail {
@@ -21,19 +23,30 @@ export interface ProcdJail {
 export interface ProcdInstance {
   command?: string[]; env?: Record<string, string>; data?: Record<string, string>; limits?: Record<string, string>;
   file?: string[]; netdev?: string[]; respawn?: string[]; watch?: string[]; watchdog?: string[]; error?: string[];
-  nice?: number; term_timeout?: number; reload_signal?: number;
+  nice?: number; term_timeout?: number;
+  /** a number, or a name (HUP) the shell could not turn into one */
+  reload_signal?: number | string;
   pidfile?: string; user?: string; group?: string; seccomp?: string; capabilities?: string; facility?: string;
   extroot?: string; overlaydir?: string; tmpoverlaysize?: string; vrf?: string;
-  stdout?: boolean; stderr?: boolean; no_new_privs?: boolean;
-  /** jailctl's own key: run this instance without a jail (see unjailed.ts) */
+  stdout?: boolean; stderr?: boolean; no_new_privs?: boolean; trace?: boolean;
+  /** jailctl's own key, from before procd's semantics: no jail (the default without procd_add_jail) */
   jailctl_unjailed?: boolean;
   jail?: ProcdJail;
+}
+
+/** A config.change trigger: procd_add_reload_trigger PACKAGE, or procd_add_config_trigger. */
+export interface ConfigTrigger {
+  type: 'config.change';
+  package: string;
+  /** what procd would run: ["/etc/init.d/NAME", "reload"] */
+  run: string[];
 }
 
 export interface ProcdService {
   name: string;
   script: string;
   instances: Record<string, ProcdInstance>;
+  triggers: ConfigTrigger[];
 }
 
 /** What the launcher's supervise step needs besides the paths the edge chooses. */
@@ -42,14 +55,20 @@ export type RespawnPolicy = Pick<SupervisePolicy, 'respawn' | 'thresholdMs' | 't
 export interface ServiceInstance {
   /** procd's instance name ("instance1" when the script gives none) */
   instance: string;
-  raw: RawJailSpec;
+  /** the instance as the script asked for it (compared on the next start or reload) */
+  config: ProcdInstance;
+  spec: InstanceSpec;
   policy: RespawnPolicy;
-  /** jail features for `service status`: proc, sys, dev, netns, log ... */
-  features: string[];
   pidfile?: string;
-  /** the script asked for no jail (`procd_set_param jailctl_unjailed 1`) */
-  unjailed: boolean;
-  /** settings accepted but not applied as procd would (printed as warnings on start) */
+  /** what procd would do silently, or jailctl does not apply (printed as notes on start) */
+  notes: string[];
+}
+
+/** An instance that cannot start: procd would not start it either, or it would fail at once. */
+export interface FailedInstance {
+  instance: string;
+  config: ProcdInstance;
+  error: JailctlError;
   notes: string[];
 }
 
@@ -58,7 +77,6 @@ export const PROCD_DEFAULTS = { thresholdS: 3600, timeoutS: 5, retry: 5, termTim
 export const UBUS_SOCKETS = ['/var/run/ubus/ubus.sock', '/var/run/ubus.sock'];
 export const UDEBUG_SOCKET = '/var/run/udebug.sock';
 const UNSUPPORTED = ['extroot', 'overlaydir', 'tmpoverlaysize', 'vrf'] as const;
-const NAME_CHARS = /[^A-Za-z0-9_.-]/g;
 
 /** Reads the shim's output; anything but the expected shape is a bug in the shim. */
 export function parseProcdService(text: string, script: string): ProcdService {
@@ -66,32 +84,33 @@ export function parseProcdService(text: string, script: string): ProcdService {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new JailctlError('SPEC_INVALID', `init script ${script}: the procd shim wrote malformed JSON (${(err as Error).message})`, { cause: err });
+    throw new JailctlError('SPEC_INVALID', `init script ${script}: the procd shim wrote malformed JSON (${describeJsonSyntaxError(text)})`, { cause: err });
   }
   const service = value as Partial<ProcdService> | null;
   if (typeof service !== 'object' || service === null || typeof service.name !== 'string' || typeof service.instances !== 'object' || service.instances === null) {
-    throw new JailctlError('SPEC_INVALID', `init script ${script}: the procd shim wrote no service object`);
+    throw new JailctlError('SPEC_INVALID', `init script ${script}: the procd shim recorded no service object`);
   }
-  return { name: service.name, script, instances: service.instances };
+  return { name: service.name, script, instances: service.instances, triggers: Array.isArray(service.triggers) ? service.triggers : [] };
 }
 
-export interface MapOptions {
-  /** `service trace` writes the seccomp profile, so it need not exist yet */
-  seccompMayBeMissing?: boolean;
+/** Maps every instance of the service; a failing one comes back as a FailedInstance. */
+export function buildServiceInstances(service: ProcdService, host: HostFacts, options: SpecOptions = {}): (ServiceInstance | FailedInstance)[] {
+  return Object.entries(service.instances).map(([name, params]) => {
+    const notes: string[] = [];
+    try {
+      return buildInstance(service, name, params, host, options, notes);
+    } catch (err) {
+      if (!(err instanceof JailctlError)) throw err;
+      return { instance: name, config: params, error: err, notes };
+    }
+  });
 }
 
-/** Maps every instance of the service; errors name the script and the instance. */
-export function buildServiceInstances(service: ProcdService, host: HostFacts, options: MapOptions = {}): ServiceInstance[] {
-  const names = Object.keys(service.instances);
-  if (names.length === 0) {
-    throw new JailctlError('SPEC_INVALID', `init script ${service.script}: start_service opened no instance`, {
-      hint: 'start_service must call procd_open_instance, procd_set_param command ..., procd_close_instance',
-    });
-  }
-  return names.map((name) => buildInstance(service, name, service.instances[name]!, host, options));
+export function isFailed(instance: ServiceInstance | FailedInstance): instance is FailedInstance {
+  return 'error' in instance;
 }
 
-function buildInstance(service: ProcdService, instance: string, params: ProcdInstance, host: HostFacts, options: MapOptions): ServiceInstance {
+function buildInstance(service: ProcdService, instance: string, params: ProcdInstance, host: HostFacts, options: SpecOptions, notes: string[]): ServiceInstance {
   const where = `init script ${service.script}: instance "${instance}"`;
   if (params.error !== undefined && params.error.length > 0) {
     throw new JailctlError('SPEC_INVALID', `${where} reports an error: ${params.error.join(' ')}`, { hint: 'procd does not start an instance with an error either; fix what the script complains about' });
@@ -99,50 +118,25 @@ function buildInstance(service: ProcdService, instance: string, params: ProcdIns
   for (const key of UNSUPPORTED) {
     if (params[key] !== undefined) throw new JailctlError('NOT_SUPPORTED', `${where}: procd_set_param ${key} is not supported by jailctl`, { hint: 'remove it from the script' });
   }
-  const command = params.command ?? [];
-  if (command.length === 0 || command[0] === '') {
-    throw new JailctlError('SPEC_INVALID', `${where}: no command (procd_set_param command is missing)`, { hint: 'add procd_set_param command /path/to/daemon ARGS...' });
+  if (params.reload_signal !== undefined && resolveSignal(params.reload_signal) === undefined) {
+    throw new JailctlError('SPEC_INVALID', `${where}: procd_set_param reload_signal ${params.reload_signal}: no such signal`, { hint: 'name it as kill -l does (HUP, USR1) or give its number' });
   }
-  const notes: string[] = [];
-  const unjailed = params.jailctl_unjailed === true;
-  if (unjailed && params.jail !== undefined) {
-    throw new JailctlError('SPEC_INVALID', `${where}: procd_set_param jailctl_unjailed 1 and a jail (procd_add_jail or procd_add_jail_mount) contradict each other`, { hint: 'keep one of them' });
-  }
-  const raw: RawJailSpec = unjailed ? { name: jailName(service.name), command, autoLibs: false } : { name: jailName(params.jail?.name ?? service.name), command, dev: true };
-  if (params.env !== undefined) raw.env = { ...params.env };
-  if (params.user !== undefined) raw.user = params.user;
-  if (params.group !== undefined) raw.group = params.group;
-  if (params.seccomp !== undefined) {
-    raw.seccomp = options.seccompMayBeMissing ? absolute(where, 'seccomp', params.seccomp) : requireFile(host, where, 'seccomp', params.seccomp, `write one with \`jailctl service ${service.name} trace\`, or remove the line`);
-  }
-  if (params.capabilities !== undefined) raw.caps = requireFile(host, where, 'capabilities', params.capabilities, 'create the capabilities JSON, or remove the line (every capability is then dropped)');
-  if (params.limits !== undefined) raw.rlimits = buildRlimits(where, params.limits, host.arch);
-  const features = unjailed ? ['unjailed'] : applyJail(where, raw, params.jail, host, notes);
+  const spec = buildInstanceSpec(service.name, where, params, host, notes, options);
   noteIgnored(params, notes);
-  const result: ServiceInstance = { instance, raw, policy: buildRespawnPolicy(where, params, command), features, unjailed, notes };
+  const result: ServiceInstance = { instance, config: params, spec, policy: buildRespawnPolicy(where, params, spec.command), notes };
   if (params.pidfile !== undefined) result.pidfile = params.pidfile;
   return result;
 }
 
-function jailName(name: string): string {
-  const clean = name.replace(NAME_CHARS, '_').replace(/^[^A-Za-z0-9]+/, '').slice(0, 63);
-  return clean === '' ? 'service' : clean;
+/** A signal number, or a name (HUP, SIGHUP) as this host numbers it; undefined when unknown. */
+export function resolveSignal(signal: number | string): number | undefined {
+  if (typeof signal === 'number') return Number.isInteger(signal) && signal > 0 && signal < 65 ? signal : undefined;
+  return (constants.signals as Record<string, number>)[`SIG${signal.toUpperCase().replace(/^SIG/, '')}`];
 }
 
-function absolute(where: string, key: string, path: string): string {
-  if (!path.startsWith('/')) throw new JailctlError('SPEC_INVALID', `${where}: procd_set_param ${key} ${path}: must be an absolute path`, { path });
-  return path;
-}
-
-function requireFile(host: HostFacts, where: string, key: string, path: string, hint: string): string {
-  absolute(where, key, path);
-  const info = host.lstat(path);
-  if (info === undefined) throw new JailctlError('PATH_MISSING', `${where}: procd_set_param ${key} ${path}: no such file`, { path, hint });
-  return path;
-}
 
 /** procd limits: name="SOFT [HARD]" (or "unlimited") -> --rlimit NAME=SOFT:HARD. */
-function buildRlimits(where: string, limits: Record<string, string>, arch: string): Record<string, string> {
+export function buildRlimits(where: string, limits: Record<string, string>, arch: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(limits)) {
     const what = `${where}: procd_set_param limits ${name}`;
@@ -160,36 +154,7 @@ function buildRlimits(where: string, limits: Record<string, string>, arch: strin
   return out;
 }
 
-/** procd's jail flags -> jailctl's spec; returns the features to show in status. */
-function applyJail(where: string, raw: RawJailSpec, jail: ProcdJail | undefined, host: HostFacts, notes: string[]): string[] {
-  const features = ['dev', 'ro-root'];
-  if (jail?.procfs) { raw.proc = true; features.push('proc'); }
-  if (jail?.sysfs) { raw.sys = true; features.push('sys'); }
-  if (jail?.netns) { raw.netns = true; features.push('netns'); }
-  if (jail?.userns) { raw.userns = true; features.push('userns'); }
-  if (jail?.cgroupsns) { raw.cgroupns = true; features.push('cgroupns'); }
-  const ro: string[] = [];
-  const rw: string[] = [];
-  const socket = (flag: string, candidates: readonly string[]): void => {
-    const found = candidates.find((p) => host.lstat(p) !== undefined);
-    if (found === undefined) notes.push(`procd_add_jail ${flag}: ${candidates.join(' or ')} does not exist on this host; not bound`);
-    else { ro.push(found); features.push(flag); }
-  };
-  if (jail?.log) socket('log', ['/dev/log']);
-  if (jail?.ubus) socket('ubus', UBUS_SOCKETS);
-  if (jail?.udebug) socket('udebug', [UDEBUG_SOCKET]);
-  for (const [path, mode] of Object.entries(jail?.mount ?? {})) {
-    if (!path.startsWith('/')) throw new JailctlError('SPEC_INVALID', `${where}: procd_add_jail_mount ${path}: must be an absolute path`, { path });
-    if (host.lstat(path) === undefined) { notes.push(`procd_add_jail_mount ${path}: no such file or directory; not bound`); continue; }
-    (mode === '1' ? rw : ro).push(path);
-  }
-  if (ro.length > 0) raw.ro = ro;
-  if (rw.length > 0) raw.rw = rw;
-  return features;
-}
-
 function noteIgnored(params: ProcdInstance, notes: string[]): void {
-  if (params.no_new_privs === false) notes.push('no_new_privs 0: jailctl always sets no_new_privs');
   if (params.facility !== undefined && params.facility !== 'daemon') notes.push(`facility ${params.facility}: jailctl logs to the daemon facility`);
   if (params.nice !== undefined) notes.push(`nice ${params.nice}: not applied`);
   if (params.watchdog !== undefined) notes.push('watchdog: procd watchdogs are not supported; not applied');
@@ -197,7 +162,7 @@ function noteIgnored(params: ProcdInstance, notes: string[]): void {
 
 function seconds(where: string, what: string, text: string | undefined, fallback: number): number {
   if (text === undefined || text === '') return fallback;
-  if (!/^\d+$/.test(text)) throw new JailctlError('SPEC_INVALID', `${where}: procd_set_param ${what} "${text}" is not a whole number of seconds`);
+  if (!/^-?\d+$/.test(text)) throw new JailctlError('SPEC_INVALID', `${where}: procd_set_param ${what} "${text}" is not a whole number`);
   return Number(text);
 }
 
@@ -209,9 +174,10 @@ export function buildRespawnPolicy(where: string, params: ProcdInstance, command
   const logged = params.stdout === true || params.stderr === true;
   return {
     respawn: params.respawn !== undefined,
-    thresholdMs: seconds(where, 'respawn threshold', threshold, PROCD_DEFAULTS.thresholdS) * 1000,
-    timeoutMs: seconds(where, 'respawn timeout', timeout, PROCD_DEFAULTS.timeoutS) * 1000,
-    retry: seconds(where, 'respawn retry', retry, PROCD_DEFAULTS.retry),
+    thresholdMs: Math.max(0, seconds(where, 'respawn threshold', threshold, PROCD_DEFAULTS.thresholdS)) * 1000,
+    timeoutMs: Math.max(0, seconds(where, 'respawn timeout', timeout, PROCD_DEFAULTS.timeoutS)) * 1000,
+    // procd reads retry as unsigned: 0 and any negative number (respawn ... -1) never give up
+    retry: Math.max(-1, seconds(where, 'respawn retry', retry, PROCD_DEFAULTS.retry)),
     termTimeoutMs: term * 1000,
     syslogIdent: logged ? command[0]!.slice(command[0]!.lastIndexOf('/') + 1) : '',
   };

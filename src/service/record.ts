@@ -1,16 +1,28 @@
-// The state folder of a started service (edge): STATE/NAME/service.json (what we started), and
-// per instance the launcher's state file and the log. It outlives the CLI; the launcher keeps
-// its state file current, we only read it.
+// The state folder of a started service (edge): STATE/NAME/service.json (what we started, as
+// the script asked for it, so that the next start or reload can tell what changed), and per
+// instance the launcher's state file and the log. It outlives the CLI; the launcher keeps its
+// state file current, we only read it.
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { JailctlError, isErrnoError } from '../errors.js';
+import { readInputTextIfExists } from '../io/input-file.js';
+import { INPUT_LIMITS } from '../io/input-limits.js';
 import { writeFileAtomic } from '../io/write-atomic.js';
+import { EMPTY_DESCRIPTION, type ScriptDescription } from './script/actions.js';
+import type { ConfigTrigger, ProcdInstance } from './procd.js';
 
 const RECORD = 'service.json';
 
 export interface InstanceRecord {
   instance: string;
+  /** 0 for an instance that could not start (see failure) */
   launcherPid: number;
+  /** why the instance could not start: it is not running, and the next start tries again */
+  failure?: string;
+  /** the instance as the script asked for it */
+  config: ProcdInstance;
+  /** sha256 of each `procd_set_param file` when it was started (procd compares their md5) */
+  fileHashes: Record<string, string>;
   stateFile: string;
   logFile: string;
   termTimeoutMs: number;
@@ -34,6 +46,10 @@ export interface ServiceRecord {
   startedAt: number;
   tracerPid?: number;
   instances: InstanceRecord[];
+  /** the script's hooks and commands when it was last run */
+  description: ScriptDescription;
+  /** procd_add_reload_trigger and config.change triggers, for `service reload-config` */
+  triggers: ConfigTrigger[];
 }
 
 export function serviceDir(stateDir: string, name: string): string {
@@ -55,7 +71,15 @@ export function readServiceRecord(stateDir: string, name: string): ServiceRecord
   if (text === undefined) return undefined;
   try {
     const record = JSON.parse(text) as ServiceRecord;
-    return record.version === 1 && Array.isArray(record.instances) ? record : undefined;
+    if (record.version !== 1 || !Array.isArray(record.instances)) return undefined;
+    // records written before procd's lifecycle lack these
+    record.description ??= EMPTY_DESCRIPTION;
+    record.triggers ??= [];
+    for (const inst of record.instances) {
+      inst.config ??= {};
+      inst.fileHashes ??= {};
+    }
+    return record;
   } catch {
     return undefined; // documented fallback: a torn or foreign file reads as "not started"
   }
@@ -78,11 +102,7 @@ export function listRecordedServices(stateDir: string): string[] {
   }
 }
 
+/** A record or state file, which only jailctl writes: a symlink there is refused, not followed. */
 export function readTextIfExists(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    if (isErrnoError(err) && (err.code === 'ENOENT' || err.code === 'ENOTDIR')) return undefined;
-    throw new JailctlError('IO_FAILED', `cannot read ${path} (${isErrnoError(err) ? err.code : String(err)})`, { path, cause: err });
-  }
+  return readInputTextIfExists(path, '', INPUT_LIMITS.state, { noFollow: true });
 }

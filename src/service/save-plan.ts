@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { PlanDependency } from '../jail/plan-cache.js';
 import { storePlans, type PlanToStore } from '../jail/save-plan.js';
 import { requireRoot, scriptPath, type ServiceContext } from './context.js';
+import { isPlanned } from './plan-service.js';
 import { planService } from './start.js';
 
 /** The files the script's evaluation read besides HostFacts: the script and the UCI folder. */
@@ -27,10 +28,12 @@ function scriptDependencies(context: ServiceContext): PlanDependency[] {
   ];
 }
 
-/** Writes one stored plan per instance into `dir`; returns their paths. */
-export function saveServicePlans(context: ServiceContext, dir: string): string[] {
+/** Runs start_service (as `start` does, side effects included: it is the script's start) and
+ * writes one stored plan per instance into `dir`; returns their paths and the script's lines. */
+export function saveServicePlans(context: ServiceContext, dir: string): { files: string[]; lines: string[] } {
   requireRoot('save-plan');
   const files: string[] = [];
+  let lines: string[] = [];
   const make = (): PlanToStore[] => {
     const deps = new Map<string, Map<string, PlanDependency>>();
     const depsOf = (instance: string) => {
@@ -39,14 +42,17 @@ export function saveServicePlans(context: ServiceContext, dir: string): string[]
       deps.set(instance, own);
       return own;
     };
-    const planned = planService(context, 'start', depsOf);
+    const planned = planService(context, 'start', { depsOf });
+    lines = planned.lines;
+    const failed = planned.instances.find((i) => !isPlanned(i));
+    if (failed !== undefined && !isPlanned(failed)) throw failed.error;
     files.length = 0;
-    return planned.instances.map(({ instance, plan }) => {
+    return planned.instances.filter(isPlanned).map(({ instance, plan }) => {
       const file = join(dir, `${context.name}.${instance.instance}.plan`);
       files.push(file);
-      return { file, plan, deps: deps.get(instance.instance) ?? new Map() };
+      return { file, plan, deps: deps.get(instance.instance) ?? new Map<string, PlanDependency>() };
     });
   };
   storePlans(make, { refresh: `run jailctl service ${context.name} save-plan again` });
-  return files;
+  return { files, lines };
 }

@@ -1,111 +1,113 @@
-// `jailctl service NAME start` (edge): evaluate the init script, plan one jail per instance,
-// start a detached supervisor for each and return once every service's execve succeeded. A
-// failing instance stops the ones already started: a service starts whole or not at all.
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { createHostFs } from '../jail/host-fs.js';
-import type { PlanDependency } from '../jail/plan-cache.js';
-import type { LaunchPlan } from '../jail/plan.js';
-import { planRun } from '../jail/run.js';
-import { SECCOMP_COMPILER } from '../jail/seccomp-input.js';
-import type { RawJailSpec } from '../jail/spec.js';
-import { inInstance, inInstanceAsync, requireRoot, scriptPath, type ServiceContext } from './context.js';
-import { evaluateInitScript } from './script/evaluate.js';
-import { launcherAlive, firstChildOf, waitUntil } from './proc.js';
-import { buildServiceInstances, type ServiceInstance } from './procd.js';
-import { ensureServiceDir, readServiceRecord, readTextIfExists, writeServiceRecord, type InstanceRecord, type ServiceRecord } from './record.js';
-import { parseLauncherState } from './status.js';
-import { spawnSupervisor, withSupervision } from './supervise.js';
-import { buildUnjailedPlan } from './unjailed.js';
-import { stopRecordedService } from './stop.js';
+// `jailctl service NAME start|boot|restart|reload` (edge): run the rc.common command, carry out
+// the service set it sends as procd would (start what is new or stopped, restart or signal what
+// changed, leave the rest), then give each started instance a moment (--settle) so that one
+// that dies at once is reported as such, not as running. Dry runs evaluate the script in a
+// throwaway view of the file system and only plan.
+import { JailctlError } from '../errors.js';
+import type { ApplyReport } from './apply.js';
+import { requireRoot, scriptPath, type ServiceContext } from './context.js';
+import { readServiceStatus, runningSnapshot } from './inspect.js';
+import { instanceRecord, supervisedPlan, type PlannedInstance } from './instances.js';
+import { performAction, rcdOf } from './perform.js';
+import { isPlanned, planServiceInstances, type PlanMode, type ProfileReading } from './plan-service.js';
+import { bootTimeMs, waitUntil } from './proc.js';
+import type { FailedInstance, ProcdService } from './procd.js';
+import { readTextIfExists, type InstanceRecord } from './record.js';
+import type { ScriptDescription } from './script/actions.js';
+import { explainEarlyExit, runInitScript, ScriptError } from './script/evaluate.js';
+import { parseLauncherState, type ServiceStatus } from './status.js';
 
-export interface PlannedInstance {
-  instance: ServiceInstance;
-  plan: LaunchPlan;
-}
+/** How long a started instance must stay up before `start` calls it running. */
+export const DEFAULT_SETTLE_MS = 300;
 
 export interface PlannedService {
   script: string;
-  instances: PlannedInstance[];
-  warnings: string[];
+  service: ProcdService;
+  description: ScriptDescription;
+  instances: (PlannedInstance | FailedInstance)[];
+  /** what the script printed, then jailctl's notes */
+  lines: string[];
 }
 
-/** Evaluates the script and plans every instance; a trace plans them without their seccomp
- * profile. `depsOf` receives, per instance, every path its plan was made from (save-plan). */
-export function planService(context: ServiceContext, mode: 'start' | 'trace' = 'start', depsOf?: (instance: string) => Map<string, PlanDependency>): PlannedService {
+/** Runs start_service (for real, or in the dry run's throwaway view) and plans every instance. */
+export function planService(context: ServiceContext, mode: PlanMode = 'start', options: { sandbox?: boolean; args?: string[]; depsOf?: ProfileReading['depsOf'] } = {}): PlannedService {
   const script = scriptPath(context);
-  const { service, warnings } = evaluateInitScript({ script, name: context.name, configDir: context.configDir, action: 'dump' });
-  const instances = buildServiceInstances(service, createHostFs(), { seccompMayBeMissing: mode === 'trace' }).map((instance) => ({
-    instance,
-    plan: inInstance(script, instance.instance, () => {
-      // an instance gets what its script asks, as under procd: no baseline filter
-      const raw = { ...instance.raw, baselineFilter: false };
-      const plan = planRun({ raw: mode === 'trace' ? withoutSeccomp(raw) : raw, dryRun: false, cwd: '/' }, SECCOMP_COMPILER, depsOf?.(instance.instance));
-      return instance.unjailed ? buildUnjailedPlan(plan, instance.raw.caps === undefined) : plan;
-    }),
-  }));
-  return { script, instances, warnings: [...warnings, ...instances.flatMap((i) => i.instance.notes.map((n) => `instance "${i.instance.instance}": ${n}`))] };
-}
-
-function withoutSeccomp(raw: RawJailSpec): RawJailSpec {
-  const { seccomp: _traced, ...rest } = raw;
-  return rest;
-}
-
-/** The supervised plan of each instance, with its state and log files in the state folder. */
-export function superviseInstances(context: ServiceContext, planned: PlannedService): { plan: LaunchPlan; record: Omit<InstanceRecord, 'launcherPid'> }[] {
-  const dir = join(context.stateDir, context.name);
-  return planned.instances.map(({ instance, plan }) => {
-    const stateFile = join(dir, `${instance.instance}.state`);
-    const logFile = join(dir, `${instance.instance}.log`);
-    const supervised = withSupervision(plan, { ...instance.policy, stateFile, logFile });
-    const record: Omit<InstanceRecord, 'launcherPid'> = {
-      instance: instance.instance, stateFile, logFile, termTimeoutMs: instance.policy.termTimeoutMs,
-      namespaces: plan.namespaces, features: instance.features, mounts: plan.summary.mounts,
-      user: { uid: plan.summary.user.uid, gid: plan.summary.user.gid }, capabilities: plan.summary.capabilities,
-      seccomp: plan.summary.seccomp, cgroup: plan.summary.cgroup,
-      ...(instance.pidfile !== undefined ? { pidfile: instance.pidfile } : {}),
-    };
-    return { plan: supervised, record };
+  const result = runInitScript({
+    script, name: context.name, configDir: context.configDir, action: 'start', args: options.args ?? [],
+    running: runningSnapshot(context.stateDir), rcd: rcdOf(context), sandbox: options.sandbox === true,
   });
+  const set = [...result.actions].reverse().find((a) => a.op === 'set');
+  if (set === undefined || set.op !== 'set') throw withLines(explainEarlyExit(script, result, 'start_service'), result.output);
+  const warnings: string[] = [];
+  const reading: ProfileReading = { strict: context.seccompStrict === true, warn: (line) => void warnings.push(`jailctl: warning: ${line}`) };
+  if (options.depsOf !== undefined) reading.depsOf = options.depsOf;
+  const instances = planServiceInstances(set.service, mode, reading);
+  const notes = instances.flatMap((i) => (isPlanned(i) ? i.instance.notes.map((n) => `jailctl: note: instance "${i.instance.instance}": ${n}`) : []));
+  return { script, service: set.service, description: result.description, instances, lines: [...result.output, ...warnings, ...notes] };
 }
 
-export type StartOutcome = { started: true; warnings: string[] } | { started: false; alreadyRunning: true };
-
-export async function startService(context: ServiceContext): Promise<StartOutcome> {
-  requireRoot('start');
-  const existing = readServiceRecord(context.stateDir, context.name);
-  if (existing !== undefined && existing.instances.some((i) => launcherAlive(i.launcherPid))) return { started: false, alreadyRunning: true };
-  const planned = planService(context);
-  const jobs = superviseInstances(context, planned);
-  ensureServiceDir(context.stateDir, context.name);
-  const record: ServiceRecord = { version: 1, name: context.name, script: planned.script, mode: 'supervise', startedAt: Date.now(), instances: [] };
-  for (const job of jobs) {
-    rmSync(job.record.stateFile, { force: true });
-    let launcherPid: number;
-    try {
-      launcherPid = await inInstanceAsync(planned.script, job.record.instance, () => spawnSupervisor(job.plan, job.record.logFile));
-    } catch (err) {
-      await stopRecordedService(context.stateDir, record);
-      throw err;
-    }
-    record.instances.push({ ...job.record, launcherPid });
-    writeServiceRecord(context.stateDir, record);
-  }
-  await writePidfiles(record);
-  return { started: true, warnings: planned.warnings };
+function withLines(err: JailctlError, lines: string[]): ScriptError {
+  const e = new ScriptError(err.code, err.message, { ...(err.hint !== undefined ? { hint: err.hint } : {}) });
+  e.output = lines;
+  return e;
 }
 
-/** procd's pidfile: the service's pid as the host sees it, once its state file names the jail. */
-async function writePidfiles(record: ServiceRecord): Promise<void> {
-  for (const inst of record.instances) {
-    if (inst.pidfile === undefined) continue;
-    let pid: number | undefined;
-    await waitUntil(() => {
-      const state = parseLauncherState(readTextIfExists(inst.stateFile) ?? '');
-      pid = state === undefined ? undefined : firstChildOf(state.jail);
-      return pid !== undefined;
-    }, 2000);
-    if (pid !== undefined) writeFileSync(inst.pidfile, `${pid}\n`);
-  }
+/** What `--dry-run` prints: each plannable instance's supervised plan; the others' errors. */
+export function dryRunPlans(context: ServiceContext, planned: PlannedService): { plans: unknown[]; failures: JailctlError[] } {
+  const runningHook = planned.description.hooks.includes('service_running');
+  return {
+    plans: planned.instances.filter(isPlanned).map((p) => supervisedPlan(context, p, instanceRecord(context, p), runningHook)),
+    failures: planned.instances.flatMap((p) => (isPlanned(p) ? [] : [p.error])),
+  };
+}
+
+export interface StartOutcome {
+  status: ServiceStatus;
+  report: ApplyReport;
+  /** instances started in this run that never stayed up --settle long: a crash loop */
+  flapping: string[];
+  /** the service set opened no instance */
+  noInstances: boolean;
+  /** start_service ended the script (exit 0) before it sent a set: under procd nothing changes */
+  noSet: boolean;
+  /** nothing was started, restarted, reloaded or stopped: it was running as asked */
+  unchanged: boolean;
+}
+
+/** start, boot, restart and reload: the command, then the truth about what runs. */
+export async function startService(context: ServiceContext, action: 'start' | 'boot' | 'restart' | 'reload', args: readonly string[], settleMs = DEFAULT_SETTLE_MS): Promise<StartOutcome> {
+  requireRoot(action);
+  const { result, report } = await performAction(context, action, args);
+  const sets = result.actions.filter((a) => a.op === 'set');
+  const noSet = (action === 'start' || action === 'boot') && sets.length === 0;
+  // a script that exits 0 in start_service (disabled, nothing to do) has asked procd nothing
+  if (noSet && result.status !== 0) throw withLines(explainEarlyExit(scriptPath(context), result, 'start_service'), report.lines);
+  const flapping = await settle(report, settleMs);
+  const last = sets[sets.length - 1];
+  return {
+    status: readServiceStatus(context.stateDir, context.name),
+    report,
+    flapping,
+    noInstances: last !== undefined && last.op === 'set' && Object.keys(last.service.instances).length === 0,
+    noSet,
+    unchanged: !report.changed,
+  };
+}
+
+/** Waits until every instance started in this run has been up settleMs since its latest start,
+ * or is down for good; returns those still restarting when the wait ends (4 x settleMs). */
+async function settle(report: ApplyReport, settleMs: number): Promise<string[]> {
+  if (report.started.length === 0 || settleMs <= 0) return [];
+  const unsettled = (): string[] => report.started.filter((inst) => {
+    const state = parseLauncherState(readTextIfExists(inst.stateFile) ?? '');
+    if (state === undefined || state.state === 'stopped' || state.state === 'crashed') return false;
+    return state.state !== 'running' || bootTimeMs() - state.startedMs < settleMs;
+  }).map((inst) => inst.instance);
+  await waitUntil(() => unsettled().length === 0, 4 * settleMs);
+  const left = unsettled();
+  const restarting = (inst: InstanceRecord): boolean => {
+    const state = parseLauncherState(readTextIfExists(inst.stateFile) ?? '');
+    return state !== undefined && (state.state === 'respawning' || state.restarts > 0);
+  };
+  return report.started.filter((inst) => left.includes(inst.instance) && restarting(inst)).map((inst) => inst.instance);
 }

@@ -1,72 +1,22 @@
-// `jailctl service NAME stop` (edge): SIGTERM to each supervisor (which forwards it, waits
-// term_timeout, SIGKILLs the jail and removes its cgroup), then proof that nothing is left: no
-// supervisor, no process in the jail's pid or mount namespace (its mounts die with the last
-// one), no cgroup folder. Anything left is an error that names it.
-import { existsSync, rmdirSync, rmSync } from 'node:fs';
+// `jailctl service NAME stop` (edge): rc.common's stop, as procd runs it: the script's
+// stop_service, procd_kill of the service (each supervisor gets SIGTERM, forwards it, SIGKILLs
+// the jail after term_timeout), then service_stopped. Then proof that nothing is left: no
+// supervisor, recorded or not, no process in a jail's namespaces, no cgroup. Anything left is
+// an error that names it. A script that cannot run no longer keeps its service running.
 import { JailctlError } from '../errors.js';
+import { emptyReport, killService, type ApplyReport } from './apply.js';
 import type { ServiceContext } from './context.js';
-import { evaluateInitScript } from './script/evaluate.js';
-import { describeProcess, launcherAlive, namespaceOf, processAlive, processesInNamespace, firstChildOf, waitUntil } from './proc.js';
-import { readServiceRecord, readTextIfExists, removeServiceRecord, type InstanceRecord, type ServiceRecord } from './record.js';
-import { parseLauncherState } from './status.js';
+import { stopInstance, stopLeftError, taggedLaunchers } from './instances.js';
+import { trapInterrupts } from './interrupts.js';
+import { performAction } from './perform.js';
+import { launcherAlive, processAlive, waitUntil } from './proc.js';
+import { readServiceRecord, removeServiceRecord, type ServiceRecord } from './record.js';
+import { ScriptError } from './script/evaluate.js';
 
-/** Extra time after term_timeout for the supervisor to kill, reap and clean up. */
-const GRACE_MS = 5000;
-
-interface Namespaces { mnt?: string; pid?: string }
-
-/** The jail's namespaces, read before it goes away; a recycled pid in our namespaces is not the jail. */
-function jailNamespaces(inst: InstanceRecord): Namespaces {
-  const state = parseLauncherState(readTextIfExists(inst.stateFile) ?? '');
-  const jail = state?.jail || firstChildOf(inst.launcherPid);
-  if (jail === undefined || jail <= 0) return {};
-  const out: Namespaces = {};
-  for (const kind of ['mnt', 'pid'] as const) {
-    const ns = namespaceOf(jail, kind);
-    if (ns !== undefined && ns !== namespaceOf(process.pid, kind)) out[kind] = ns;
-  }
-  return out;
-}
-
-/** Stops one instance; returns what is left of it (empty when clean). */
-async function stopInstance(inst: InstanceRecord): Promise<string[]> {
-  const ns = jailNamespaces(inst);
-  if (launcherAlive(inst.launcherPid)) {
-    signal(inst.launcherPid, 'SIGTERM');
-    const gone = await waitUntil(() => !launcherAlive(inst.launcherPid), inst.termTimeoutMs + GRACE_MS);
-    // the jail's pid 1 dies with its supervisor (PR_SET_PDEATHSIG), taking the service along
-    if (!gone) signal(inst.launcherPid, 'SIGKILL');
-  }
-  // processes killed with their pid namespace still take a moment to go on a loaded machine
-  await waitUntil(() => !launcherAlive(inst.launcherPid) && leftoverProcesses(ns).length === 0, 5000);
-  const left: string[] = [];
-  if (launcherAlive(inst.launcherPid)) left.push(`supervisor pid ${inst.launcherPid}`);
-  const procs = leftoverProcesses(ns);
-  if (procs.length > 0) left.push(`processes ${procs.map(describeProcess).join(', ')} in the jail's namespaces`);
-  for (const dir of inst.cgroup) {
-    if (!existsSync(dir)) continue;
-    try {
-      rmdirSync(dir);
-    } catch (err) {
-      left.push(`cgroup ${dir} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-    }
-  }
-  return left.map((l) => `instance "${inst.instance}": ${l}`);
-}
-
-function signal(pid: number, name: NodeJS.Signals): void {
-  try {
-    process.kill(pid, name);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err; // it ended by itself meanwhile
-  }
-}
-
-function leftoverProcesses(ns: Namespaces): number[] {
-  const pids = new Set<number>();
-  if (ns.pid !== undefined) for (const p of processesInNamespace('pid', ns.pid)) pids.add(p);
-  if (ns.mnt !== undefined) for (const p of processesInNamespace('mnt', ns.mnt)) pids.add(p);
-  return [...pids].sort((a, b) => a - b);
+export interface StopOutcome {
+  wasRunning: boolean;
+  /** what the script printed and jailctl's notes */
+  lines: string[];
 }
 
 /** Stops every instance of a record and removes it; throws naming whatever survived. */
@@ -76,41 +26,40 @@ export async function stopRecordedService(stateDir: string, record: ServiceRecor
     // the tracer writes the profile once its launcher is gone: wait for it to finish
     await waitUntil(() => !processAlive(record.tracerPid!), 30_000, 50);
   }
-  if (left.length > 0) {
-    throw new JailctlError('JAIL_SETUP_FAILED', `${record.name}: stop left ${left.join('; ')}`, {
-      hint: 'kill what is listed by hand (kill -9 PID, rmdir CGROUP) and report this',
-    });
-  }
-  for (const inst of record.instances) {
-    rmSync(inst.stateFile, { force: true });
-    if (inst.pidfile !== undefined) rmSync(inst.pidfile, { force: true });
-  }
+  if (left.length > 0) throw stopLeftError(record.name, left);
   removeServiceRecord(stateDir, record.name);
 }
 
-export interface StopOutcome {
-  wasRunning: boolean;
-  /** what the script's stop_service hook said, or why it could not run */
-  warnings: string[];
-}
-
-/** Runs the script's stop_service hook first, as procd does; the service is stopped either way. */
-export async function stopService(context: ServiceContext): Promise<StopOutcome> {
+export async function stopService(context: ServiceContext, action: 'stop' | 'shutdown' = 'stop'): Promise<StopOutcome> {
   const record = readServiceRecord(context.stateDir, context.name);
-  if (record === undefined) return { wasRunning: false, warnings: [] };
-  const wasRunning = record.instances.some((i) => launcherAlive(i.launcherPid)) || (record.tracerPid !== undefined && processAlive(record.tracerPid));
-  const warnings = wasRunning && record.mode === 'supervise' ? runStopHook(record.script, context) : [];
-  await stopRecordedService(context.stateDir, record);
-  return { wasRunning, warnings };
+  const stray = taggedLaunchers(context.stateDir, context.name);
+  const wasRunning = stray.size > 0 || (record !== undefined && (record.instances.some((i) => launcherAlive(i.launcherPid)) || (record.tracerPid !== undefined && processAlive(record.tracerPid))));
+  if (record === undefined && stray.size === 0) return { wasRunning: false, lines: [] };
+  if (record?.mode === 'trace') {
+    await stopRecordedService(context.stateDir, record);
+    return { wasRunning, lines: [] };
+  }
+  const report = emptyReport();
+  if (wasRunning) await runStop(context, action, report);
+  // whatever the script did or failed to do, the service ends here
+  const guard = trapInterrupts(`service ${context.name} stop`);
+  try {
+    await killService({ context, description: record?.description ?? { hooks: [], commands: [], start: '', stop: '' }, guard, report, depth: 0 }, context);
+  } finally {
+    guard.release();
+  }
+  if (report.left.length > 0) throw stopLeftError(context.name, report.left);
+  return { wasRunning, lines: report.lines };
 }
 
-function runStopHook(script: string, context: ServiceContext): string[] {
-  if (!existsSync(script)) return [`${script} is gone; its stop_service hook was not run`];
+/** The script's own stop; a script that is gone or fails is noted, and the stop goes on. */
+async function runStop(context: ServiceContext, action: 'stop' | 'shutdown', report: ApplyReport): Promise<void> {
   try {
-    return evaluateInitScript({ script, name: context.name, configDir: context.configDir, action: 'stop' }).warnings;
+    await performAction(context, action, [], { report });
   } catch (err) {
-    // documented fallback: a failing hook must not keep the service running
-    if (err instanceof JailctlError) return [`stop_service: ${err.message}`];
-    throw err;
+    if (!(err instanceof JailctlError)) throw err;
+    if (err instanceof ScriptError) report.lines.push(...err.output);
+    // documented fallback: a failing stop_service must not keep the service running
+    report.lines.push(`jailctl: warning: ${action}: ${err.message}; stopping the service anyway`);
   }
 }

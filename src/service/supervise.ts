@@ -1,6 +1,7 @@
 // Starting the resident supervisor (edge): the native launcher, detached in its own session,
 // gets the plan (with its supervise step) on fd 3 and answers on fd 4 with "R" once the
-// service's execve succeeded, or with the 12-byte failure record. Node does not stay.
+// service's execve succeeded (and its pidfile is written), or with the 12-byte failure
+// record. Node does not stay.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { endianness } from 'node:os';
@@ -31,19 +32,22 @@ function readAll(stream: Readable): Promise<Buffer> {
   });
 }
 
-/** Starts the launcher; resolves with its pid once the service runs, or throws the jail's error. */
-export async function spawnSupervisor(plan: LaunchPlan, logFile: string): Promise<number> {
+/** Starts the launcher; resolves with its pid once the service runs, or throws the jail's error.
+ * `tag` is the launcher's argv[2], by which `service stop` finds it even unrecorded;
+ * `onSpawned` hears its pid before anything is awaited, so that it can be recorded at once. */
+export async function spawnSupervisor(plan: LaunchPlan, logFile: string, tag: string, onSpawned: (pid: number) => void = () => undefined): Promise<number> {
   const logFd = openSync(logFile, 'a', 0o640);
   let child;
   try {
     const stdio: ('ignore' | 'pipe' | number)[] = ['ignore', logFd, logFd, 'pipe', ...Array<'ignore'>(READY_FD - PLAN_FD - 1).fill('ignore'), 'pipe'];
-    child = spawn(launcherPath(), [String(PLAN_FD)], { detached: true, cwd: '/', env: {}, stdio });
+    child = spawn(launcherPath(), [String(PLAN_FD), tag], { detached: true, cwd: '/', env: {}, stdio });
   } finally {
     closeSync(logFd);
   }
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const spawnError = new Promise<Error>((resolve) => child.on('error', resolve));
   if (child.pid === undefined) throw new JailctlError('JAIL_SETUP_FAILED', `${plan.name}: cannot start the launcher: ${(await spawnError).message}`);
+  onSpawned(child.pid);
   const planPipe = child.stdio[PLAN_FD] as Writable;
   planPipe.on('error', () => undefined); // the launcher reports plan problems in the log
   planPipe.end(Buffer.from(encodeLaunchPlan(plan)));

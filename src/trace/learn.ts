@@ -5,7 +5,7 @@
 import { JailctlError } from '../errors.js';
 import { writeFileAtomic } from '../io/write-atomic.js';
 import type { LaunchPlan } from '../jail/plan.js';
-import { readRunProfile, type SeccompForRun } from '../jail/seccomp-input.js';
+import { readRunProfile, type SeccompContext, type SeccompForRun } from '../jail/seccomp-input.js';
 import { planRun, type RunContext } from '../jail/run.js';
 import { TRACE_FD } from '../native/spawn.js';
 import { archFromNode, type ArchName } from '../profile/arch.js';
@@ -30,8 +30,8 @@ export function planLearning(context: RunContext): { plan: LaunchPlan; defaultAc
   let defaultAction: Action | undefined;
   // learning runs without the baseline filter: its refusals would hide calls from the tracer
   const plan = planRun(context, {
-    profile: (file, arch) => {
-      const compiled = compileLearningSeccomp(file, arch);
+    profile: (file, arch, seccompContext) => {
+      const compiled = compileLearningSeccomp(file, arch, { ...seccompContext, ...(context.warn ? { warn: context.warn } : {}) });
       defaultAction = compiled.defaultAction;
       return compiled.seccomp;
     },
@@ -71,8 +71,8 @@ function serviceRan(exit: TraceExit | undefined, learned: number): boolean {
 }
 
 /** P compiled for the host with its default action (and unknown ABIs) stopping for the tracer. */
-export function compileLearningSeccomp(file: string, arch: ArchName | string): { seccomp: SeccompForRun; defaultAction: Action } {
-  const profile = readRunProfile(file, arch);
+export function compileLearningSeccomp(file: string, arch: ArchName | string, context: Partial<SeccompContext> = {}): { seccomp: SeccompForRun; defaultAction: Action } {
+  const profile = readRunProfile(file, arch, context);
   const compiled = compileFilter(withLearningDefault(profile), arch, { badArchAction: LEARN_ACTION });
   return { seccomp: { filter: compiled.program, profile: `${file} (learning)`, flags: compiled.flags, parsed: profile }, defaultAction: profile.defaultAction };
 }

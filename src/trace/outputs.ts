@@ -1,14 +1,21 @@
 // Writing what a trace found (edge): the profile (-o), the stats file (--stats) and the mount
 // list (--mounts), each atomically, each merged with the file already there when --merge is
 // given. The pure builders are profile-from-trace.ts and mounts-from-trace.ts.
-import { existsSync, readFileSync } from 'node:fs';
-import { JailctlError, isErrnoError } from '../errors.js';
+import { existsSync } from 'node:fs';
+import { JailctlError } from '../errors.js';
+import validateJailSpec from '../generated/jail-spec.validate.js';
+import { readInputText } from '../io/input-file.js';
+import { INPUT_LIMITS, type InputLimit } from '../io/input-limits.js';
+import { hostDockerOptions } from '../io/profile-io.js';
 import { writeFileAtomic } from '../io/write-atomic.js';
 import { createHostFs } from '../jail/host-fs.js';
 import type { Action } from '../profile/model.js';
 import { parseProfileOrThrow } from '../profile/parse.js';
+import { applyRuntimePreset, type RuntimeName } from '../profile/presets.js';
 import { serializeOci } from '../profile/serialize.js';
 import { parseStats } from '../profile/stats.js';
+import { formatSchemaErrors } from '../schema/format-errors.js';
+import { describeJsonSyntaxError } from '../schema/json-syntax.js';
 import type { TraceResult } from './aggregate.js';
 import { buildMountsFromTrace, mergeMountSpecs, type MountOptions, type MountSpec } from './mounts-from-trace.js';
 import { buildProfileFromCounts, buildTraceStats, countsOfStats, mergeTraceStats, mergeTracedProfile, totalCounts, type CallCounts } from './profile-from-trace.js';
@@ -22,13 +29,15 @@ export interface TraceOutputs {
   merge: boolean;
   /** the profile's default action (else kill-process, or the merged profile's own) */
   defaultAction?: Action;
+  /** --for: add what this OCI runtime's init does after loading the filter */
+  runtime?: RuntimeName;
 }
 
 /** With --merge, the files to merge into are read first: a bad one fails before the program runs. */
 export function checkMergeInputs(outputs: TraceOutputs): void {
   if (!outputs.merge) return;
-  if (outputs.profile !== undefined && existsSync(outputs.profile)) parseProfileOrThrow(readText(outputs.profile), outputs.profile);
-  if (outputs.stats !== undefined && existsSync(outputs.stats)) parseStats(readText(outputs.stats), outputs.stats);
+  if (outputs.profile !== undefined && existsSync(outputs.profile)) parseProfileOrThrow(readText(outputs.profile, '-o', INPUT_LIMITS.profile), outputs.profile, { docker: hostDockerOptions() });
+  if (outputs.stats !== undefined && existsSync(outputs.stats)) parseStats(readText(outputs.stats, '--stats', INPUT_LIMITS.stats), outputs.stats);
   if (outputs.mounts !== undefined && existsSync(outputs.mounts)) readMountSpec(outputs.mounts);
 }
 
@@ -38,7 +47,7 @@ export function writeTraceOutputs(result: TraceResult, outputs: TraceOutputs, mo
   if (outputs.stats !== undefined) {
     let stats = buildTraceStats(result);
     const merged = outputs.merge && existsSync(outputs.stats);
-    if (merged) stats = mergeTraceStats(parseStats(readText(outputs.stats), outputs.stats), stats);
+    if (merged) stats = mergeTraceStats(parseStats(readText(outputs.stats, '--stats', INPUT_LIMITS.stats), outputs.stats), stats);
     counts = countsOfStats(stats);
     writeFileAtomic(outputs.stats, `${JSON.stringify(stats, null, 2)}\n`);
     lines.push(`wrote ${outputs.stats} (${Object.keys(stats.counts).length} syscalls, ${stats.files.length} files${merged ? ', merged' : ''})`);
@@ -54,7 +63,7 @@ export function writeTraceOutputs(result: TraceResult, outputs: TraceOutputs, mo
 
 function profileOf(result: TraceResult, outputs: TraceOutputs, counts: CallCounts, warn: (line: string) => void): { text: string; syscalls: number; merged: boolean } {
   const file = outputs.profile;
-  const existing = file !== undefined && outputs.merge && existsSync(file) ? { file, parsed: parseProfileOrThrow(readText(file), file) } : undefined;
+  const existing = file !== undefined && outputs.merge && existsSync(file) ? { file, parsed: parseProfileOrThrow(readText(file, '-o', INPUT_LIMITS.profile), file, { docker: hostDockerOptions() }) } : undefined;
   // merged into a profile, the trace takes that profile's default unless told otherwise
   const defaultAction = outputs.defaultAction ?? existing?.parsed.profile.defaultAction;
   let profile = buildProfileFromCounts(result.counts, result.hostArch, defaultAction === undefined ? {} : { defaultAction });
@@ -62,6 +71,11 @@ function profileOf(result: TraceResult, outputs: TraceOutputs, counts: CallCount
     const merged = mergeTracedProfile(existing, profile, totalCounts(counts));
     for (const note of merged.notes) warn(note);
     profile = merged.profile;
+  }
+  if (outputs.runtime !== undefined) {
+    const preset = applyRuntimePreset(profile, outputs.runtime, profile.architectures);
+    for (const note of preset.notes) warn(note);
+    profile = preset.profile;
   }
   return { text: serializeOci(profile), syscalls: new Set(profile.rules.map((r) => r.syscall)).size, merged: existing !== undefined };
 }
@@ -76,19 +90,26 @@ function writeMounts(result: TraceResult, file: string, merge: boolean, options:
 }
 
 function readMountSpec(file: string): MountSpec {
+  const text = readText(file, '--mounts', INPUT_LIMITS.spec);
+  const hint = 'merge into a file jailctl trace wrote, or drop --merge';
+  let json: unknown;
   try {
-    return JSON.parse(readText(file)) as MountSpec;
-  } catch (err) {
-    if (err instanceof JailctlError) throw err;
-    throw new JailctlError('SPEC_INVALID', `--mounts ${file}: invalid JSON: ${(err as Error).message}`, { path: file, hint: 'merge into a file jailctl trace wrote, or drop --merge' });
+    json = JSON.parse(text);
+  } catch {
+    throw new JailctlError('SPEC_INVALID', `--mounts ${file}: ${describeJsonSyntaxError(text)}`, { path: file, hint });
   }
+  // the mount list is a jail spec (for `run --spec`): anything else must not be merged into one
+  if (!validateJailSpec(json)) throw new JailctlError('SPEC_INVALID', formatSchemaErrors(`--mounts ${file}`, json, validateJailSpec.errors ?? []).join('\n'), { path: file, hint });
+  return json as MountSpec;
 }
 
-function readText(file: string): string {
+/** An output file that exists, read to merge into; it must be a regular file (with --merge,
+ * `-o /dev/stdout` has nothing to merge from). */
+function readText(file: string, what: string, limit: InputLimit): string {
   try {
-    return readFileSync(file, 'utf8');
+    return readInputText(file, what, limit);
   } catch (err) {
-    const why = isErrnoError(err) ? err.code : String(err);
-    throw new JailctlError('IO_FAILED', `cannot read ${file} (${why})`, { path: file, hint: 'check the path, or drop --merge' });
+    if (!(err instanceof JailctlError) || err.hint === undefined) throw err;
+    throw new JailctlError(err.code, err.message, { path: file, cause: err, hint: `${err.hint}; or drop --merge` });
   }
 }

@@ -102,6 +102,7 @@ export function mergeTracedProfile(existing: { file: string; parsed: ParsedProfi
     sources: traced.rules.map((_, i) => ({ path: `/syscalls/0/names/${i}`, actionName: 'SCMP_ACT_ALLOW' })),
     defaultActionName: 'the traced default',
     ignoredArchitectures: [],
+    declaredArchitectures: traced.architectures,
   };
   const merged = mergeProfiles([existing, { file: '(trace)', parsed: tracedParsed }]);
   if (merged.conflicts.length > 0) {

@@ -115,7 +115,9 @@ async function checkJailedRun(t: Test, options: Options, trigger: (port: number)
   if (options.user !== undefined) t.not(uid, '0');
 
   t.equal(realpathSync(`/proc/${listener.pid}/exe`), DAEMON, 'the jailed process is the C daemon');
-  const allowed = new Set([DAEMON, s.config, s.flag, s.fifo, ...(options.user === undefined ? [] : ['/etc/passwd', '/etc/group'])]);
+  const allowed = new Set([DAEMON, s.config, s.flag, s.fifo,
+    '/etc/resolv.conf', '/etc/nsswitch.conf', // ujail's defaults
+    ...(options.user === undefined ? [] : ['/etc/passwd', '/etc/group'])]);
   const files = jailFiles(listener.pid);
   t.same(files.filter((f) => !declared(f, allowed)), [], 'the jail holds only the declared files');
   for (const file of [s.config, s.flag, s.fifo, DAEMON]) t.ok(files.includes(file), `${file} is there`);

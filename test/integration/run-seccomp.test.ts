@@ -2,7 +2,7 @@
 // The profiles allow what /bin/sh and a few coreutils need (found with `strace -f -c` on the
 // host, plus a generous margin), keeping only the names the host arch has.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -102,4 +102,21 @@ t.test('a profile without execve (procd\'s own have none): the service starts, a
   t.equal(e.stdout, 'exit 126\n', 'an ERRNO default answers a later execve with its errno');
   t.match(e.stderr, /Operation not permitted/);
   t.notMatch(e.stderr, /seccomp refused/);
+});
+
+t.test('a profile without execve that also warns (OpenWrt\'s name other arches have): the service starts with the warning; --seccomp-strict refuses it', async (t) => {
+  const marks = mkdtempSync(join(tmpdir(), 'jailctl-marks-'));
+  const p = profile('no-execve-warned.json', { without: ['execve'], extra: [{ names: ['nosuchcall'], action: 'SCMP_ACT_ALLOW' }] });
+  const script = `echo started > ${marks}/started; echo ran`;
+  const r = jailctl(['run', '--rw', marks, '--seccomp', p, '--', '/bin/sh', '-c', script]);
+  t.equal(r.code, 0, r.stderr);
+  t.equal(r.stdout, 'ran\n');
+  t.match(r.stderr, /^jailctl: warning: .*no-execve-warned\.json: \/syscalls\/0\/names\/0: "nosuchcall" is not a syscall/m);
+  t.notMatch(r.stderr, /execve is not allowed/, 'no execve finding: pid 1 answers the first one');
+  rmSync(join(marks, 'started'));
+  const strict = jailctl(['run', '--rw', marks, '--seccomp-strict', '--seccomp', p, '--', '/bin/sh', '-c', script]);
+  t.equal(strict.code, 125, strict.stderr);
+  t.equal(strict.stdout, '');
+  t.match(strict.stderr, /^jailctl: .*no-execve-warned\.json: \/syscalls\/0\/names\/0: "nosuchcall" is not a syscall/m);
+  t.notOk(existsSync(join(marks, 'started')), 'the service never started');
 });

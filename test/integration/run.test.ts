@@ -116,8 +116,10 @@ t.test('killing jailctl kills the jail', async (t) => {
 t.test('--memory stops a memory hog', async (t) => {
   const hog = jailctl(['run', '--dev', '--memory', '32M', '--', '/bin/dd', 'if=/dev/zero', 'of=/dev/null', 'bs=256M', 'count=1']);
   t.equal(hog.code, 137, `killed by the OOM killer: ${hog.stderr}`);
+  t.equal(hog.stderr, "jailctl: dd: the kernel's OOM killer killed a process of the jail (memory limit 32M, --memory)\n", 'and jailctl says so');
   const fine = jailctl(['run', '--dev', '--memory', '512M', '--', '/bin/dd', 'if=/dev/zero', 'of=/dev/null', 'bs=64M', 'count=1']);
   t.equal(fine.code, 0, fine.stderr);
+  t.notMatch(fine.stderr, /OOM/, 'no OOM kill, nothing said');
 });
 
 t.test('--pids stops a fork bomb', async (t) => {

@@ -1,67 +1,19 @@
 // As root: real init scripts started, supervised, stopped and traced by `jailctl service`.
 // Every test copies its fixture script under a unique name into its own --initd and uses its
 // own --state, and stops what it started.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { isRoot, jailctl, REPO, startJailctl, type Result } from '../helpers/jailctl.js';
+import { isRoot, jailctl, startJailctl } from '../helpers/jailctl.js';
+import { alive, FIXTURES, installService, procStatus, RUNNING_LINE as FIRST_LINE, waitFor, type Installed } from '../helpers/service.js';
 
 if (!isRoot) t.plan(0, 'needs root');
 
-const FIXTURES = join(REPO, 'test', 'fixtures');
-let serial = 0;
-
-interface Service {
-  name: string;
-  initd: string;
-  state: string;
-  config: string;
-  run(action: string, ...extra: string[]): Result;
-  status(): ServiceJson;
-}
-
-interface InstanceJson { instance: string; state: string; pid: number | null; jailPid: number | null; launcherPid: number | null; restarts: number; crashes: number; seccomp: { enabled: boolean; profile: string | null } }
-interface ServiceJson { name: string; state: string; instances: InstanceJson[] }
-
 /** Installs fixture `script` as a uniquely named service; `uci` is the jctest package. */
-function service(t: Test, script: string, uci = ''): Service {
-  const name = `jc-${script}-${process.pid}-${++serial}`;
-  const dir = mkdtempSync(join(tmpdir(), 'jailctl-service-test-'));
-  for (const sub of ['initd', 'state', 'config']) mkdirSync(join(dir, sub));
-  writeFileSync(join(dir, 'config', 'jctest'), uci);
-  const s: Service = {
-    name,
-    initd: join(dir, 'initd'),
-    state: join(dir, 'state'),
-    config: join(dir, 'config'),
-    run: (action, ...extra) => jailctl(['service', name, action, '--initd', s.initd, '--state', s.state, '--config', s.config, ...extra], { timeout: 60_000 }),
-    status: () => JSON.parse(s.run('status', '--json').stdout) as ServiceJson,
-  };
-  copyFileSync(join(FIXTURES, 'initd', script), join(s.initd, name));
-  t.teardown(() => {
-    const r = s.run('stop');
-    if (r.code !== 0) process.stderr.write(`cleanup of ${name} failed: ${r.stderr}`);
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return s;
-}
+const service = (t: Test, script: string, uci = ''): Installed => installService(t, script, { jctest: uci });
 
-async function waitFor<T>(what: string, probe: () => T | undefined, ms = 10_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const alive = (pid: number | null): boolean => pid !== null && existsSync(`/proc/${pid}/stat`) && !/\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-const procStatus = (pid: number): string => readFileSync(`/proc/${pid}/status`, 'utf8');
-const FIRST_LINE = (name: string) => new RegExp(`^${name}: running \\(pid (\\d+), up \\d+s, (\\d+) restarts\\)$`, 'm');
-
-function started(t: Test, s: Service, ...extra: string[]): number {
+function started(t: Test, s: Installed, ...extra: string[]): number {
   const r = s.run('start', ...extra);
   t.equal(r.code, 0, r.stderr);
   const m = FIRST_LINE(s.name).exec(r.stdout);
@@ -69,23 +21,24 @@ function started(t: Test, s: Service, ...extra: string[]): number {
   return Number(m?.[1]);
 }
 
-t.test('start: own mount and pid namespaces, seccomp, no_new_privs, only the declared mounts', async (t) => {
+t.test('procd_add_jail with a mount: ujail\'s namespaces and binds, a writable root, root\'s capabilities', async (t) => {
   const data = join(FIXTURES, 'services', 'data');
   const seccomp = join(FIXTURES, 'services', 'permissive-seccomp.json');
   const s = service(t, 'jailed', `config jctest 'main'\n\toption data '${data}'\n\toption seccomp '${seccomp}'\n`);
   started(t, s);
   const pid = await waitFor('the service', () => s.status().instances[0]?.pid ?? undefined);
-  for (const ns of ['mnt', 'pid', 'uts', 'ipc']) t.not(readlinkSync(`/proc/${pid}/ns/${ns}`), readlinkSync(`/proc/self/ns/${ns}`), `own ${ns} namespace`);
-  t.equal(readlinkSync(`/proc/${pid}/ns/net`), readlinkSync('/proc/self/ns/net'), 'no netns asked for');
+  for (const ns of ['mnt', 'pid', 'ipc']) t.not(readlinkSync(`/proc/${pid}/ns/${ns}`), readlinkSync(`/proc/self/ns/${ns}`), `own ${ns} namespace`);
+  for (const ns of ['net', 'uts']) t.equal(readlinkSync(`/proc/${pid}/ns/${ns}`), readlinkSync(`/proc/self/ns/${ns}`), `no ${ns} namespace: ujail makes none without netns/a hostname`);
   const status = procStatus(pid);
   t.match(status, /Seccomp:\s+2/);
-  t.match(status, /NoNewPrivs:\s+1/);
-  t.match(status, /CapEff:\s+0{16}/);
+  t.match(status, /NoNewPrivs:\s+1/, 'seccomp brings no_new_privs, as under procd');
+  t.notMatch(status, /CapEff:\s+0{16}/, 'no capabilities file: root keeps its capabilities, as under ujail');
   const mounts = readFileSync(`/proc/${pid}/mountinfo`, 'utf8').trim().split('\n').map((l) => ({ point: l.split(' ')[4]!, options: l.split(' ')[5]! }));
-  const allowed = (p: string) => p === '/' || p === data || p === '/etc/ld.so.cache' || /^\/(usr\/)?(s?bin|lib\w*)\//.test(p) || /^\/(dev|proc)(\/|$)/.test(p);
-  t.same(mounts.filter((m) => !allowed(m.point)), [], 'nothing but the root, the command, its libraries, /dev, /proc and the data mount');
+  const ujailDefaults = ['/etc/resolv.conf', '/etc/nsswitch.conf'];
+  const allowed = (p: string) => p === '/' || p === data || p === '/etc/ld.so.cache' || ujailDefaults.includes(p) || /^\/(usr\/)?(s?bin|lib\w*)\//.test(p) || /^\/(dev|proc)(\/|$)/.test(p);
+  t.same(mounts.filter((m) => !allowed(m.point)), [], 'nothing but the root, the command, its libraries, ujail\'s defaults, /dev, /proc and the data mount');
   t.match(mounts.find((m) => m.point === data)?.options, /^ro,/, 'procd_add_jail_mount is read-only');
-  t.match(mounts.find((m) => m.point === '/')?.options, /^ro,/, 'the root is read-only');
+  t.match(mounts.find((m) => m.point === '/')?.options, /^rw,/, 'the root is writable without ronly');
   t.equal(readFileSync(`/proc/${pid}/root${data}/hello.txt`, 'utf8'), 'hello from the data mount\n');
   t.notOk(existsSync(`/proc/${pid}/root/etc/passwd`), 'no /etc/passwd without procd_set_param user');
   t.notOk(existsSync(`/proc/${pid}/root/home`), 'no /home');
@@ -93,48 +46,47 @@ t.test('start: own mount and pid namespaces, seccomp, no_new_privs, only the dec
   t.equal(text.code, 0);
   t.match(text.stdout, FIRST_LINE(s.name));
   t.match(text.stdout, /^  seccomp: on \(.*permissive-seccomp\.json\)$/m);
-  t.match(text.stdout, /^  jail: namespaces mount,pid,uts,ipc; dev,ro-root,proc;/m);
+  t.match(text.stdout, /^  jail: namespaces mount,pid,ipc; jail,rw-root,dev,proc;/m);
 });
 
-t.test('unjailed only when the script says so: host file system, own pid namespace, clean stop', async (t) => {
+t.test('no procd_add_jail: the host\'s namespaces, true pids, root\'s capabilities, clean stop', async (t) => {
   const s = service(t, 'unjailed');
   started(t, s);
   const inst = await waitFor('the service', () => s.status().instances[0] ?? undefined);
   const pid = inst.pid!;
-  t.equal(readlinkSync(`/proc/${pid}/ns/mnt`), readlinkSync('/proc/self/ns/mnt'), "the host's mount namespace");
-  const pidNs = readlinkSync(`/proc/${pid}/ns/pid`);
-  t.not(pidNs, readlinkSync('/proc/self/ns/pid'), 'a pid namespace of its own');
-  t.match(s.run('status').stdout, /^  jail: namespaces pid; unjailed;/m);
+  for (const ns of ['mnt', 'pid', 'net', 'ipc']) t.equal(readlinkSync(`/proc/${pid}/ns/${ns}`), readlinkSync(`/proc/self/ns/${ns}`), `the host's ${ns} namespace`);
+  t.equal(readFileSync(`/proc/${pid}/cmdline`, 'utf8'), '/bin/sleep\u00001000\u0000', 'the pid status names is the service itself, as the host sees it');
+  t.match(procStatus(pid), /NoNewPrivs:\s+0/);
+  t.match(s.run('status').stdout, /^  jail: no namespaces; unjailed;/m);
   t.equal(s.run('stop').code, 0);
   for (const p of [inst.pid, inst.jailPid, inst.launcherPid]) t.notOk(alive(p), `pid ${p} is gone`);
 });
 
-t.test('a killed service is respawned in a fresh jail', async (t) => {
+t.test('a killed service is respawned, with a new pid', async (t) => {
   const s = service(t, 'respawner');
   started(t, s);
   const first = await waitFor('the service', () => s.status().instances[0]?.pid ?? undefined);
-  const firstNs = readlinkSync(`/proc/${first}/ns/pid`);
   process.kill(first, 'SIGKILL');
-  const second = await waitFor('the respawn', () => {
+  await waitFor('the respawn', () => {
     const i = s.status().instances[0];
     return i?.state === 'running' && i.restarts === 1 && i.pid !== null && i.pid !== first ? i.pid : undefined;
   });
-  t.not(readlinkSync(`/proc/${second}/ns/pid`), firstNs, 'a new pid namespace');
   t.match(s.run('status').stdout, /running \(pid \d+, up \d+s, 1 restarts\)/);
 });
 
-t.test('the respawn limit stops a crashing service and says so', async (t) => {
+t.test('a crash loop is not "running": start and status say so and exit 1', async (t) => {
   const s = service(t, 'crasher');
   const r = s.run('start');
-  t.equal(r.code, 0, 'execve succeeded, so the start did');
+  t.equal(r.code, 1, 'the instance died within the settle time');
+  t.match(r.stdout, new RegExp(`^${s.name}: (failed|respawning) \\(instance1: `));
   const crashed = await waitFor('the respawn limit', () => {
     const st = s.status();
-    return st.state === 'stopped' ? st : undefined;
+    return st.state === 'failed' ? st : undefined;
   });
   t.match(crashed.instances[0], { state: 'crashed', restarts: 2, crashes: 3 });
   const status = s.run('status');
-  t.equal(status.code, 3, 'status exits 3 when not running');
-  t.match(status.stdout, new RegExp(`^${s.name}: stopped\\ninstance1: crashed, 2 restarts, 3 crashes in a row\\n  last exit: exit 1`));
+  t.equal(status.code, 1, 'status exits 1: started, not running');
+  t.match(status.stdout, new RegExp(`^${s.name}: failed \\(instance1: gave up after 3 crashes in a row, last exit 1\\)\ninstance1: crashed, 2 restarts, 3 crashes in a row\n  last exit: exit 1`));
   t.match(s.run('logs').stdout, /respawn limit reached, giving up/);
 });
 
@@ -209,7 +161,7 @@ t.test('trace writes the profile the script names, and the service runs under it
   for (const name of ['execve', 'exit_group', 'write', 'getdents64']) t.ok(profile.syscalls[0]!.names.includes(name), name);
   t.equal(s.run('start').code, 0);
   const done = await waitFor('ls to finish', () => { const st = s.status(); return st.state === 'stopped' ? st : undefined; });
-  t.match(done.instances[0], { state: 'stopped', seccomp: { enabled: true, profile: out } });
+  t.match(done.instances[0], { state: 'exited', lastExit: 'exit 0', seccomp: { enabled: true, profile: out } });
   t.match(s.run('status').stdout, /last exit: exit 0/, 'not killed by its own profile');
   t.match(s.run('logs').stdout, /\bbin\b/);
 });
@@ -251,7 +203,9 @@ t.test('bad scripts fail the start with one line naming the script', async (t) =
     t.equal(lines.length, 1, `${fixture}: one error line: ${r.stderr}`);
     t.match(lines[0], pattern, fixture);
     t.ok(lines[0]!.includes(s.name), `${fixture}: names the script`);
-    t.equal(s.status().state, 'stopped', `${fixture}: nothing runs`);
+    const st = s.status();
+    t.ok(st.instances.every((i) => i.pid === null && i.launcherPid === null), `${fixture}: nothing runs`);
+    t.not(st.state, 'running', `${fixture}: not running`);
   }
 });
 

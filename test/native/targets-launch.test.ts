@@ -59,7 +59,7 @@ for (const arch of TARGETS) {
     }
     const usage = spawnSync(tg.argv('jailctl-launch', [])[0]!, tg.argv('jailctl-launch', []).slice(1), { encoding: 'utf8' });
     t.equal(usage.status, 125);
-    t.equal(usage.stderr, 'usage: jailctl-launch PLAN_FD (run by jailctl) | jailctl-launch --plan FILE [--check]\n');
+    t.equal(usage.stderr, 'usage: jailctl-launch PLAN_FD [TAG] (run by jailctl) | jailctl-launch --plan FILE [--check]\n');
   });
 
   t.test(`${arch}: a plan's integers and strings decode as TypeScript wrote them`, { skip: tg.skip }, async (t) => {

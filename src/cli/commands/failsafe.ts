@@ -158,7 +158,7 @@ function registerConsume(failsafe: Command): void {
 }
 
 export function registerFailsafe(program: Command): void {
-  const failsafe = program.command('failsafe').description('buttonless failsafe: key, listener, trigger, flag (FAILSAFE.md)');
+  const failsafe = program.command('failsafe').description('buttonless failsafe: key, listener, trigger, flag (docs/failsafe.md)');
   registerKeygen(failsafe);
   registerListen(failsafe);
   registerTrigger(failsafe);

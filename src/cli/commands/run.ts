@@ -27,8 +27,17 @@ export function registerRun(program: Command): void {
     .option('--save-plan <file>', 'write the plan and the fingerprints of every path it depends on to FILE for `jailctl-launch --plan FILE`; start nothing')
     .option('--arch <arch>', 'with --save-plan or --dry-run and --root: plan for this architecture (x86_64, aarch64, arm, mipsel, mips ...)')
     .option('--root <dir>', "with --save-plan or --dry-run: plan against this root filesystem (a device's, as an image builder stages it)")
+    .addHelpText('after', [
+      '',
+      "Exit status: COMMAND's own; 128+N if it died of signal N; 125 if the jail could not be built (or",
+      'the options are wrong: one line says why, and COMMAND never starts); 126 if COMMAND exists but',
+      'cannot be executed; 127 if COMMAND, its #! interpreter, its ELF interpreter or a library it',
+      'needs does not exist. With --memory, an OOM kill in the jail is also said in one line.',
+      'With --save-plan nothing starts: `jailctl-launch --plan FILE` runs the plan without Node.js, with',
+      'the same statuses, and refuses a stale, corrupt or foreign plan with one line and 125.',
+    ].join('\n'))
     .action(async (args: string[], flags: RunFlags) => {
-      const context: RunContext = { raw: toRawSpec(args, flags), dryRun: flags.dryRun === true, cwd: process.cwd() };
+      const context: RunContext = { raw: toRawSpec(args, flags), dryRun: flags.dryRun === true, cwd: process.cwd(), warn: (line) => process.stderr.write(`jailctl: warning: ${line}\n`) };
       if (flags.spec !== undefined) context.specFile = flags.spec;
       await addSaving(context, flags);
       if (flags.learn !== undefined) return learn(context, flags.learn);

@@ -1,6 +1,6 @@
 // `jailctl trace [options] [--jail [run options]] -- COMMAND [ARGS...]`: flags -> TraceContext ->
 // one trace session (src/trace/session.ts); prints the live line, the summary and --json.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { JailctlError } from '../../errors.js';
 import type { TraceProgress } from '../../trace/aggregate.js';
 import type { TraceContext } from '../../trace/session.js';
@@ -16,6 +16,7 @@ interface TraceFlags extends JailFlags {
   json?: boolean;
   jail?: boolean;
   dryRun?: boolean;
+  for?: 'runc' | 'crun';
 }
 
 export function registerTrace(program: Command): void {
@@ -30,6 +31,7 @@ export function registerTrace(program: Command): void {
     .option('--mounts <file>', 'write the mounts a jail needs here, as a jail spec for `jailctl run --spec`')
     .option('--merge', 'fold each output file that exists into the new one (counts added) instead of replacing it')
     .option('--default-action <action>', "the profile's default action: kill-process (default), kill-thread, trap, errno[:ERRNO], trace[:N], log")
+    .addOption(new Option('--for <runtime>', "the profile is for this OCI runtime: also allow what its own init does after loading the filter").choices(['runc', 'crun']))
     .option('--json', 'print a machine-readable summary on stdout when the program ends')
     .option('--jail', 'trace inside the jail `jailctl run` would build from the run options (all but --seccomp)');
   addJailOptions(command)
@@ -70,6 +72,7 @@ async function toContext(args: string[], flags: TraceFlags): Promise<TraceContex
   if (flags.output !== undefined) outputs.profile = flags.output;
   if (flags.stats !== undefined) outputs.stats = flags.stats;
   if (flags.mounts !== undefined) outputs.mounts = flags.mounts;
+  if (flags.for !== undefined) outputs.runtime = flags.for;
   if (flags.defaultAction !== undefined) {
     const [{ parseDefaultAction }, { archFromNode }] = await Promise.all([import('../../trace/profile-from-trace.js'), import('../../profile/arch.js')]);
     outputs.defaultAction = parseDefaultAction(flags.defaultAction, archFromNode());

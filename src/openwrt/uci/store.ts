@@ -4,6 +4,9 @@
 // Edge: reads and writes files; everything else is in the pure modules beside it.
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, appendFileSync, chmodSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { JailctlError } from '../../errors.js';
+import { readInputFile } from '../../io/input-file.js';
+import { INPUT_LIMITS } from '../../io/input-limits.js';
 import { writeFileAtomic } from '../../io/write-atomic.js';
 import { applyDelta, formatDelta, parseDeltaFile, readDeltaFile, type UciDelta } from './delta.js';
 import { exportPackage } from './format.js';
@@ -68,18 +71,15 @@ export interface LoadedPackage {
   warnings: string[];
 }
 
+/** A package file: as for uci, anything but a regular file is "not found" (and is never
+ * opened for reading: a FIFO would block, a device read without end); size-capped. */
 function readRegularFile(path: string): Buffer {
-  let isFile = false;
   try {
-    isFile = statSync(path).isFile();
-  } catch {
-    isFile = false;
-  }
-  if (!isFile) throw new UciStoreError('notfound', `${path}: not found`);
-  try {
-    return readFileSync(path);
+    return readInputFile(path, '', INPUT_LIMITS.uci);
   } catch (err) {
-    throw new UciStoreError('io', `${path}: ${(err as Error).message}`);
+    const code = err instanceof JailctlError ? (err.errno ?? err.code) : undefined;
+    if (code === 'INPUT_NOT_REGULAR' || code === 'ENOENT' || code === 'ENOTDIR') throw new UciStoreError('notfound', `${path}: not found`);
+    throw new UciStoreError('io', err instanceof Error ? err.message : `${path}: ${String(err)}`);
   }
 }
 

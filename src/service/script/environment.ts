@@ -1,8 +1,9 @@
 // The OpenWrt environment an init script runs in (edge), in one piece for evaluate.ts: the shell
 // (shell.ts), where the libraries come from (view.ts), the UCI cache of --config (uci-cache.ts),
 // the environment variables, and the command line that runs `. rc.common` with all of it.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readInputFile } from '../../io/input-file.js';
+import { INPUT_LIMITS } from '../../io/input-limits.js';
 import { toolContext } from '../../openwrt/tools.js';
 import { chooseShell, type ShellChoice } from './shell.js';
 import { packageWords, writeUciCache } from './uci-cache.js';
@@ -34,7 +35,7 @@ export function prepareScriptEnvironment(options: EnvironmentOptions): ScriptEnv
   const uciCache = join(options.work, 'uci');
   const view = evaluationView({ shimDir: options.shimDir, uciCache, configDir: options.configDir });
   if (view.source !== 'openwrt') {
-    const words = packageWords(readFileSync(options.script, 'latin1'));
+    const words = packageWords(readInputFile(options.script, 'init script', INPUT_LIMITS.script).toString('latin1'));
     writeUciCache({ ...toolContext(process.env), confdir: options.configDir }, uciCache, (name) => words.has(name));
   }
   const saveDir = process.env['JAILCTL_UCI_SAVEDIR'];

@@ -1,34 +1,54 @@
-// Running an init script through jailctl's rc.common + procd shim (edge): the real shell
-// evaluates the real script; we only read the JSON it leaves behind. Syntax errors, shim
-// errors and shell failures become one line naming the script (and the line the shell gives).
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+// Running an action of an init script through jailctl's rc.common + procd shim (edge): the real
+// shell runs the real script; what it asks of procd comes back as an action log (actions.ts).
+// Syntax errors and shim errors become one line naming the script; everything else the script
+// prints is handed back, in order, for the caller to show as it is.
+import { spawnSync, type StdioOptions } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JailctlError, isErrnoError } from '../../errors.js';
+import { readInputTextIfExists } from '../../io/input-file.js';
+import { INPUT_LIMITS } from '../../io/input-limits.js';
 import { packageRoot } from '../../io/package-root.js';
-import { parseProcdService, type ProcdService } from '../procd.js';
+import type { ProcdService } from '../procd.js';
+import { parseActionLog, type ScriptAction, type ScriptDescription } from './actions.js';
 import { prepareScriptEnvironment, type ScriptEnvironment } from './environment.js';
+import { runInSandbox } from './sandbox-run.js';
 import type { ShellChoice } from './shell.js';
 import type { LibrarySource } from './view.js';
 
-export interface EvaluateOptions {
+export interface ScriptRun {
   script: string;
   /** the service name (the script's file name) */
   name: string;
   /** UCI packages for config_load (default /etc/config) */
   configDir: string;
-  action: 'dump' | 'stop';
+  /** an rc.common command, `_hook NAME` or `_describe` */
+  action: string;
+  args?: string[];
+  /** procd_running's answers: lines "SERVICE INSTANCE running|stopped" */
+  running?: string;
+  /** enable/disable: the rc.d folder and the prefix its links point through */
+  rcd?: { dir: string; link: string };
+  /** capture: handed back in the result; inherit: the caller's terminal (extra commands) */
+  output?: 'capture' | 'inherit';
+  /** a dry run: the script runs in a throwaway view of the file system (sandbox.ts) */
+  sandbox?: boolean;
   timeoutMs?: number;
 }
 
-export interface Evaluated {
-  service: ProcdService;
-  /** what the script wrote on stderr (its own warnings, "command not found" ...) */
-  warnings: string[];
+export interface ScriptResult {
+  actions: ScriptAction[];
+  description: ScriptDescription;
+  /** the shell's exit status */
+  status: number;
+  /** what the script printed on stdout and stderr, in order (when captured) */
+  output: string[];
+  /** where the script found OpenWrt's libraries (environment.ts) */
+  source: LibrarySource;
 }
 
-const SHIM_FILES = ['rc.common', 'procd.sh', 'functions.sh'];
+const SHIM_FILES = ['rc.common', 'procd.sh', 'procd-ubus.sh', 'functions.sh'];
 
 /** src/service/shim of jailctl's installation, bundled or not. */
 export function findShimDir(): string {
@@ -51,30 +71,55 @@ export function findInstallRoot(): string | undefined {
   return existsSync(join(root, 'dist', 'jailctl.mjs')) ? root : undefined;
 }
 
-/** Evaluates the script; throws JailctlError naming it on any problem. */
-export function evaluateInitScript(options: EvaluateOptions): Evaluated {
-  checkScript(options.script);
+/** Runs the action; throws JailctlError naming the script for what is not the script's own doing. */
+export function runInitScript(run: ScriptRun): ScriptResult {
+  checkScript(run.script);
   const work = mkdtempSync(join(tmpdir(), 'jailctl-eval-'));
   try {
-    const environment = prepareScriptEnvironment({ script: options.script, shimDir: findShimDir(), configDir: options.configDir, work });
-    checkSyntax(options.script, environment.shell);
-    const warnings = environment.warnings;
-    const out = join(work, 'service.json');
-    const result = runShim(options, environment, out);
-    const shimError = readIfExists(`${out}.err`);
-    if (shimError !== undefined) throw scriptError(options.script, shimError.trim().split('\n')[0]!);
-    if (result.error !== undefined) throw new JailctlError('SPEC_INVALID', `init script ${options.script}: ${result.error}`, { hint: 'a script must not wait for anything while it is evaluated' });
-    const stderrLines = result.stderr.split('\n').filter((l) => l.trim() !== '');
-    if (result.status !== 0) throw shellFailure(options.script, stderrLines, result.status, environment.source);
-    if (options.action === 'stop') return { service: { name: options.name, script: options.script, instances: {} }, warnings: [...warnings, ...stderrLines] };
-    const json = readIfExists(out);
-    if (json === undefined) {
-      throw new JailctlError('SPEC_INVALID', `init script ${options.script}: start_service did not return (the script exited early)`, { hint: 'remove the exit from start_service' });
-    }
-    return { service: parseProcdService(json, options.script), warnings: [...warnings, ...stderrLines.map((l) => stripScript(options.script, l))] };
+    const environment = prepareScriptEnvironment({ script: run.script, shimDir: findShimDir(), configDir: run.configDir, work });
+    checkSyntax(run.script, environment.shell);
+    const log = join(work, 'actions');
+    writeFileSync(log, '');
+    writeFileSync(join(work, 'running'), run.running ?? '');
+    const outFile = join(work, 'output');
+    const shell = runShim(run, environment, work, outFile);
+    const output = [...environment.warnings.map((w) => `jailctl: warning: ${w}`), ...readLines(outFile).map((l) => stripScript(run.script, l))];
+    const shimError = readIfExists(`${log}.err`);
+    if (shimError !== undefined) throw withOutput(scriptError(run.script, shimError.trim().split('\n')[0]!), output);
+    if (shell.error !== undefined) throw withOutput(new JailctlError('SPEC_INVALID', `init script ${run.script}: ${shell.error}`, { ...(shell.hint !== undefined ? { hint: shell.hint } : {}) }), output);
+    const { actions, description } = parseActionLog(readIfExists(log) ?? '', run.script);
+    return { actions, description, status: shell.status, output, source: environment.source };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+export interface EvaluateOptions {
+  script: string;
+  name: string;
+  configDir: string;
+  action: 'dump' | 'stop';
+  timeoutMs?: number;
+}
+
+/** start_service's service set ('dump') or the stop command's run, with what the script printed. */
+export function evaluateInitScript(options: EvaluateOptions): { service: ProcdService; warnings: string[] } {
+  const result = runInitScript({ script: options.script, name: options.name, configDir: options.configDir, action: options.action === 'dump' ? 'start' : 'stop', ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) });
+  if (options.action === 'stop') return { service: { name: options.name, script: options.script, instances: {}, triggers: [] }, warnings: result.output };
+  const set = [...result.actions].reverse().find((a) => a.op === 'set');
+  if (set === undefined || set.op !== 'set') throw withOutput(explainEarlyExit(options.script, result, 'start_service'), result.output);
+  return { service: set.service, warnings: result.output };
+}
+
+/** An error that carries what the script printed before it (shown above the error line). */
+export class ScriptError extends JailctlError {
+  output: string[] = [];
+}
+
+function withOutput(err: JailctlError, output: string[]): ScriptError {
+  const e = new ScriptError(err.code, err.message, { ...(err.hint !== undefined ? { hint: err.hint } : {}), ...(err.path !== undefined ? { path: err.path } : {}) });
+  e.output = output;
+  return e;
 }
 
 function checkScript(script: string): void {
@@ -106,22 +151,51 @@ export function stripScript(script: string, line: string): string {
   return rest;
 }
 
-function runShim(options: EvaluateOptions, environment: ScriptEnvironment, out: string) {
-  const env: NodeJS.ProcessEnv = {
+/** procd-semantics' shim variables, then the OpenWrt environment's (PATH, the UCI cache, the
+ * tools: environment.ts). */
+function shimEnv(run: ScriptRun, environment: ScriptEnvironment, work: string): Record<string, string> {
+  const env: Record<string, string> = {
     HOME: '/',
     JAILCTL_SHIM: findShimDir(),
-    JAILCTL_OUT: out,
-    JAILCTL_SERVICE: options.name,
+    JAILCTL_ACTIONS: join(work, 'actions'),
+    JAILCTL_RUNNING: join(work, 'running'),
+    JAILCTL_SERVICE: run.name,
     ...environment.env,
   };
+  if (run.rcd !== undefined) {
+    env['JAILCTL_RCD'] = run.rcd.dir;
+    env['JAILCTL_RCD_LINK'] = run.rcd.link;
+  }
   const root = findInstallRoot();
   if (root !== undefined) env['JAILCTL_ROOT'] = root;
-  const [program, ...args] = environment.command('. "$JAILCTL_SHIM/rc.common"', [options.script, options.script, options.action]);
-  const r = spawnSync(program!, args, {
-    env, cwd: '/', encoding: 'utf8', timeout: options.timeoutMs ?? 30_000, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const error = r.error !== undefined ? `evaluation did not finish (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})` : undefined;
-  return { status: r.status, stderr: r.stderr ?? '', error };
+  return env;
+}
+
+const TIMEOUT_HINT = 'a script must not wait for anything while it runs';
+
+function runShim(run: ScriptRun, environment: ScriptEnvironment, work: string, outFile: string): { status: number; error?: string; hint?: string } {
+  // the shell (shell.ts) in the evaluation's mount namespace (view.ts), wrapped once more by the
+  // dry run's throwaway view: runInSandbox runs the same argv
+  const argv = environment.command('. "$JAILCTL_SHIM/rc.common"', [run.script, run.script, run.action, ...(run.args ?? [])]);
+  const env = shimEnv(run, environment, work);
+  const timeout = run.timeoutMs ?? 60_000;
+  const out = openSync(outFile, 'w');
+  try {
+    if (run.sandbox === true) {
+      const r = runInSandbox({ argv, env, work, stdout: out, timeoutMs: timeout });
+      return r.error === undefined ? r : { ...r, hint: r.error.startsWith('it did not finish') ? TIMEOUT_HINT : 'report this, with /proc/self/mountinfo: the dry run cannot protect this host' };
+    }
+    const stdio: StdioOptions = run.output === 'inherit' ? ['inherit', 'inherit', 'inherit'] : ['ignore', out, out];
+    const r = spawnSync(argv[0]!, argv.slice(1), { env, cwd: '/', timeout, stdio });
+    if (r.error !== undefined) return { status: 125, error: `it did not finish (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})`, hint: TIMEOUT_HINT };
+    return { status: r.status ?? 128 + 9 };
+  } finally {
+    closeSync(out);
+  }
+}
+
+function readLines(file: string): string[] {
+  return (readIfExists(file) ?? '').split('\n').filter((l) => l.trim() !== '');
 }
 
 function scriptError(script: string, message: string): JailctlError {
@@ -131,23 +205,19 @@ function scriptError(script: string, message: string): JailctlError {
 
 const OPENWRT_LIBS = /(?:cannot|can't) open .*(\/lib\/functions|\/usr\/share\/libubox\/jshn\.sh|\/lib\/functions\/[\w.-]+)/;
 
-function shellFailure(script: string, lines: string[], status: number | null, source: LibrarySource): JailctlError {
-  const last = lines[lines.length - 1];
-  const message = last === undefined ? `the shell exited with status ${status}` : stripScript(script, last);
+/** Why an action ended before it asked procd anything: the script's last words, and a hint. */
+export function explainEarlyExit(script: string, result: ScriptResult, what: string): JailctlError {
+  const last = result.output.filter((l) => !l.startsWith('jailctl: ')).pop();
   const missingInclude = last !== undefined && /(?:cannot|can't) open/.test(last);
-  const hint = missingInclude && source === 'shim-folder' && OPENWRT_LIBS.test(last)
+  const hint = missingInclude && result.source === 'shim-folder' && OPENWRT_LIBS.test(last)
     ? "jailctl provides OpenWrt's libraries at their paths only inside a mount namespace, which could not be made here (see the warnings); run jailctl as root, or where unshare works"
     : missingInclude
       ? "the script includes a file this host does not have (jailctl provides /lib/functions.sh, /lib/functions/{network,service,system,procd}.sh, /lib/config/uci.sh and /usr/share/libubox/jshn.sh; other files come with the script's package)"
       : 'run the script by hand (sh -x) to see where it stops';
-  return new JailctlError('SPEC_INVALID', `init script ${script}: ${message}`, { path: script, hint });
+  return new JailctlError('SPEC_INVALID', `init script ${script}: ${what} did not finish: the script exited with status ${result.status}${last !== undefined ? ` after "${last}"` : ''}`, { path: script, hint });
 }
 
+/** What the shim wrote into our temporary folder (the script could put anything there). */
 function readIfExists(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    if (isErrnoError(err) && err.code === 'ENOENT') return undefined;
-    throw err;
-  }
+  return readInputTextIfExists(path, 'the procd shim output', INPUT_LIMITS.spec, { noFollow: true });
 }

@@ -1,9 +1,14 @@
 # jailctl's procd shell API (sourced by rc.common): procd_open_instance, procd_set_param,
-# procd_add_jail ... record the service in shell variables, and procd_close_service writes it
-# to $JAILCTL_OUT as the JSON procd would have received over ubus (PRIOR-ART.md §3.5).
-# Triggers, validation and data blocks are accepted and ignored: jailctl does not reload.
+# procd_add_jail ... record the service in shell variables, and procd_close_service appends it
+# to the action log $JAILCTL_ACTIONS as the JSON procd would have received over ubus
+# (PRIOR-ART.md §3.5), one JSON object per line. procd_kill and procd_send_signal are logged
+# the same way; jailctl carries the log out, in order, once the script has finished.
+# procd_running answers from $JAILCTL_RUNNING (lines "SERVICE INSTANCE running|stopped",
+# written by jailctl before the script runs). Config triggers (procd_add_reload_trigger,
+# procd_add_config_trigger config.change) are recorded for `jailctl service reload-config`;
+# other triggers, validation and data blocks are accepted and ignored.
 # Mistakes procd would silently ignore (unknown parameters, unknown jail flags, an unclosed
-# instance) are errors here: they go to $JAILCTL_OUT.err and end the evaluation.
+# instance) are errors here: they go to $JAILCTL_ACTIONS.err and end the evaluation.
 
 _JC_CTL=$(printf '\001\002\003\004\005\006\007\010\011\012\013\014\015\016\017\020\021\022\023\024\025\026\027\030\031\032\033\034\035\036\037')
 _JC_PARAMS="command env data limits file netdev respawn watch watchdog error nice term_timeout reload_signal pidfile user group seccomp capabilities facility extroot overlaydir tmpoverlaysize vrf stdout stderr no_new_privs jailctl_unjailed"
@@ -11,8 +16,7 @@ _JC_JAIL_FLAGS="log ubus udebug procfs sysfs ronly requirejail netns userns cgro
 
 # _jc_fail MESSAGE: records the error and ends the evaluation (also from inside $(...)).
 _jc_fail() {
-	printf '%s\n' "$1" >>"${JAILCTL_OUT:-/dev/null}.err"
-	printf 'jailctl: %s\n' "$1" >&2
+	printf '%s\n' "$1" >>"${JAILCTL_ACTIONS:-/dev/null}.err"
 	exit 3
 }
 
@@ -73,6 +77,28 @@ _jc_in_list() {
 	return 1
 }
 
+# _jc_signal SIGNAL: sets _jc_r to the JSON of a signal: its number, as procd.sh's $(kill -l
+# NAME) gives it in ash, or its name (HUP, SIGHUP) as a string for jailctl to look up where the
+# shell's kill -l cannot number names (dash).
+_jc_signal() {
+	case "$1" in
+		'') return 1 ;;
+		*[!0-9]*)
+			case "${1#SIG}" in ''|*[!A-Za-z0-9+-]*) return 1 ;; esac
+			_jc_sn=$(kill -l "${1#SIG}" 2>/dev/null)
+			case "$_jc_sn" in
+				''|*[!0-9]*) _jc_r="\"${1#SIG}\"" ;;
+				*) _jc_r=$_jc_sn ;;
+			esac ;;
+		*) _jc_r=$1 ;;
+	esac
+}
+
+# _jc_log JSON: appends one action to the log jailctl carries out after the script.
+_jc_log() {
+	printf '%s\n' "$1" >>"${JAILCTL_ACTIONS:-/dev/null}"
+}
+
 _jc_need_instance() {
 	[ -n "$_jc_inst" ] || _jc_fail "$1 called outside procd_open_instance ... procd_close_instance"
 }
@@ -117,9 +143,7 @@ procd_set_param() {
 			esac
 			_jc_r=$1 ;;
 		reload_signal)
-			_jc_r=$(kill -l "$1" 2>/dev/null)
-			case "$1" in [0-9]*) _jc_r=$1 ;; esac
-			[ -n "$_jc_r" ] || _jc_fail "procd_set_param reload_signal: unknown signal \"$1\"" ;;
+			_jc_signal "$1" || _jc_fail "procd_set_param reload_signal: \"$1\" is not a signal" ;;
 		pidfile|user|group|seccomp|capabilities|facility|extroot|overlaydir|tmpoverlaysize|vrf) _jc_q "$1" ;;
 		stdout|stderr|no_new_privs|jailctl_unjailed) _jc_r=$(_jc_bool "$1") ;;
 		*) _jc_fail "procd_set_param: unknown parameter \"$_jc_type\" (known:$(printf ' %s' $_JC_PARAMS))" ;;
@@ -168,10 +192,20 @@ _jc_add_mounts() {
 	done
 }
 
-# Without procd_add_jail procd drops these; jailctl jails every instance, so they apply to the
-# default jail (see docs/services.md).
-procd_add_jail_mount() { _jc_add_mounts procd_add_jail_mount 0 "$@"; }
-procd_add_jail_mount_rw() { _jc_add_mounts procd_add_jail_mount_rw 1 "$@"; }
+# Without procd_add_jail (before it, too) procd.sh drops these: so does jailctl, with a note.
+procd_add_jail_mount() {
+	[ -n "$_jc_jail_on" ] || { _jc_no_jail procd_add_jail_mount "$@"; return 0; }
+	_jc_add_mounts procd_add_jail_mount 0 "$@"
+}
+procd_add_jail_mount_rw() {
+	[ -n "$_jc_jail_on" ] || { _jc_no_jail procd_add_jail_mount_rw "$@"; return 0; }
+	_jc_add_mounts procd_add_jail_mount_rw 1 "$@"
+}
+
+_jc_no_jail() {
+	_jc_need_instance "$1"
+	printf 'jailctl: note: instance "%s": %s %s: ignored without procd_add_jail, as procd does\n' "$_jc_inst" "$1" "$(shift; echo "$*")" >&2
+}
 
 # procd's respawn defaults, from UCI system.@service[0] like procd.sh.
 _jc_respawn_defaults() {
@@ -196,9 +230,10 @@ procd_close_instance() {
 		_jc_obj="${_jc_obj:+$_jc_obj,}\"$_jc_k\":$_jc_v"
 		unset "_jc_p_$_jc_k"
 	done
-	if [ -n "$_jc_jail_on$_jc_mounts" ]; then
+	if [ -n "$_jc_jail_on" ]; then
 		_jc_obj="${_jc_obj:+$_jc_obj,}\"jail\":{$_jc_jail${_jc_jail:+,}\"mount\":{$_jc_mounts}}"
 	fi
+	[ -z "$TRACE_SYSCALLS" ] || _jc_obj="${_jc_obj:+$_jc_obj,}\"trace\":true"
 	_jc_q "$_jc_inst"
 	_jc_instances="${_jc_instances:+$_jc_instances,}$_jc_r:{$_jc_obj}"
 	_jc_names="$_jc_names $_jc_inst"
@@ -211,40 +246,16 @@ procd_add_instance() {
 	procd_close_instance
 }
 
+# procd_close_service [set|add]: "add" keeps the service's other instances (rc.common's start
+# with arguments), "set" replaces them.
 procd_close_service() {
 	[ -z "$_jc_inst" ] || _jc_fail "start_service ended with instance \"$_jc_inst\" still open (procd_close_instance is missing)"
+	_jc_triggers=
 	service_triggers
 	_jc_q "$_jc_service"
 	_jc_out="{\"name\":$_jc_r"
 	_jc_q "$_jc_script"
-	_jc_out="$_jc_out,\"script\":$_jc_r,\"instances\":{$_jc_instances}}"
-	printf '%s\n' "$_jc_out" >"$JAILCTL_OUT"
+	_jc_out="$_jc_out,\"script\":$_jc_r,\"instances\":{$_jc_instances},\"triggers\":[$_jc_triggers]}"
+	_jc_log "{\"op\":\"set\",\"method\":\"${1:-set}\",\"service\":$_jc_out}"
 }
 
-# Accepted and ignored: jailctl neither reloads on events nor runs procd's validators.
-procd_lock() { :; }
-procd_open_trigger() { :; }
-procd_close_trigger() { :; }
-procd_add_raw_trigger() { :; }
-procd_add_config_trigger() { :; }
-procd_add_interface_trigger() { :; }
-procd_add_mount_trigger() { :; }
-procd_add_reload_trigger() { :; }
-procd_add_reload_data_trigger() { :; }
-procd_add_reload_interface_trigger() { :; }
-procd_add_action_mount_trigger() { :; }
-procd_add_reload_mount_trigger() { :; }
-procd_add_restart_mount_trigger() { :; }
-procd_open_validate() { :; }
-procd_close_validate() { :; }
-procd_add_validation() { :; }
-procd_open_data() { :; }
-procd_close_data() { :; }
-procd_add_mdns() { :; }
-procd_add_mdns_service() { :; }
-procd_set_config_changed() { :; }
-procd_get_mountpoints() { :; }
-procd_kill() { :; }
-procd_send_signal() { :; }
-# Nothing runs while a script is evaluated.
-procd_running() { return 1; }

@@ -4,6 +4,9 @@
 // each instance's profile goes to its `procd_set_param seccomp` path, or /tmp/NAME.json.
 import { existsSync } from 'node:fs';
 import { JailctlError } from '../../errors.js';
+import { hostDockerOptions } from '../../io/profile-io.js';
+import { readInputText } from '../../io/input-file.js';
+import { INPUT_LIMITS } from '../../io/input-limits.js';
 import { writeFileAtomic } from '../../io/write-atomic.js';
 import type { LaunchPlan } from '../../jail/plan.js';
 import { spawnLaunchPlan, TRACE_FD, type SpawnedJail } from '../../native/spawn.js';
@@ -14,14 +17,18 @@ import { serializeOci } from '../../profile/serialize.js';
 import { buildTracedPlan } from '../../trace/trace-plan.js';
 import { requireRoot, type ServiceContext } from '../context.js';
 import { launcherAlive } from '../proc.js';
-import { readServiceRecord, readTextIfExists, removeServiceRecord, writeServiceRecord, type InstanceRecord, type ServiceRecord } from '../record.js';
-import { planService, superviseInstances, type PlannedService } from '../start.js';
+import { readServiceRecord, removeServiceRecord, writeServiceRecord, type InstanceRecord, type ServiceRecord } from '../record.js';
+import { instanceRecord } from '../instances.js';
+import { isPlanned } from '../plan-service.js';
+import { planService, type PlannedService } from '../start.js';
 import { buildTracedProfile, type SyscallCount } from './trace-profile.js';
 
 export interface TraceOptions {
   merge: boolean;
   /** one profile for every instance, instead of each instance's seccomp path */
   output?: string;
+  /** what the script printed and jailctl's notes, as they are */
+  onLines: (lines: readonly string[]) => void;
   onWarning: (line: string) => void;
   onStarted: (line: string) => void;
 }
@@ -41,16 +48,19 @@ export interface TracePlan {
 }
 
 /** The traced plan of every instance (the seccomp profile left out) and where its profile goes. */
-export function planTrace(context: ServiceContext, output?: string): TracePlan {
+export function planTrace(context: ServiceContext, output?: string, dryRun = false): TracePlan {
   const arch = archFromNode();
-  const planned = planService(context, 'trace');
-  const traced: TracedInstance[] = planned.instances.map(({ instance, plan }) => ({
+  const planned = planService(context, 'trace', { sandbox: dryRun });
+  const failed = planned.instances.find((i) => !isPlanned(i));
+  if (failed !== undefined && !isPlanned(failed)) throw failed.error;
+  const instances = planned.instances.filter(isPlanned);
+  const traced: TracedInstance[] = instances.map(({ instance, plan }) => ({
     instance: instance.instance,
-    output: output ?? instance.raw.seccomp ?? `/tmp/${context.name}.json`,
+    output: output ?? instance.config.seccomp ?? `/tmp/${context.name}.json`,
     plan: buildTracedPlan(plan, arch, TRACE_FD),
     counts: [],
   }));
-  return { planned, traced, records: superviseInstances(context, planned).map((job) => job.record) };
+  return { planned, traced, records: instances.map((p) => instanceRecord(context, p)) };
 }
 
 /** Traces the service until it ends; resolves with one summary line per profile written. */
@@ -62,8 +72,8 @@ export async function traceService(context: ServiceContext, options: TraceOption
   if (existing !== undefined && existing.instances.some((i) => launcherAlive(i.launcherPid))) {
     throw new JailctlError('USAGE', `${context.name} is running; stop it before tracing`, { hint: `jailctl service ${context.name} stop` });
   }
-  for (const w of planned.warnings) options.onWarning(w);
-  const record: ServiceRecord = { version: 1, name: context.name, script: planned.script, mode: 'trace', startedAt: Date.now(), tracerPid: process.pid, instances: [] };
+  options.onLines(planned.lines);
+  const record: ServiceRecord = { version: 1, name: context.name, script: planned.script, mode: 'trace', startedAt: Date.now(), tracerPid: process.pid, instances: [], description: planned.description, triggers: [] };
   for (const [i, t] of traced.entries()) {
     t.jail = spawnLaunchPlan(t.plan, (r) => { if (r.type === 'count') t.counts.push({ auditArch: r.auditArch, nr: r.nr, count: r.count }); });
     record.instances.push({ ...records[i]!, seccomp: null, launcherPid: t.jail.pid });
@@ -101,7 +111,7 @@ function writeProfiles(traced: readonly TracedInstance[], arch: ArchName, option
 }
 
 function mergeWith(existingFile: string, tracedText: string, options: TraceOptions): string {
-  const existing = parseProfileOrThrow(readTextIfExists(existingFile) ?? '', existingFile);
+  const existing = parseProfileOrThrow(readInputText(existingFile, '', INPUT_LIMITS.profile), existingFile, { docker: hostDockerOptions() });
   const traced = parseProfileOrThrow(tracedText, '(trace)');
   const merged = mergeProfiles([{ file: existingFile, parsed: existing }, { file: '(trace)', parsed: traced }]);
   if (merged.conflicts.length > 0) {

@@ -66,11 +66,14 @@ t.test('malformed input: one message naming file and line', async (t) => {
   const bad = (text: string, message: RegExp) => t.throws(() => parseUci(text, '/etc/config/system'), { message, code: 'FAILSAFE_CONFIG_INVALID' });
   bad("config system\n\toption hostname 'OpenWrt\n", /^\/etc\/config\/system:2: unterminated single quote/);
   bad('option key x\n', /^\/etc\/config\/system:1: option outside of a config section$/);
-  bad('config system\n\tfoo bar baz\n', /:2: unknown keyword "foo"/);
+  bad('config system\n\tfoo bar baz\n', /:2: not a UCI statement: a line starts with package, config, option or list$/);
+  bad('config system\n\topton hostname x\n', /:2: not a UCI statement: a line starts with package, config, option or list \(did you mean option\?\)$/);
   bad('config system\n\toption a b c\n', /:2: expected "option NAME 'VALUE'", got 3 arguments/);
   bad('config system\n\toption a\n', /:2: expected "option NAME 'VALUE'", got 1 argument$/);
   bad('config\n', /:1: expected "config TYPE \['NAME'\]"/);
-  bad("config 'sys tem'\n", /:1: invalid section type "sys tem"/);
+  bad("config 'sys tem'\n", /:1: invalid section type \(letters, digits, _ and - only\)$/);
+  bad("config system 'a b'\n", /:1: invalid section name \(letters, digits, _ and - only\)$/);
+  bad("config system\n\toption 'a b' c\n", /:2: invalid option name \(letters, digits, _ and - only\)$/);
   bad('config a; config b\n', /:1: ';' between statements is not supported/);
   bad('config a\n\toption x y\\\n', /:2: backslash at the end of the line/);
 });

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { buildLaunchPlan, USERNS_ID_BASE } from '../../../src/jail/build-plan.js';
+import { formatMemory } from '../../../src/jail/cgroups.js';
 import type { PlanStep } from '../../../src/jail/plan.js';
 import { normalizeJailSpec, type RawJailSpec } from '../../../src/jail/spec.js';
 import { FakeHost, type FakeTree } from '../../helpers/fake-host.js';
@@ -165,7 +166,27 @@ t.test('cgroup v2 limits are written before pid 1 is released and removed afterw
     ['/sys/fs/cgroup/jailctl/tool-4242/cpu.weight', '50'],
   ]);
   t.match(parent.at(-1), { op: 'attach-cgroup', procsFile: '/sys/fs/cgroup/jailctl/tool-4242/cgroup.procs' });
-  t.match(p.steps.filter((s) => s.phase === 'cleanup'), [{ op: 'rmdir', path: '/sys/fs/cgroup/jailctl/tool-4242' }]);
+  // the OOM kill count is read before the cgroup goes away
+  t.same(p.steps.filter((s) => s.phase === 'cleanup').map((s) => s.op), ['report-count', 'rmdir']);
+  t.match(p.steps.filter((s) => s.phase === 'cleanup'), [
+    {
+      op: 'report-count', file: '/sys/fs/cgroup/jailctl/tool-4242/memory.events', key: 'oom_kill', optional: true,
+      once: "jailctl: tool: the kernel's OOM killer killed a process of the jail (memory limit 64M, --memory)\n",
+      many: { before: "jailctl: tool: the kernel's OOM killer killed ", after: ' processes of the jail (memory limit 64M, --memory)\n' },
+    },
+    { op: 'rmdir', path: '/sys/fs/cgroup/jailctl/tool-4242' },
+  ]);
+});
+
+t.test('without --memory there is no OOM kill to report', async (t) => {
+  t.notOk(plan({ pids: 16 }).steps.some((s) => s.op === 'report-count'));
+});
+
+t.test('formatMemory() writes limits as --memory takes them', async (t) => {
+  t.equal(formatMemory(64n << 20n), '64M');
+  t.equal(formatMemory(3n << 30n), '3G');
+  t.equal(formatMemory(1536n << 10n), '1536K');
+  t.equal(formatMemory(1048577n), '1048577 bytes');
 });
 
 t.test('a hybrid host uses the v1 controllers under our own cgroup', async (t) => {
@@ -177,6 +198,12 @@ t.test('a hybrid host uses the v1 controllers under our own cgroup', async (t) =
   const p = plan({ memory: '1M', pids: 8 }, h);
   t.same(p.summary.cgroup, ['/sys/fs/cgroup/memory/box/1/jailctl-tool-4242', '/sys/fs/cgroup/pids/jailctl-tool-4242']);
   t.ok(p.steps.some((s) => s.op === 'write-file' && s.path.endsWith('memory.limit_in_bytes') && s.content === '1048576'));
+  // cgroups are removed in the reverse order of their creation; the count is read before its own
+  t.match(p.steps.filter((s) => s.phase === 'cleanup'), [
+    { op: 'rmdir', path: '/sys/fs/cgroup/pids/jailctl-tool-4242' },
+    { op: 'report-count', file: '/sys/fs/cgroup/memory/box/1/jailctl-tool-4242/memory.oom_control', key: 'oom_kill', once: /memory limit 1M, --memory/ },
+    { op: 'rmdir', path: '/sys/fs/cgroup/memory/box/1/jailctl-tool-4242' },
+  ]);
 });
 
 t.test('no limits, no cgroup', async (t) => {

@@ -8,13 +8,14 @@ function fakeIo(files: Record<string, string>, stdoutIsTty = false) {
   const written: Record<string, string | Uint8Array> = {};
   const io: ProfileIo = {
     hostArch: () => 'mips',
+    kernelRelease: () => '5.10.0',
     stdoutIsTty,
     readText: (path) => {
       const text = files[path];
       if (text === undefined) throw new JailctlError('PROFILE_UNREADABLE', `${path}: cannot read the file (ENOENT)`);
       return text;
     },
-    readBytes: (path) => new TextEncoder().encode(io.readText(path)),
+    readBytes: (path, what, limit) => new TextEncoder().encode(io.readText(path, what, limit)),
     writeAtomic: (path, data) => {
       written[path] = data;
     },
@@ -37,12 +38,42 @@ t.test('the host arch is the default target', async (t) => {
   t.match(checkProfileFiles(['p.json'], undefined, io).ok, [/^p\.json: OK \(procd legacy, 3 syscalls, \d+ BPF instructions for mips\)$/]);
 });
 
-t.test('check reports unreadable files apart from profile problems', async (t) => {
-  const { io } = fakeIo({ 'bad.json': '{"whitelist": ["read"]}' });
-  const report = checkProfileFiles(['bad.json', 'gone.json'], 'arm', io);
+t.test('check reports unreadable files apart from profile problems, and warnings apart from both', async (t) => {
+  const { io } = fakeIo({ 'bad.json': '{"whitelist": ["read", "opne", "execve"], "policy": 70000}', 'warned.json': '{"whitelist": ["read"]}' });
+  const report = checkProfileFiles(['bad.json', 'gone.json', 'warned.json'], 'arm', io);
   t.equal(report.unreadable, 1);
-  t.same(report.ok, []);
-  t.match(report.problems, [/^bad\.json: \/whitelist: execve is not allowed/, /^gone\.json: cannot read the file \(ENOENT\)$/]);
+  t.match(report.ok, [/^warned\.json: OK \(procd legacy/]);
+  t.match(report.problems, [/^bad\.json: \/policy: must be <= 65535/, /^gone\.json: cannot read the file \(ENOENT\)$/]);
+  t.match(report.warnings, [/^warned\.json: \/whitelist: execve is not allowed/]);
+  const strict = checkProfileFiles(['warned.json'], 'arm', io, { strict: true });
+  t.same(strict.ok, []);
+  t.match(strict.problems, [/^warned\.json: \/whitelist: execve is not allowed/]);
+});
+
+t.test('Docker-format profiles are decided for the target arch and the host kernel by default', async (t) => {
+  const docker = JSON.stringify({
+    defaultAction: 'SCMP_ACT_ERRNO',
+    syscalls: [
+      { names: ['execve', 'exit'], action: 'SCMP_ACT_ALLOW' },
+      { names: ['cacheflush'], action: 'SCMP_ACT_ALLOW', includes: { arches: ['arm'], minKernel: '5.4' } },
+      { names: ['mount'], action: 'SCMP_ACT_ALLOW', includes: { caps: ['CAP_SYS_ADMIN'] } },
+    ],
+  });
+  const { io } = fakeIo({ 'd.json': docker });
+  t.match(checkProfileFiles(['d.json'], 'arm', io).ok, [/^d\.json: OK \(Docker format decided for arm, Docker's default capabilities, kernel 5\.10\.0: 2 of 3 entries apply, 3 syscalls/]);
+  t.match(checkProfileFiles(['d.json'], 'arm', io, { kernel: '4.19', caps: ['CAP_SYS_ADMIN'] }).ok, [/decided for arm, CAP_SYS_ADMIN, kernel 4\.19: 2 of 3 entries apply, 3 syscalls/]);
+  t.match(checkProfileFiles(['d.json'], undefined, io).ok, [/decided for mips, .*: 1 of 3 entries apply/, ], 'the host arch by default');
+});
+
+t.test('check --for RUNTIME: what the runtime\'s init needs that the profile refuses', async (t) => {
+  const { io } = fakeIo({ 'p.json': JSON.stringify({ defaultAction: 'SCMP_ACT_KILL', syscalls: [{ names: ['execve', 'read'], action: 'SCMP_ACT_ALLOW' }] }) });
+  const report = checkProfileFiles(['p.json'], 'x86_64', io, { runtime: 'crun' });
+  t.same(report.problems, []);
+  t.same(report.warnings, [
+    'p.json: crun needs close, prctl, setresgid, setresuid, capset, rt_sigprocmask, rt_sigaction, write, exit, exit_group after loading the filter, and this profile refuses them: the container would not start; add them with `jailctl profile merge p.json --preset crun -o p.json`',
+    "p.json: the profile kills single threads (SCMP_ACT_KILL or SCMP_ACT_KILL_THREAD): under crun a refused call leaves a multithreaded program running without that thread; use SCMP_ACT_KILL_PROCESS",
+  ]);
+  t.equal(checkProfileFiles(['p.json'], 'x86_64', io, { runtime: 'crun', strict: true }).problems.length, 2);
 });
 
 t.test('merge writes once, through the interface', async (t) => {

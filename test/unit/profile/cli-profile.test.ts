@@ -19,7 +19,8 @@ const file = (name: string, content: unknown) => {
 const OCI = join(REPO, 'profiles/examples/network-service.json');
 const LEGACY = join(REPO, 'profiles/examples/legacy-whitelist.json');
 const GOOD = file('good.json', { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['read', 'write', 'execve', 'exit_group'], action: 'SCMP_ACT_ALLOW' }] });
-const BAD = file('bad.json', { defaultAction: 'SCMP_ACT_KILL_PROCESS', syscalls: [{ names: ['read', 'opne'], action: 'SCMP_ACT_ALLOW', errnoRet: 1 }] });
+const BAD = file('bad.json', { defaultAction: 'SCMP_ACT_KILL_PROCESS', syscalls: [{ names: ['read', 'opne'], action: 'SCMP_ACT_ALLOW', errnoRet: 1, args: [{ index: 7, value: 0, op: 'SCMP_CMP_EQ' }] }] });
+const WARNED = file('warned.json', { defaultAction: 'SCMP_ACT_KILL_PROCESS', syscalls: [{ names: ['read', 'opne', 'read'], action: 'SCMP_ACT_ALLOW' }] });
 
 /** stderr lines but hints; asserts the exit code and that there is no stack trace. */
 function errorLines(t: Test, args: string[], code: number): string[] {
@@ -33,16 +34,33 @@ t.test('check: OK lines and exit 0 for good profiles', async (t) => {
   const r = jailctl(['profile', 'check', OCI, LEGACY, '--arch', 'mipsel']);
   t.equal(r.code, 0, r.stderr);
   t.equal(r.stderr, '');
-  t.match(r.stdout, /network-service\.json: OK \(OCI, 62 syscalls, \d+ BPF instructions for mipsel\)\n.*legacy-whitelist\.json: OK \(procd legacy, 35 syscalls, \d+ BPF instructions for mipsel\)\n$/);
+  t.match(r.stdout, /network-service\.json: OK \(OCI, 107 syscalls, \d+ BPF instructions for mipsel\)\n.*legacy-whitelist\.json: OK \(procd legacy, 35 syscalls, \d+ BPF instructions for mipsel\)\n$/);
 });
 
-t.test('check: one line per problem, exit 1', async (t) => {
+t.test('check: one line per problem, exit 1; warnings on stderr too', async (t) => {
   const lines = errorLines(t, ['profile', 'check', BAD, GOOD, '--arch', 'x86_64'], 1);
   t.same(lines, [
-    `jailctl: ${BAD}: /syscalls/0/errnoRet: 1 is not used by SCMP_ACT_ALLOW: only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take an errno; remove it or change the action`,
-    `jailctl: ${BAD}: /syscalls/0/names/1: "opne" is not a syscall on x86_64 or any other architecture (did you mean "open"?)`,
-    `jailctl: ${BAD}: /syscalls: execve is not allowed (it gets the default action SCMP_ACT_KILL_PROCESS): jailctl installs the filter just before execve, so the service could never start; add "execve" to an SCMP_ACT_ALLOW rule`,
+    `jailctl: warning: ${BAD}: /syscalls/0/errnoRet: 1 is ignored: only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take an errno, not SCMP_ACT_ALLOW (runc ignores it too); remove it or change the action`,
+    `jailctl: warning: ${BAD}: /syscalls/0/names/1: "opne" is not a syscall on x86_64 or any other architecture (did you mean "open"?): skipped, as runc and procd do`,
+    `jailctl: warning: ${BAD}: /syscalls: execve is not allowed (it gets the default action SCMP_ACT_KILL_PROCESS): runtimes that load the filter before execve (runc, crun) cannot start the program; procd loads it after the service's execve, jailctl run answers that execve itself; add "execve" to an SCMP_ACT_ALLOW rule`,
+    `jailctl: ${BAD}: /syscalls/0/args/0/index: 7 is not an argument index: accepted 0-5 (syscalls have six arguments, counted from 0)`,
   ]);
+});
+
+t.test('check: what runc or procd accept is a warning and exit 0; --strict makes it exit 1', async (t) => {
+  const r = jailctl(['profile', 'check', WARNED, '--arch', 'x86_64']);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /warned\.json: OK \(OCI, 2 syscalls, \d+ BPF instructions for x86_64\)\n$/);
+  const warnings = r.stderr.trim().split('\n');
+  t.equal(warnings.length, 3);
+  t.ok(warnings.every((l) => l.startsWith(`jailctl: warning: ${WARNED}: /syscalls`)), r.stderr);
+  const strict = errorLines(t, ['profile', 'check', '--strict', WARNED, '--arch', 'x86_64'], 1);
+  t.same(strict, warnings.map((l) => l.replace('jailctl: warning: ', 'jailctl: ')));
+  const compiled = errorLines(t, ['profile', 'compile', '--strict', WARNED, '--format', 'hex'], 125);
+  t.equal(compiled.length, 3, 'compile --strict refuses it: exit 125');
+  const lenient = jailctl(['profile', 'compile', WARNED, '--format', 'hex']);
+  t.equal(lenient.code, 0, lenient.stderr);
+  t.equal(lenient.stderr.trim().split('\n').length, 3, 'compile prints the same warnings');
 });
 
 t.test('check: an unreadable file or a bad --arch is exit 125', async (t) => {
@@ -79,7 +97,7 @@ t.test('compile: raw to a pipe is the program for the host; --stats orders by co
 t.test('compile: a bad profile, format or stats file is exit 125 and writes nothing', async (t) => {
   const out = join(dir, 'bad.bpf');
   const lines = errorLines(t, ['profile', 'compile', BAD, '-o', out], 125);
-  t.equal(lines.length, 3);
+  t.equal(lines.filter((l) => !l.startsWith('jailctl: warning:')).length, 1);
   t.notOk(existsSync(out));
   t.match(errorLines(t, ['profile', 'compile', GOOD, '--format', 'elf'], 125), [/argument 'elf' is invalid. Allowed choices are raw, hex, asm/]);
   t.same(errorLines(t, ['profile', 'compile', GOOD, '--stats', file('s.json', { arch: 'x86_64' }), '-o', out], 125), [`jailctl: ${join(dir, 's.json')}: /counts: must be an object of syscall names to call counts`]);
@@ -99,7 +117,7 @@ t.test('merge: writes an OCI profile of the union; conflicts write nothing', asy
   const deny = file('deny.json', { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['write'], action: 'SCMP_ACT_ERRNO' }] });
   const conflictOut = join(dir, 'conflict.json');
   t.same(errorLines(t, ['profile', 'merge', GOOD, deny, '-o', conflictOut], 125), [
-    `jailctl: ${deny}: /syscalls/0/names/0: contradictory rules for "write": ERRNO(EPERM) here, ALLOW at ${GOOD} /syscalls/0/names/1; the first one wins, remove the other`,
+    `jailctl: ${deny}: /syscalls/0/names/0: contradictory rules for "write": ERRNO(EPERM) here, ALLOW at ${GOOD} /syscalls/0/names/1; the first one wins (as in libseccomp and procd), this one is ignored`,
   ]);
   t.notOk(existsSync(conflictOut));
   t.match(errorLines(t, ['profile', 'merge', GOOD, LEGACY], 125), [/required option '-o, --output <file>' not specified/]);
@@ -119,9 +137,18 @@ t.test('diff: readable lines; explain: the table', async (t) => {
 t.test('run --seccomp: a bad profile stops the run with exit 125 before anything starts', async (t) => {
   const lines = errorLines(t, ['run', '--dry-run', '--seccomp', BAD, '--', '/bin/true'], 125);
   // no execve is no problem at run time: the jail's pid 1 answers the service's first execve
-  t.equal(lines.length, 2);
-  t.match(lines, [/errnoRet: 1 is not used by SCMP_ACT_ALLOW/, /"opne" is not a syscall/]);
-  t.same(errorLines(t, ['run', '--dry-run', '--seccomp', join(dir, 'none.json'), '--', '/bin/true'], 125), [`jailctl: ${join(dir, 'none.json')}: cannot read the file (ENOENT)`]);
+  t.same(lines.filter((l) => !l.startsWith('jailctl: warning:')).map((l) => l.replace(`jailctl: ${BAD}: `, '')), [
+    '/syscalls/0/args/0/index: 7 is not an argument index: accepted 0-5 (syscalls have six arguments, counted from 0)',
+  ]);
+  const warned = jailctl(['run', '--dry-run', '--seccomp', WARNED, '--', '/bin/true']);
+  t.equal(warned.code, 0, `no execve, an unknown name and a duplicate: run accepts it with warnings: ${warned.stderr}`);
+  const warnings = warned.stderr.trim().split('\n');
+  t.equal(warnings.length, 2, 'the unknown name and the duplicate, not the missing execve');
+  t.ok(warnings.every((l) => l.startsWith(`jailctl: warning: ${WARNED}: /syscalls`)), warned.stderr);
+  t.same(errorLines(t, ['run', '--dry-run', '--seccomp-strict', '--seccomp', WARNED, '--', '/bin/true'], 125), warnings.map((l) => l.replace('jailctl: warning: ', 'jailctl: ')));
+  const strict = errorLines(t, ['run', '--dry-run', '--seccomp-strict', '--seccomp', file('strict.json', { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['execve', 'execve'], action: 'SCMP_ACT_ALLOW' }] }), '--', '/bin/true'], 125);
+  t.match(strict, [/duplicate rule for "execve"/]);
+  t.same(errorLines(t, ['run', '--dry-run', '--seccomp', join(dir, 'none.json'), '--', '/bin/true'], 125), [`jailctl: --seccomp ${join(dir, 'none.json')}: cannot read the file (ENOENT)`]);
 });
 
 t.test('run --seccomp: the compiled filter is the last step before execve', async (t) => {

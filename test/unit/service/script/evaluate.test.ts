@@ -74,7 +74,7 @@ t.test('a missing script, a failing include, a broken UCI file', async (t) => {
     evaluateInitScript({ script, name: 'includes', configDir: '/nonexistent', action: 'dump' });
     t.fail('expected an error');
   } catch (err) {
-    t.match((err as Error).message, /^init script \S+includes: line 3: .*\/nonexistent\/lib\/helpers\.sh/);
+    t.match((err as Error).message, /^init script \S+includes: start_service did not finish: .*"line 3: .*\/nonexistent\/lib\/helpers\.sh/);
     t.match((err as JailctlError).hint, /includes a file this host does not have/);
   }
   const { warnings } = evaluate(t, 'shell-features', 'config demo\n\toption x "open\n');
@@ -134,6 +134,12 @@ t.test('OpenWrt idioms: ash, libraries by absolute path, validation, anonymous n
   t.same(service.instances['facts']!.command, ['/bin/echo', '{ "device": "lo", "names": [ "first daemon" ] }', '00:11:22:aa:bb:cc', 'none', '0']);
   t.ok(warnings.includes('section bad: validation failed'), "the script's refusal is reported");
   t.ok(warnings.some((w) => /idioms\.bad\.port=http validates as port with false/.test(w)), 'with the failed check');
+});
+
+t.test('[ -x /sbin/ujail ] holds in the evaluation, so a script takes its jailed path as under procd + ujail', { skip: librarySource !== 'namespace' && 'ujail is laid over /sbin only in the mount namespace' }, async (t) => {
+  const dir = t.testdir({ jailable: '#!/bin/sh /etc/rc.common\nUSE_PROCD=1\nstart_service() {\n\tprocd_open_instance\n\tprocd_set_param command /bin/true\n\t[ -x /sbin/ujail ] && procd_add_jail jailable ronly\n\tprocd_close_instance\n}\n' });
+  const { service } = evaluateInitScript({ script: join(dir, 'jailable'), name: 'jailable', configDir: '/nonexistent', action: 'dump' });
+  t.match(service.instances['instance1'], { jail: { name: 'jailable', ronly: true } });
 });
 
 t.test("dropbear's semantics: PasswordAuth 'off', RootPasswordAuth 'off', RootLogin 'no' give -s -g -w", async (t) => {
