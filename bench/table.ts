@@ -11,6 +11,8 @@ export interface Row {
 /** Median wall time in ms of `runs` executions of argv (after one warm-up run). */
 export interface Timed {
   median: number;
+  /** the middle half of the runs, as a share of the median: how noisy the machine was */
+  spread: number;
   ok: boolean;
   stderr: string;
 }
@@ -40,7 +42,9 @@ export function timeInterleaved(commands: readonly Timing[], rounds: number): Ti
   }
   return times.map((t, i) => {
     t.sort((a, b) => a - b);
-    return { median: t[Math.floor(t.length / 2)]!, ok: failures[i] === '', stderr: failures[i]! };
+    const median = t[Math.floor(t.length / 2)]!;
+    const spread = (t[Math.floor((t.length * 3) / 4)]! - t[Math.floor(t.length / 4)]!) / median;
+    return { median, spread, ok: failures[i] === '', stderr: failures[i]! };
   });
 }
 

@@ -45,6 +45,8 @@ int jc_jail_configure(const struct jc_plan *plan, struct jc_jail_args *args) {
       args->has_notify = 1;
     } else if (op->code == JC_OP_SUPERVISE && op->nints >= 6) {
       args->ready_fd = (int)op->ints[5];
+    } else if (op->code == JC_OP_TRACE_COUNTER && op->nints == 1 && op->nstrs == 1) {
+      args->counter_op = op;
     } else if (op->code == JC_OP_TRACE && op->nints >= 1 && (op->nints - 1) % 6 == 0) {
       args->trace_fd = (int)op->ints[0];
       args->ncaptures = (int)((op->nints - 1) / 6);
@@ -56,6 +58,9 @@ int jc_jail_configure(const struct jc_plan *plan, struct jc_jail_args *args) {
       }
     }
   }
+  /* the counter is attached before clone(), while we hold the privileges BPF needs; where the
+   * kernel refuses it, every call stops for the tracer as without it */
+  if (args->counter_op && args->trace_fd >= 0) jc_counter_open(&args->counter);
   /* Signals that arrive before the handlers are in place stay pending instead of killing us */
   sigset_t block;
   sigemptyset(&block);
@@ -99,11 +104,30 @@ static int run_phase_from(const struct jc_plan *plan, uint32_t start, uint32_t p
   return 0;
 }
 
+/* With the counter on, the tracing filter (the seccomp step after trace-me) is the counting one,
+ * which stops only on the calls whose arguments are recorded. The plan is this process's copy. */
+static void use_counting_filter(struct jc_jail_args *args, uint32_t from) {
+  struct jc_plan *plan = (struct jc_plan *)args->plan;
+  int traced = 0;
+  for (uint32_t i = from; i < plan->nops; i++) {
+    struct jc_op *op = &plan->ops[i];
+    if (op->phase != JC_PHASE_SERVICE) continue;
+    if (op->code == JC_OP_TRACE_ME) traced = 1;
+    else if (op->code == JC_OP_SECCOMP && traced && op->nstrs == 1) {
+      op->strs[0] = args->counter_op->strs[0];
+      op->lens[0] = args->counter_op->lens[0];
+      return;
+    }
+  }
+}
+
 static _Noreturn void service_main(struct jc_jail_args *args, uint32_t fork_op) {
   struct jc_fail fail = {-1, JC_SYS_EXECVE, 0};
   uint32_t end;
+  if (args->counter.active) use_counting_filter(args, fork_op + 1);
   sigprocmask(SIG_SETMASK, &args->saved_mask, NULL); /* the mask survives execve */
   close(args->status_pipe[1]);
+  if (args->trace_fd >= 0) close(args->trace_fd); /* the tracer's, never the service's */
   if (args->notify_pipe[0] >= 0) close(args->notify_pipe[0]);
   if (args->ctx.proc_fd >= 0) close(args->ctx.proc_fd);
   args->ctx.proc_fd = -1;
@@ -146,7 +170,10 @@ static _Noreturn void reaper_main(struct jc_jail_args *args) {
   sigdelset(&waiting, SIGCHLD);
   sigprocmask(SIG_SETMASK, &running, NULL);
   jc_trim_resident();
-  if (args->trace_fd >= 0) hand_over_status(args, jc_trace_loop(g_service, args->trace_fd, args->captures, args->ncaptures));
+  if (args->trace_fd >= 0) {
+    struct jc_trace_counting counting = {args->counter.active ? &args->counter : NULL, args->counter_op ? (uint32_t)args->counter_op->ints[0] : 0};
+    hand_over_status(args, jc_trace_loop(g_service, args->trace_fd, args->captures, args->ncaptures, &counting));
+  }
   struct pollfd listener = {args->has_notify ? args->notify.listener : -1, POLLIN, 0};
   for (;;) {
     int status;

@@ -9,6 +9,7 @@
 #include "ops.h"
 #include "plan.h"
 #include "trace.h"
+#include "trace-count.h"
 
 struct jc_jail_args {
   const struct jc_plan *plan;
@@ -30,6 +31,8 @@ struct jc_jail_args {
   int has_notify;
   int notify_pipe[2];        /* service -> pid 1: the listener's fd number (-1 without notify) */
   struct jc_ctx ctx;         /* what pid 1's steps leave for later ones (the /proc fd) */
+  const struct jc_op *counter_op; /* the plan's in-kernel counter, when it has one */
+  struct jc_counter counter;      /* active: the service loads counter_op's filter instead */
 };
 
 /* Reads the config ops once, and blocks the forwarded signals. */

@@ -212,6 +212,8 @@ int jc_prepare_exec(const struct jc_plan *plan) {
   return 0;
 }
 
+/* No allocation: right after the seccomp step, execve must be the next syscall (a traced run
+ * counts every call from the filter on, and the in-kernel counter from execve on). */
 static int op_execve(const struct jc_op *op, struct jc_fail *fail) {
   if (!exec_argv || !exec_envp) { errno = EINVAL; FAIL(JC_SYS_EXECVE); }
   execve(op->strs[0], exec_argv, exec_envp);
@@ -327,6 +329,7 @@ static int run_op(const struct jc_op *op, struct jc_ctx *ctx, struct jc_fail *fa
   case JC_OP_SUPERVISE:
   case JC_OP_SECCOMP_NOTIFY:
   case JC_OP_DIE_WITH_PARENT:
+  case JC_OP_TRACE_COUNTER:
   case JC_OP_CLONE_FLAGS:
   case JC_OP_FORWARD_SIGNALS:
   case JC_OP_FORK_SERVICE:

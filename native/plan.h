@@ -67,6 +67,8 @@ enum jc_op_code {
                                namespace to take it along); fails if that parent is gone already */
   JC_OP_REPORT_COUNT,       /* strs: file, key, text for 1, text before and after N: prints the
                                text when the file's "key N" line has N > 0 (cgroup oom_kill) */
+  JC_OP_TRACE_COUNTER = 41, /* ints: audit arch of the calls it counts; strs: the tracing filter to load
+                               instead when the in-kernel counter could be attached */
   JC_OP_MAX
 };
 

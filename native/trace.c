@@ -1,6 +1,7 @@
 /* ptrace loop. The service installs a seccomp filter answering SECCOMP_RET_TRACE, so each
  * syscall stops once (PTRACE_EVENT_SECCOMP) instead of twice; only calls whose result the plan
- * wants (file syscalls) are resumed with PTRACE_SYSCALL to see their exit. */
+ * wants (file syscalls) are resumed with PTRACE_SYSCALL to see their exit. With the in-kernel
+ * counter (trace-count.c) only those calls stop at all, and the counter counts the rest. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
@@ -10,57 +11,32 @@
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include "trace.h"
+#include "trace-count.h"
+#include "trace-out.h"
 
-#define MAX_COUNTS 4096
 #define MAX_PENDING 1024
 #define MAX_PATH 4096
 
-struct count { uint32_t arch; int32_t nr; uint64_t n; };
-struct pending { pid_t pid; const struct jc_capture *cap; int64_t value, flags; uint32_t len; char data[MAX_PATH]; };
+/* held: its result is a kernel-internal restart code, recorded at the task's next stop (today's
+ * exit stop shows the same), or dropped if the task dies of it (there is no exit stop then) */
+struct pending { pid_t pid; const struct jc_capture *cap; int64_t value, flags, ret; int held; uint32_t len; char data[MAX_PATH]; };
 
-static struct count counts[MAX_COUNTS];
 static struct pending *pending; /* per traced task waiting for its syscall-exit stop */
 static pid_t seen[MAX_PENDING];
+/* tasks whose call's result the in-kernel counter keeps (they do not stop at its exit); new tasks
+ * announced by their parent's event before their first stop, and new tasks stopped before their
+ * parent's event, kept stopped until it (a spawn record names the parent before the child runs) */
+static pid_t awaiting[MAX_PENDING], announced[MAX_PENDING], parked[MAX_PENDING];
+static int nheld, nawaiting;
 
-/* Records are batched: one write per 64 KiB (or per 100 ms while records keep coming) instead of a
- * pipe write, and a wake-up of the reader, per traced file call. */
-static char out_buf[65536];
-static size_t out_len;
-static struct timespec out_since;
-
-static void flush_records(int fd) {
-  size_t done = 0;
-  while (done < out_len) {
-    ssize_t n = write(fd, out_buf + done, out_len - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break; /* the reader is gone: nothing left to tell */
-    done += (size_t)n;
-  }
-  out_len = 0;
+static int in_set(const pid_t *set, pid_t pid) {
+  for (int i = 0; i < MAX_PENDING; i++) if (set[i] == pid) return 1;
+  return 0;
 }
-
-static void emit(int fd, uint32_t type, pid_t pid, uint32_t arch, int32_t nr, int64_t ret, int64_t value, int64_t flags, const void *data, uint32_t len) {
-  struct jc_trace_header h = {type, (uint32_t)pid, arch, nr, ret, value, flags, len, 0};
-  if (out_len + sizeof h + len > sizeof out_buf) flush_records(fd);
-  if (out_len == 0) clock_gettime(CLOCK_MONOTONIC_COARSE, &out_since);
-  memcpy(out_buf + out_len, &h, sizeof h);
-  if (len) memcpy(out_buf + out_len + sizeof h, data, len);
-  out_len += sizeof h + len;
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-  if ((now.tv_sec - out_since.tv_sec) * 1000 + (now.tv_nsec - out_since.tv_nsec) / 1000000 >= 100) flush_records(fd);
-}
-
-static void count_call(uint32_t arch, int32_t nr) {
-  uint32_t h = (arch * 2654435761u) ^ (uint32_t)nr;
-  for (uint32_t i = 0; i < MAX_COUNTS; i++) {
-    struct count *c = &counts[(h + i) % MAX_COUNTS];
-    if (c->n == 0) { c->arch = arch; c->nr = nr; }
-    if (c->arch == arch && c->nr == nr) { c->n++; return; }
-  }
+static void set_put(pid_t *set, pid_t pid, int on) {
+  for (int i = 0; i < MAX_PENDING; i++) if (set[i] == (on ? 0 : pid)) { set[i] = on ? pid : 0; if (on) return; }
 }
 
 static struct pending *slot_for(pid_t pid, int create) {
@@ -78,8 +54,10 @@ static int first_stop(pid_t pid) {
 
 static void forget(pid_t pid) {
   struct pending *p = slot_for(pid, 0);
-  if (p) p->pid = 0;
+  if (p) { p->pid = 0; nheld -= p->held; p->held = 0; }
   for (int i = 0; i < MAX_PENDING; i++) if (seen[i] == pid) seen[i] = 0;
+  set_put(announced, pid, 0);
+  set_put(parked, pid, 0);
 }
 
 /* Reads a NUL-terminated string from the tracee, a page at a time (a string may end just
@@ -110,7 +88,7 @@ static int on_seccomp_stop(pid_t pid, const struct jc_capture *caps, int ncaps) 
   struct __ptrace_syscall_info info;
   if (ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, &info) <= 0 || info.op != PTRACE_SYSCALL_INFO_SECCOMP) return PTRACE_CONT;
   int32_t nr = (int32_t)info.seccomp.nr;
-  count_call(info.arch, nr);
+  jc_out_count(info.arch, nr);
   const struct jc_capture *cap = find_capture(caps, ncaps, info.arch, nr);
   struct pending *p = cap ? slot_for(pid, 1) : NULL;
   if (!p) return PTRACE_CONT;
@@ -138,8 +116,30 @@ static int on_seccomp_stop(pid_t pid, const struct jc_capture *caps, int ncaps) 
 /* The record of a captured call, now that its result is known. */
 static void emit_pending(int fd, pid_t pid, struct pending *p, int64_t ret) {
   uint32_t type = p->cap->kind == 1 ? JC_TREC_PATH : p->cap->kind == 2 ? JC_TREC_VALUE : JC_TREC_BYTES;
-  emit(fd, type, pid, p->cap->arch, p->cap->nr, ret, p->value, p->flags, p->data, p->len);
+  jc_out_emit(fd, type, pid, p->cap->arch, p->cap->nr, ret, p->value, p->flags, p->data, p->len);
   p->cap = NULL;
+  if (p->held) nheld--;
+  p->held = 0;
+}
+
+/* The results the counter kept since the last stop, recorded before that stop is handled: a call
+ * that follows one of them in time (in any task) has to stop at its entry first. */
+static void collect_results(int fd, struct jc_counter *c) {
+  for (int i = 0; c && nawaiting && i < MAX_PENDING; i++) {
+    int64_t ret;
+    int got = awaiting[i] ? jc_counter_result(c, awaiting[i], &ret) : 0;
+    if (got == 0) continue;
+    struct pending *p = got > 0 ? slot_for(awaiting[i], 0) : NULL;
+    if (p && p->cap && ret <= -512 && ret >= -516) { p->held = 1; p->ret = ret; nheld++; } /* ERESTART* */
+    else if (p && p->cap) emit_pending(fd, awaiting[i], p, ret);
+    awaiting[i] = 0;
+    nawaiting--;
+  }
+}
+
+static void stop_awaiting(struct jc_counter *c, pid_t pid) {
+  jc_counter_drop_result(c, pid);
+  if (pid > 0 && in_set(awaiting, pid)) { set_put(awaiting, pid, 0); nawaiting--; }
 }
 
 static void on_syscall_exit(pid_t pid, int fd) {
@@ -152,7 +152,7 @@ static void on_syscall_exit(pid_t pid, int fd) {
 
 /* An exec by a thread other than the leader takes over the leader's id (the old thread id is
  * given by PTRACE_GETEVENTMSG and never reports its exit): move its state over. */
-static void on_exec(pid_t pid) {
+static pid_t on_exec(pid_t pid) {
   unsigned long former = 0;
   if (ptrace(PTRACE_GETEVENTMSG, pid, 0, &former) == 0 && (pid_t)former != pid && former != 0) {
     struct pending *leader = slot_for(pid, 0), *execing = slot_for((pid_t)former, 0);
@@ -160,6 +160,7 @@ static void on_exec(pid_t pid) {
     if (execing) execing->pid = pid;
     for (int i = 0; i < MAX_PENDING; i++) if (seen[i] == (pid_t)former) seen[i] = 0;
   }
+  return (pid_t)former;
 }
 
 int jc_trace_me(void) {
@@ -167,36 +168,56 @@ int jc_trace_me(void) {
   return raise(SIGSTOP);
 }
 
-static void flush_counts(int fd) {
-  for (int i = 0; i < MAX_COUNTS; i++)
-    if (counts[i].n) emit(fd, JC_TREC_COUNT, 0, counts[i].arch, counts[i].nr, 0, (int64_t)counts[i].n, -1, NULL, 0);
-}
-
-int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncaps) {
+int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncaps, const struct jc_trace_counting *counting) {
   const long options = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
                        PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL;
-  int service_status = 0, status;
+  int service_status = 0, status, service_filtered = 0;
+  struct jc_counter *counter = counting ? counting->counter : NULL;
   pending = calloc(MAX_PENDING, sizeof *pending);
   if (!pending) return -1;
+  jc_progress_start();
   for (;;) {
     pid_t pid = waitpid(-1, &status, __WALL);
+    collect_results(fd, counter);
+    if (jc_progress_due()) jc_out_progress(fd, counter ? counting : NULL);
     if (pid < 0) { if (errno == EINTR) continue; break; } /* ECHILD: the whole tree is gone */
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
+      jc_counter_member(counter, pid, 0);
+      stop_awaiting(counter, pid);
+      /* a parked task whose parent died before it said so would wait forever: let all go (a
+       * fork's event comes right after it, so this only orders less in a few races) */
+      for (int i = 0; i < MAX_PENDING; i++) if (parked[i]) { ptrace(PTRACE_CONT, parked[i], 0, 0); parked[i] = 0; }
       if (pid == service) {
         service_status = status;
-        emit(fd, JC_TREC_EXIT, pid, 0, 0, 0, status, -1, NULL, 0);
+        jc_out_emit(fd, JC_TREC_EXIT, pid, 0, 0, 0, status, -1, NULL, 0);
       }
       forget(pid);
       continue;
     }
     if (!WIFSTOPPED(status)) continue;
     int sig = WSTOPSIG(status), event = status >> 16, resume = PTRACE_CONT, inject = 0;
+    /* a task is counted from its first stop (a new one has made no call yet), the service from
+     * its first call under the filter; the tracer counts the calls it stops on itself */
+    if (event == PTRACE_EVENT_SECCOMP && pid == service) service_filtered = 1;
+    if (pid != service || service_filtered) jc_counter_member(counter, pid, 1);
+    if (event == PTRACE_EVENT_SECCOMP) jc_counter_counted(counter, pid);
+    struct pending *held = nheld ? slot_for(pid, 0) : NULL;
+    if (held && held->held) emit_pending(fd, pid, held, held->ret);
     if (pid == service && first_stop(pid)) {
       ptrace(PTRACE_SETOPTIONS, pid, 0, options); /* the SIGSTOP jc_trace_me raised */
     } else if (event == PTRACE_EVENT_SECCOMP) {
       resume = on_seccomp_stop(pid, caps, ncaps);
+      /* the counter keeps the result: no stop at the call's exit */
+      if (resume == PTRACE_SYSCALL && in_set(awaiting, 0) && jc_counter_want_result(counter, pid) == 0) {
+        set_put(awaiting, pid, 1);
+        nawaiting++;
+        resume = PTRACE_CONT;
+      }
     } else if (event == PTRACE_EVENT_EXEC) {
-      on_exec(pid);
+      pid_t former = on_exec(pid);
+      if (former != pid) jc_counter_member(counter, former, 0);
+      stop_awaiting(counter, pid);
+      stop_awaiting(counter, former);
       /* the exec event is the execve's success: record it now, with no stop at its exit */
       struct pending *p = slot_for(pid, 0);
       if (p && p->cap) emit_pending(fd, pid, p, 0);
@@ -205,9 +226,13 @@ int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncap
     } else if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE) {
       unsigned long child = 0;
       ptrace(PTRACE_GETEVENTMSG, pid, 0, &child);
-      emit(fd, JC_TREC_SPAWN, (pid_t)child, 0, 0, 0, pid, -1, NULL, 0);
+      jc_out_emit(fd, JC_TREC_SPAWN, (pid_t)child, 0, 0, 0, pid, event, NULL, 0);
+      if (!in_set(parked, (pid_t)child)) set_put(announced, (pid_t)child, 1);
+      else { set_put(parked, (pid_t)child, 0); ptrace(PTRACE_CONT, (pid_t)child, 0, 0); }
     } else if (event == 0 && sig == SIGSTOP && first_stop(pid)) {
-      /* a new child's attach stop: swallow it */
+      /* a new child's attach stop: swallowed; it runs once its parent's event has said whose it is */
+      if (in_set(announced, pid)) set_put(announced, pid, 0);
+      else if (in_set(parked, 0)) { set_put(parked, pid, 1); continue; }
     } else if (event == 0) {
       siginfo_t si;
       /* a group-stop (no siginfo) is resumed; a real signal is delivered */
@@ -215,7 +240,9 @@ int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncap
     }
     ptrace(resume, pid, 0, inject);
   }
-  flush_counts(fd);
-  flush_records(fd);
+  collect_results(fd, counter);
+  jc_progress_stop();
+  jc_out_counts(fd, counter ? counting : NULL);
+  jc_out_flush(fd);
   return service_status;
 }

@@ -14,7 +14,10 @@ enum jc_trace_record {
   JC_TREC_VALUE = 3,  /* an integer argument: pid, arch, nr, ret, value */
   JC_TREC_BYTES = 4,  /* a buffer argument (sockaddr): pid, arch, nr, ret, data */
   JC_TREC_EXIT = 5,   /* the service ended: pid, value = wait status */
-  JC_TREC_SPAWN = 6,  /* a new traced process or thread: pid, value = parent pid */
+  JC_TREC_SPAWN = 6,  /* a new traced process or thread: pid, value = parent pid, flags = the
+                         PTRACE_EVENT that reported it (PTRACE_EVENT_CLONE: a thread) */
+  JC_TREC_PROGRESS = 7, /* while it runs, a few times a second: value = calls so far, flags = distinct (arch, nr) */
+  JC_TREC_COUNTER = 8,  /* at the end, with the in-kernel counter: value = the calls it counted */
 };
 
 struct jc_trace_header {
@@ -41,9 +44,20 @@ struct jc_capture {
   int32_t flags_arg;
 };
 
+struct jc_counter;
+
+/* The in-kernel counter (trace-count.h), when it runs: it counts the calls of `native_arch` that
+ * did not stop; the tracer tells it which tasks are traced and which calls it counted itself. */
+struct jc_trace_counting {
+  struct jc_counter *counter;
+  uint32_t native_arch;
+};
+
 /* Tracer side of the service's fork: configure, then loop until every traced process is gone.
- * Returns the service's wait status. */
-int jc_trace_loop(pid_t service, int trace_fd, const struct jc_capture *captures, int ncaptures);
+ * `counting` (or NULL) names the in-kernel counter when it runs. Returns the service's wait
+ * status. */
+int jc_trace_loop(pid_t service, int trace_fd, const struct jc_capture *captures, int ncaptures,
+                  const struct jc_trace_counting *counting);
 
 /* In the service, before its last steps: become traceable and wait for the tracer. */
 int jc_trace_me(void);

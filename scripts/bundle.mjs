@@ -5,6 +5,8 @@
 //                     starts Node's ES module loader (src/cli/entry-cjs.ts)
 //   dist/jailctl.mjs  the same entry as an ES module (src/cli/entry.ts)
 //   dist/cli.mjs      the CLI itself, loaded by both when no cached plan can be used
+//   dist/trace.cjs    `jailctl trace` alone as CommonJS: the bin loads it without the ES module
+//                     loader (src/cli/trace-main.ts), with V8's code cache dist/trace.cjs.cache
 //   dist/openwrt-tools.cjs  uci, validate_data, jshn and network-status for the init-script
 //                     shell library (src/service/shim/openwrt/), which runs them in loops
 // A jailctl may be running while this rebuilds (npm test during a long `jailctl service trace`):
@@ -12,7 +14,8 @@
 // chunks of earlier builds (hashed names) stay for a day so that a running CLI can still load
 // them. (tsc's per-module output beside them is for scripts/, not what the bin loads.)
 import { build } from 'esbuild';
-import { mkdirSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -50,6 +53,16 @@ const cjs = await build({
   banner: { js: '#!/usr/bin/env node' },
 });
 
+const trace = await build({
+  ...common,
+  entryPoints: [join(root, 'src', 'cli', 'trace-main.ts')],
+  outfile: join(dist, 'trace.cjs'),
+  format: 'cjs',
+  // modules that find files beside themselves (the native part, ajv's runtime) get this file's URL
+  banner: { js: "const __jailctlMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: { 'import.meta.url': '__jailctlMetaUrl' },
+});
+
 const tools = await build({
   ...common,
   entryPoints: [join(root, 'src', 'openwrt', 'tools-main.ts')],
@@ -57,10 +70,13 @@ const tools = await build({
   format: 'cjs',
 });
 
+// the code cache of the old trace.cjs goes before the new bundle is in place: V8 checks little
+// more than the source's length, so an old cache must never meet a new bundle
+rmSync(join(dist, 'trace.cjs.cache'), { force: true });
 const BINS = new Set([join(dist, 'jailctl.mjs'), join(dist, 'jailctl.cjs')]);
 const written = new Set();
 // chunks first, the entries last: a new entry never points at a chunk that is not there yet
-const files = [...esm.outputFiles, ...cjs.outputFiles, ...tools.outputFiles].sort((a, b) => Number(!a.path.includes('/chunks/')) - Number(!b.path.includes('/chunks/')));
+const files = [...esm.outputFiles, ...cjs.outputFiles, ...trace.outputFiles, ...tools.outputFiles].sort((a, b) => Number(!a.path.includes('/chunks/')) - Number(!b.path.includes('/chunks/')));
 for (const file of files) {
   mkdirSync(dirname(file.path), { recursive: true });
   const temp = `${file.path}.${process.pid}.tmp`;
@@ -73,3 +89,6 @@ for (const name of readdirSync(chunks)) {
   const path = join(chunks, name);
   if (!written.has(path) && Date.now() - statSync(path).mtimeMs > STALE_CHUNK_MS) unlinkSync(path);
 }
+// the code cache needs dist/cli/code-cache.js (tsc's output) and the bundle; without it, a slower start
+const cache = spawnSync(process.execPath, [join(root, 'scripts', 'code-cache.mjs')], { encoding: 'utf8' });
+if (cache.status !== 0) console.warn(`bundle: no code cache for dist/trace.cjs (${(cache.stderr || `exit ${cache.status}`).trim().split('\n')[0]})`);

@@ -3,7 +3,7 @@
 // disk, and then renamed over the target. On any failure the temporary file is removed and the
 // target is untouched. A device, FIFO or socket (/dev/null, /dev/stdout) is written to in place,
 // and a symlink keeps leading to the file it leads to, which is the one replaced.
-import { closeSync, fsyncSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { accessSync, closeSync, constants, fsyncSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { JailctlError, isErrnoError } from '../errors.js';
 
@@ -26,6 +26,26 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
     if (fd !== undefined) closeSync(fd);
     removeQuietly(temp);
     throw writeFailed(path, err, 'check that the directory exists and is writable; the previous file, if any, is unchanged');
+  }
+}
+
+/**
+ * Fails now, with the error writeFileAtomic(path) would fail with later, when it could not write
+ * there: a directory, a device it may not write, a directory it cannot create files in. For
+ * commands that run something first (a trace) and must not find out only at the end.
+ */
+export function checkWritable(path: string, hint: string): void {
+  const existing = statQuietly(path);
+  if (existing?.isDirectory() === true) throw new JailctlError('IO_FAILED', `cannot write ${path} (EISDIR)`, { path, hint });
+  try {
+    if (existing !== undefined && !existing.isFile()) return accessSync(path, constants.W_OK);
+    // the temporary file writeFileAtomic makes, made and removed
+    const target = existing !== undefined ? realpathSync(path) : path;
+    const probe = join(dirname(target), `.${basename(target)}.${process.pid}.probe.tmp`);
+    closeSync(openSync(probe, 'wx', 0o600));
+    unlinkSync(probe);
+  } catch (err) {
+    throw writeFailed(path, err, hint);
   }
 }
 

@@ -116,9 +116,10 @@ export function createHostFs(options: HostFsOptions = {}): HostFacts {
   return {
     arch: options.arch ?? kernelArch(),
     lstat: (path) =>
-      absentOr(path, located(path, false, (local): FileInfo => {
-        const s = lstatSync(fsPath(local));
-        return { kind: kindOf(s), mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, size: s.size };
+      absentOr(path, located(path, false, (local): FileInfo | undefined => {
+        // a missing path is common (PATH searches, probes): no exception for it
+        const s = lstatSync(fsPath(local), { throwIfNoEntry: false });
+        return s === undefined ? undefined : { kind: kindOf(s), mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, size: s.size };
       })),
     // EINVAL: not a symlink
     readlink: (path) => absentOr(path, located(path, false, (local) => decodeRaw(readlinkSync(fsPath(local), { encoding: 'buffer' }))), ['EINVAL']),

@@ -31,6 +31,34 @@ export function resolveRealPath(host: HostFacts, path: string): RealPath | undef
   return reached;
 }
 
+/**
+ * resolveRealPath with each answer kept, for one pass over many paths while the host stays put.
+ * A path below a directory already resolved costs one lstat of its last component: the kernel
+ * would reach the same directory first and look the name up in it.
+ */
+export function cachedRealPaths(host: HostFacts): (path: string) => RealPath | undefined {
+  const known = new Map<string, RealPath | undefined>();
+  const real = (path: string): RealPath | undefined => {
+    if (known.has(path)) return known.get(path);
+    const found = inKnownParent(path) ?? resolveRealPath(host, path);
+    known.set(path, found);
+    return found;
+  };
+  // null: not a plain name in a directory (a symlink, ".", "..", a parent that is no directory)
+  const inKnownParent = (path: string): RealPath | undefined | null => {
+    const slash = path.lastIndexOf('/');
+    const name = path.slice(slash + 1);
+    if (slash <= 0 || name === '' || name === '.' || name === '..') return null;
+    const parent = real(path.slice(0, slash));
+    if (parent?.info.kind !== 'dir') return null;
+    const candidate = parent.real === '/' ? `/${name}` : `${parent.real}/${name}`;
+    const info = host.lstat(candidate);
+    if (info === undefined) return undefined;
+    return info.kind === 'symlink' ? null : { real: candidate, info };
+  };
+  return real;
+}
+
 function walk(host: HostFacts, path: string): RealPath | undefined {
   try {
     const resolved = resolveHostPath(host, path);

@@ -71,6 +71,7 @@ export type PlanStep = StepBase & (
   /** cleanup: read the `key N` line of `file` (a cgroup's memory.events); when N > 0, print
    * `once` (N = 1) or `many.before` N `many.after` on stderr. The launcher only compares. */
   | { op: 'report-count'; file: string; key: string; once: string; many: { before: string; after: string } }
+  | { op: 'trace-counter'; auditArch: number; filter: Uint8Array }
 );
 
 /** A filter installed with SECCOMP_FILTER_FLAG_NEW_LISTENER: its fd number goes to pid 1, which

@@ -48,6 +48,7 @@ export const OP_CODES: Record<StepOp, number> = {
   'keyring': 38,
   'parent-death-signal': 39,
   'report-count': 40,
+  'trace-counter': 41,
 };
 
 export const CAPTURE_KINDS = { path: 1, value: 2, bytes: 3 } as const;

@@ -26,10 +26,13 @@ export function withParentDeath(plan: LaunchPlan, parentPid: number): LaunchPlan
   return { ...plan, steps: [step, ...plan.steps.filter((s) => s.op !== 'die-with-parent')] };
 }
 
-/** Starts the launcher as our child; `onRecord` receives every trace record. */
-export function spawnLaunchPlan(plan: LaunchPlan, onRecord: (record: TraceRecord) => void): SpawnedJail {
+/**
+ * Starts the launcher as our child; `onRecord` receives every trace record. With
+ * `stdoutToStderr` the jail's standard output is our standard error (ours stays for a summary).
+ */
+export function spawnLaunchPlan(plan: LaunchPlan, onRecord: (record: TraceRecord) => void, options: { stdoutToStderr?: boolean } = {}): SpawnedJail {
   // as execLaunchPlan does: no host path in the launcher's (and pid 1's) argv, no environment
-  const child = spawn(launcherPath(), ['3'], { argv0: 'jailctl-launch', env: {}, stdio: ['inherit', 'inherit', 'inherit', 'pipe', 'pipe'] });
+  const child = spawn(launcherPath(), ['3'], { argv0: 'jailctl-launch', env: {}, stdio: ['inherit', options.stdoutToStderr === true ? 2 : 'inherit', 'inherit', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new JailctlError('JAIL_SETUP_FAILED', 'cannot start the launcher');
   const planPipe = child.stdio[3] as Writable;
   const tracePipe = child.stdio[TRACE_FD] as Readable;

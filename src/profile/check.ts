@@ -3,6 +3,7 @@
 // and unreachable rules, execve not allowed, seccomp notify, and programs the kernel would refuse
 // (> 4096 insns). What runc, crun or procd accept is a warning (findings.ts) saying what jailctl
 // does with it, which is what they do. Pure.
+import { showString } from '../schema/safe-text.js';
 import { JailctlError } from '../errors.js';
 import { ARCH_NAMES, kernelGroupOf, resolveSyscall, syscallTable, type ArchName } from './arch.js';
 import { compileFilter } from './compile.js';
@@ -62,7 +63,7 @@ function checkSyscallNames(parsed: ParsedProfile, target: ArchName): Problem[] {
     // only the first lines of a kind are shown (findings.ts): the nearest-name search is spared
     // for the rest, which a flood of 10,000 names would otherwise make take seconds
     const shown = problems.length <= LINES_PER_KIND;
-    const message = shown ? unknownSyscallMessage(rule.syscall, abis) : `"${rule.syscall}" is not a syscall on ${abis.join(' or ')}: skipped, as runc and procd do`;
+    const message = shown ? unknownSyscallMessage(rule.syscall, abis) : `${showString(rule.syscall)} is not a syscall on ${abis.join(' or ')}: skipped, as runc and procd do`;
     problems.push({ path, message, warning: 'unknown-syscall', subject: rule.syscall });
   });
   return problems;
@@ -74,9 +75,9 @@ function unknownSyscallMessage(name: string, abis: readonly ArchName[]): string 
   const near = nearestName(name, new Set(abis.flatMap((a) => Object.keys(syscallTable(a).syscalls))));
   const guess = near === undefined ? '' : ` (did you mean "${near}"?)`;
   if (elsewhere.length > 0) {
-    return `"${name}" is not a syscall on ${on}${guess}: skipped there, as runc and procd do; it is one on ${elsewhere.join(', ')} (list those in "architectures" if the profile is meant for them)`;
+    return `${showString(name)} is not a syscall on ${on}${guess}: skipped there, as runc and procd do; it is one on ${elsewhere.join(', ')} (list those in "architectures" if the profile is meant for them)`;
   }
-  return `"${name}" is not a syscall on ${on} or any other architecture${guess}: skipped, as runc and procd do${guess === '' ? '; use the kernel name (such as "newfstatat" or "rt_sigaction")' : ''}`;
+  return `${showString(name)} is not a syscall on ${on} or any other architecture${guess}: skipped, as runc and procd do${guess === '' ? '; use the kernel name (such as "newfstatat" or "rt_sigaction")' : ''}`;
 }
 
 const where = (loc: RuleLocation, from: RuleLocation) => (loc.file !== undefined && loc.file !== from.file ? `${loc.file} ${loc.path}` : loc.path);
@@ -106,12 +107,12 @@ export function findRuleConflicts(rules: readonly Rule[], locations: readonly Ru
     const first = decided.get(rule.syscall);
     if (same !== undefined) {
       if (actionKey(same.rule.action) === actionKey(rule.action)) {
-        report(same.loc, 'duplicate-rule', `duplicate rule for "${rule.syscall}" (${ruleText(rule)}): ${where(same.loc, loc)} says the same; kept once`);
+        report(same.loc, 'duplicate-rule', `duplicate rule for ${showString(rule.syscall)} (${ruleText(rule)}): ${where(same.loc, loc)} says the same; kept once`);
       } else {
-        report(same.loc, 'contradictory-rule', `contradictory rules for "${rule.syscall}": ${ruleText(rule)} here, ${ruleText(same.rule)} at ${where(same.loc, loc)}; the first one wins (as in libseccomp and procd), this one is ignored`);
+        report(same.loc, 'contradictory-rule', `contradictory rules for ${showString(rule.syscall)}: ${ruleText(rule)} here, ${ruleText(same.rule)} at ${where(same.loc, loc)}; the first one wins (as in libseccomp and procd), this one is ignored`);
       }
     } else if (first !== undefined && actionKey(first.rule.action) !== actionKey(rule.action)) {
-      report(first.loc, 'unused-rule', `rule for "${rule.syscall}" (${ruleText(rule)}) is never used: ${where(first.loc, loc)} already decides every call (${ruleText(first.rule)}); move it before that rule or remove it`);
+      report(first.loc, 'unused-rule', `rule for ${showString(rule.syscall)} (${ruleText(rule)}) is never used: ${where(first.loc, loc)} already decides every call (${ruleText(first.rule)}); move it before that rule or remove it`);
     }
     if (same === undefined) seen.set(key, { rule, loc });
     if (rule.args.length === 0 && first === undefined) decided.set(rule.syscall, { rule, loc });

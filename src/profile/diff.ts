@@ -4,6 +4,7 @@
 // grouping and name order do not count, SCMP_ACT_KILL equals SCMP_ACT_KILL_THREAD. Pure.
 import { actionKey, actionText, condsKey, ruleText } from './describe.js';
 import type { Rule, SeccompProfile } from './model.js';
+import { isPlainText, showString } from '../schema/safe-text.js';
 
 export interface DiffSide {
   label: string;
@@ -22,9 +23,11 @@ export function diffProfiles(a: DiffSide, b: DiffSide): string[] {
   lines.push(...listChange('flags', pa.flags, pb.flags));
   const ra = rulesBySyscall(pa.rules);
   const rb = rulesBySyscall(pb.rules);
-  for (const name of [...new Set([...ra.keys(), ...rb.keys()])].sort()) {
-    const before = ra.get(name);
-    const after = rb.get(name);
+  for (const key of [...new Set([...ra.keys(), ...rb.keys()])].sort()) {
+    const before = ra.get(key);
+    const after = rb.get(key);
+    // a name that is no syscall anywhere may be anything a file held (a key given by mistake)
+    const name = isPlainText(key) ? key : showString(key);
     if (before === undefined) lines.push(`+ ${name}: ${rulesText(after!)}`);
     else if (after === undefined) lines.push(`- ${name}: ${rulesText(before)}`);
     else if (rulesKey(before) !== rulesKey(after)) lines.push(`~ ${name}: ${changeText(before, after)}`);

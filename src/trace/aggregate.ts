@@ -56,6 +56,10 @@ export interface TraceResult {
   unknown: Record<string, number>;
   /** the traced program and every process or thread it started */
   processes: number;
+  /** of those, threads */
+  threads: number;
+  /** calls the in-kernel counter counted without stopping the program (absent without it) */
+  kernelCounted?: number;
   files: FileAccess[];
   sockets: SocketUse[];
   exit?: TraceExit;
@@ -96,10 +100,18 @@ export class TraceAggregator {
   private readonly sockets = new Map<string, SocketUse>();
   private readonly paths: PathResolver;
   private readonly littleEndian: boolean;
+  /** (audit arch, nr) -> ABI and name, null when no table names it: looked up once per call */
+  private readonly calls = new Map<number, Map<number, { abi: ArchName; syscall: string } | null>>();
+  /** (call, flags) -> what the call does to its path: one object per kind of call */
+  private readonly kinds = new Map<{ abi: ArchName; syscall: string }, Map<bigint, PathCall | null>>();
+  /** (ABI, failed return value) -> errno name */
+  private readonly errnos = new Map<ArchName, Map<bigint, string>>();
   private tasks = 1;
+  private threads = 0;
+  private kernelCounted: number | undefined;
   private exit: TraceExit | undefined;
-  /** captured calls seen live, until the tracer's totals arrive */
-  private captured = 0;
+  /** the tracer's latest live totals, until its counts arrive at the end */
+  private live: TraceProgress | undefined;
   private firstPathCall: { syscall: string; ret: bigint } | undefined;
 
   constructor(private readonly hostArch: ArchName, options: { cwd?: string } = {}) {
@@ -110,11 +122,18 @@ export class TraceAggregator {
   push(record: TraceRecord): void {
     switch (record.type) {
       case 'count': return this.addCount(record.auditArch, record.nr, record.count);
+      case 'counter':
+        this.kernelCounted = (this.kernelCounted ?? 0) + record.count;
+        return;
       case 'spawn':
         this.tasks++;
+        if (record.thread) this.threads++;
         return this.paths.spawn(record.pid, record.parent);
       case 'exit':
         this.exit = decodeWaitStatus(record.status);
+        return;
+      case 'progress':
+        this.live = { processes: this.tasks, syscalls: record.syscalls, distinct: record.distinct };
         return;
       case 'path': return this.addPath(record);
       case 'value': return this.addSocketCall(record, { family: familyName(Number(BigInt.asIntN(32, record.value))) });
@@ -123,8 +142,9 @@ export class TraceAggregator {
   }
 
   progress(): TraceProgress {
+    if (this.counts.size === 0) return { processes: this.tasks, syscalls: this.live?.syscalls ?? 0, distinct: this.live?.distinct ?? 0 };
     const totals = countTotals(Object.fromEntries([...this.counts].map(([abi, names]) => [abi, Object.fromEntries(names)])));
-    return { processes: this.tasks, syscalls: Math.max(totals.syscalls, this.captured), distinct: totals.distinct };
+    return { processes: this.tasks, ...totals };
   }
 
   /** The program never ran: its first traced call, the execve that starts it, failed. */
@@ -141,39 +161,67 @@ export class TraceAggregator {
       counts,
       unknown: Object.fromEntries(this.unknown),
       processes: this.tasks,
+      threads: this.threads,
       files: [...this.files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
       sockets: [...this.sockets.values()],
     };
     if (this.exit !== undefined) result.exit = this.exit;
+    if (this.kernelCounted !== undefined) result.kernelCounted = this.kernelCounted;
     return result;
   }
 
   private addCount(auditArch: number, nr: number, count: number): void {
-    const abi = resolveTracedAbi(this.hostArch, auditArch, nr);
-    const name = abi === undefined ? undefined : syscallName(abi, nr);
-    if (abi === undefined || name === undefined) {
+    const call = this.callOf(auditArch, nr);
+    if (call === undefined) {
+      const abi = resolveTracedAbi(this.hostArch, auditArch, nr);
       const key = `${abi ?? `audit arch 0x${auditArch.toString(16)}`} #${nr}`;
       this.unknown.set(key, (this.unknown.get(key) ?? 0) + count);
       return;
     }
-    let names = this.counts.get(abi);
-    if (names === undefined) this.counts.set(abi, (names = new Map()));
+    let names = this.counts.get(call.abi);
+    if (names === undefined) this.counts.set(call.abi, (names = new Map()));
     // added, not set: a tracer may send its totals in several parts
-    names.set(name, (names.get(name) ?? 0) + count);
+    names.set(call.syscall, (names.get(call.syscall) ?? 0) + count);
   }
 
   private callOf(auditArch: number, nr: number): { abi: ArchName; syscall: string } | undefined {
-    const abi = resolveTracedAbi(this.hostArch, auditArch, nr);
-    const syscall = abi === undefined ? undefined : syscallName(abi, nr);
-    return abi === undefined || syscall === undefined ? undefined : { abi, syscall };
+    let byNr = this.calls.get(auditArch);
+    if (byNr === undefined) this.calls.set(auditArch, (byNr = new Map()));
+    let call = byNr.get(nr);
+    if (call === undefined) {
+      const abi = resolveTracedAbi(this.hostArch, auditArch, nr);
+      const syscall = abi === undefined ? undefined : syscallName(abi, nr);
+      byNr.set(nr, (call = abi === undefined || syscall === undefined ? null : { abi, syscall }));
+    }
+    return call ?? undefined;
+  }
+
+  private kindOf(call: { abi: ArchName; syscall: string }, flags: bigint): PathCall | undefined {
+    let byFlags = this.kinds.get(call);
+    if (byFlags === undefined) this.kinds.set(call, (byFlags = new Map()));
+    let kind = byFlags.get(flags);
+    if (kind === undefined) byFlags.set(flags, (kind = classifyPathCall(call.abi, call.syscall, flags) ?? null));
+    return kind ?? undefined;
+  }
+
+  private errnoOf(abi: ArchName, ret: bigint): string | undefined {
+    if (ret >= 0n) return undefined;
+    let names = this.errnos.get(abi);
+    if (names === undefined) this.errnos.set(abi, (names = new Map()));
+    let name = names.get(ret);
+    if (name === undefined) {
+      name = errnoFamilyName(abi, ret);
+      if (name === undefined) return undefined;
+      names.set(ret, name);
+    }
+    return name;
   }
 
   private addPath(record: Extract<TraceRecord, { type: 'path' }>): void {
-    this.captured++;
     const call = this.callOf(record.auditArch, record.nr);
     if (call === undefined) return;
     this.firstPathCall ??= { syscall: call.syscall, ret: record.ret };
-    const kind = classifyPathCall(call.abi, call.syscall, record.flags);
+    const kind = this.kindOf(call, record.flags);
     // an empty path with AT_EMPTY_PATH works on the descriptor itself (fstat), not on a path
     if (kind === undefined || record.path === '') return;
     const absolute = this.paths.resolve(record.pid, record.path, record.dirfd);
@@ -184,11 +232,10 @@ export class TraceAggregator {
       entry = { path: key, absolute: absolute !== undefined, syscalls: [], uses: [], access: 'read', created: false, mayCreate: false, removed: false, directory: false, ok: 0, errors: {} };
       this.files.set(key, entry);
     }
-    updateFile(entry, call.syscall, kind, record.ret, errnoFamilyName(call.abi, record.ret));
+    updateFile(entry, call.syscall, kind, record.ret, this.errnoOf(call.abi, record.ret));
   }
 
   private addSocketCall(record: { pid: number; auditArch: number; nr: number; ret: bigint }, address: SocketAddress | undefined): void {
-    this.captured++;
     const call = this.callOf(record.auditArch, record.nr);
     const ret = record.ret;
     if (call === undefined) return;
@@ -199,7 +246,7 @@ export class TraceAggregator {
     let use = this.sockets.get(family);
     if (use === undefined) this.sockets.set(family, (use = { family, calls: {}, ok: 0, errors: {} }));
     use.calls[call.syscall] = (use.calls[call.syscall] ?? 0) + 1;
-    const errno = errnoFamilyName(call.abi, ret);
+    const errno = this.errnoOf(call.abi, ret);
     tally(use, errno);
     if (address.path !== undefined) {
       const path = address.path.startsWith('@') ? address.path : this.paths.resolve(record.pid, address.path, -1n) ?? address.path;

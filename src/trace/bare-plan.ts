@@ -22,6 +22,8 @@ export function buildBarePlan(inputs: BarePlanInputs): LaunchPlan {
     { phase: 'config', op: 'clone', namespaces: [], describe: 'start the tracer (no namespaces: the trace runs outside any jail)' },
     { phase: 'config', op: 'forward-signals', signals: FORWARDED_SIGNALS, describe: 'forward signals to the traced program' },
     { phase: 'jail', op: 'fork-service', describe: 'fork the traced program from the tracer' },
+    // only 0, 1 and 2 reach the program: not the trace pipe, nor anything else jailctl holds
+    { phase: 'service', op: 'close-fds', describe: 'close every descriptor but 0, 1 and 2 at exec' },
   ];
   if (inputs.noNewPrivs) steps.push({ phase: 'service', op: 'no-new-privs', describe: 'set no_new_privs (needed to load the tracing filter without root)' });
   steps.push({

@@ -4,7 +4,7 @@
 // libraries) or needs more (read-write inside read-only) or leads elsewhere (a symlink).
 import type { HostFacts } from '../jail/host.js';
 import { dirname, isWithin } from '../jail/host-paths.js';
-import { resolveRealPath } from '../jail/host-realpath.js';
+import { resolveRealPath, type RealPath } from '../jail/host-realpath.js';
 
 export interface Need {
   path: string;
@@ -28,15 +28,28 @@ const COLLAPSE_MIN_FILES = 3;
 /** /etc, /usr, /home ... are never bound whole because of what was read in them. */
 const COLLAPSE_MIN_DEPTH = 2;
 
-export function collapseDirectories(needs: readonly Need[], host: HostFacts): Bind[] {
+/** `realPath`: resolveRealPath over `host`, or a cache of it. */
+export function collapseDirectories(needs: readonly Need[], host: HostFacts, realPath: (path: string) => RealPath | undefined = (p) => resolveRealPath(host, p)): Bind[] {
   const byPath = dedupe(needs);
   dropCoveredLookups(byPath);
   collapseBottomUp(byPath, host);
   const all = [...byPath.values()];
-  const real = (path: string): string => resolveRealPath(host, path)?.real ?? path;
-  const dirs = all.filter((n) => n.dir && !n.lookup);
-  const kept = all.filter((n) => !dirs.some((d) => d !== n && isWithin(n.path, d.path) && covers(d, n) && isWithin(real(n.path), real(d.path))));
+  const real = (path: string): string => realPath(path)?.real ?? path;
+  const dirs = new Map(all.filter((n) => n.dir && !n.lookup).map((n) => [n.path, n]));
+  // a need is dropped when a bound directory above it (one of its ancestors) shows it
+  const shown = (n: Need): boolean => ancestorsOf(n.path).some((a) => {
+    const d = dirs.get(a);
+    return d !== undefined && covers(d, n) && isWithin(real(n.path), real(d.path));
+  });
+  const kept = all.filter((n) => !shown(n));
   return kept.map((n) => ({ path: n.path, writable: n.writable })).sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
+/** "/", "/a", "/a/b" for "/a/b/c": every directory above a normalized absolute path. */
+function ancestorsOf(path: string): string[] {
+  const out = path === '/' ? [] : ['/'];
+  for (let i = path.indexOf('/', 1); i > 0; i = path.indexOf('/', i + 1)) out.push(path.slice(0, i));
+  return out;
 }
 
 /** A bound directory shows what lies in it: read-write shows everything, read-only what is read. */
@@ -74,14 +87,21 @@ function dropCoveredLookups(byPath: Map<string, Need>): void {
 
 /** Deepest directories first, so a collapsed directory counts in its parent's turn. */
 function collapseBottomUp(byPath: Map<string, Need>, host: HostFacts): void {
-  const depth = (p: string): number => p.split('/').length - 1;
+  const depths = new Map<string, number>();
+  const depth = (p: string): number => {
+    let d = depths.get(p);
+    if (d === undefined) depths.set(p, (d = p.split('/').length - 1));
+    return d;
+  };
   let level = Math.max(0, ...[...byPath.keys()].map(depth));
   for (; level > COLLAPSE_MIN_DEPTH; level--) {
     const groups = new Map<string, Need[]>();
     for (const need of byPath.values()) {
       if (depth(need.path) !== level || need.writable) continue;
       const parent = dirname(need.path);
-      groups.set(parent, [...(groups.get(parent) ?? []), need]);
+      const group = groups.get(parent);
+      if (group === undefined) groups.set(parent, [need]);
+      else group.push(need);
     }
     for (const [dir, children] of groups) {
       const entries = host.readDir(dir)?.length ?? Infinity;

@@ -9,7 +9,7 @@
 import { resolveElfDeps } from '../jail/elf-deps.js';
 import type { HostFacts } from '../jail/host.js';
 import { dirname, isWithin } from '../jail/host-paths.js';
-import { resolveRealPath } from '../jail/host-realpath.js';
+import { cachedRealPaths, type RealPath } from '../jail/host-realpath.js';
 import type { RawJailSpec } from '../jail/spec.js';
 import type { FileAccess, TraceResult } from './aggregate.js';
 import { collapseDirectories, type Need } from './mount-collapse.js';
@@ -46,7 +46,14 @@ export interface MountsFromTrace {
 const JAIL_DEV = /^\/dev\/(null|zero|full|random|urandom|tty|ptmx|fd(\/.*)?|stdin|stdout|stderr|pts(\/.*)?|shm(\/.*)?)$/;
 const TMP_DIRS = ['/tmp', '/var/tmp'];
 
+/** The host, and the canonical paths found in it so far (thousands of files share directories). */
+interface Lookup {
+  host: HostFacts;
+  real: (path: string) => RealPath | undefined;
+}
+
 export function buildMountsFromTrace(result: TraceResult, host: HostFacts, options: MountOptions = {}): MountsFromTrace {
+  const look: Lookup = { host, real: cachedRealPaths(host) };
   const spec: MountSpec = {};
   const notes: string[] = [];
   // inside a jail, what its binds and tmpfs served is theirs: the host may hold something else
@@ -58,17 +65,17 @@ export function buildMountsFromTrace(result: TraceResult, host: HostFacts, optio
   let needs: Need[] = [];
   for (const file of files.filter((f) => f.absolute)) {
     if (claimSpecial(file, spec, notes)) continue;
-    const need = needOf(file, host, created);
+    const need = needOf(file, look, created);
     if (need !== undefined) needs.push(need);
   }
   const executed = files.filter((f) => f.uses.includes('exec')).map((f) => f.path);
-  const { programs, libraries } = programsAndLibraries(host, [...(options.command !== undefined ? [options.command] : []), ...executed], needs, notes);
-  needs = needs.filter((n) => n.writable || !isLibrary(host, libraries, n.path));
+  const { programs, libraries } = programsAndLibraries(look, [...(options.command !== undefined ? [options.command] : []), ...executed], needs, notes);
+  needs = needs.filter((n) => n.writable || !isLibrary(look, libraries, n.path));
   for (const need of needs) if (programs.has(need.path)) need.keep = true;
   const tmpfs = tmpfsRoots(needs, [...programs]);
   const kept = needs.filter((n) => !tmpfs.some((t) => isWithin(n.path, t)) && n.path !== '/');
   if (needs.some((n) => n.path === '/' && n.lookup !== true)) notes.push('/ itself was listed or written into; left out (bind what is below it instead)');
-  const binds = collapseDirectories(kept, host);
+  const binds = collapseDirectories(kept, host, look.real);
   const ro = binds.filter((b) => !b.writable).map((b) => b.path);
   const rw = binds.filter((b) => b.writable).map((b) => b.path);
   if (options.cwd !== undefined && options.cwd !== '/' && binds.some((b) => isWithin(b.path, options.cwd!))) spec.cwd = options.cwd;
@@ -98,6 +105,8 @@ function jailOwnMounts(jail: TraceJailMounts): MountSpec {
 
 /** /proc, /sys and /dev are the jail's own file systems, not binds. */
 function claimSpecial(file: FileAccess, spec: MountSpec, notes: string[]): boolean {
+  // most paths are none of these: one comparison of their first letters
+  if (!file.path.startsWith('/proc') && !file.path.startsWith('/sys') && !file.path.startsWith('/dev')) return false;
   const under = (root: string): boolean => isWithin(file.path, root);
   if (under('/proc')) spec.proc = true;
   else if (under('/sys')) spec.sys = true;
@@ -109,12 +118,12 @@ function claimSpecial(file: FileAccess, spec: MountSpec, notes: string[]): boole
 }
 
 /** What one successful access needs on the host, or undefined when nothing. */
-function needOf(file: FileAccess, host: HostFacts, created: ReadonlySet<string>): Need | undefined {
-  const onHost = resolveRealPath(host, file.path);
+function needOf(file: FileAccess, look: Lookup, created: ReadonlySet<string>): Need | undefined {
+  const onHost = look.real(file.path);
   const isDir = onHost?.info.kind === 'dir';
   // what the tree made or removed must be makeable again: its directory, writable
   if (file.created || file.removed || (file.mayCreate && onHost === undefined) || (file.access === 'write' && onHost === undefined)) {
-    return writableParent(file.path, host, created);
+    return writableParent(file.path, look, created);
   }
   if (onHost === undefined) return undefined; // gone since (a temporary file of another process)
   if (file.access === 'write') return { path: file.path, writable: true, dir: isDir, keep: false, listed: false };
@@ -127,9 +136,9 @@ function needOf(file: FileAccess, host: HostFacts, created: ReadonlySet<string>)
 }
 
 /** The nearest directory above `path` that the trace did not create and the host has. */
-function writableParent(path: string, host: HostFacts, created: ReadonlySet<string>): Need | undefined {
+function writableParent(path: string, look: Lookup, created: ReadonlySet<string>): Need | undefined {
   let dir = dirname(path);
-  while (dir !== '/' && (created.has(dir) || resolveRealPath(host, dir)?.info.kind !== 'dir')) dir = dirname(dir);
+  while (dir !== '/' && (created.has(dir) || look.real(dir)?.info.kind !== 'dir')) dir = dirname(dir);
   return { path: dir, writable: true, dir: true, keep: false, listed: true };
 }
 
@@ -148,24 +157,24 @@ function tmpfsRoots(needs: readonly Need[], programs: readonly string[]): string
  * list, by the path the loader opened and by the file it leads to. A program found only here
  * (a dlopen'ed library with its x bit, a program started through a PATH lookup) is scanned too.
  */
-function programsAndLibraries(host: HostFacts, started: readonly string[], needs: readonly Need[], notes: string[]): { programs: Set<string>; libraries: Set<string> } {
+function programsAndLibraries(look: Lookup, started: readonly string[], needs: readonly Need[], notes: string[]): { programs: Set<string>; libraries: Set<string> } {
   const programs = new Set<string>();
   const libraries = new Set<string>();
   let next = [...new Set(started)];
   while (next.length > 0) {
     for (const program of next) {
       programs.add(program);
-      addLoaderFiles(host, program, libraries, notes);
+      addLoaderFiles(look, program, libraries, notes);
     }
-    next = needs.filter((n) => !n.dir && !programs.has(n.path) && !isLibrary(host, libraries, n.path) && isExecutableFile(host, n.path)).map((n) => n.path);
+    next = needs.filter((n) => !n.dir && !programs.has(n.path) && !isLibrary(look, libraries, n.path) && isExecutableFile(look, n.path)).map((n) => n.path);
   }
   return { programs, libraries };
 }
 
-function addLoaderFiles(host: HostFacts, program: string, into: Set<string>, notes: string[]): void {
+function addLoaderFiles(look: Lookup, program: string, into: Set<string>, notes: string[]): void {
   let deps;
   try {
-    deps = resolveElfDeps(host, program).files.filter((d) => d.kind !== 'program');
+    deps = resolveElfDeps(look.host, program).files.filter((d) => d.kind !== 'program');
   } catch (err) {
     // documented fallback: the libraries it opened stay in the list, as seen
     notes.push(`${program}: its libraries could not be resolved (${(err as Error).message}); they are listed as traced`);
@@ -173,19 +182,19 @@ function addLoaderFiles(host: HostFacts, program: string, into: Set<string>, not
   }
   for (const dep of deps) {
     into.add(dep.path);
-    const real = resolveRealPath(host, dep.path)?.real;
+    const real = look.real(dep.path)?.real;
     if (real !== undefined) into.add(real);
   }
   if (deps.some((d) => d.kind === 'library')) into.add('/etc/ld.so.cache');
 }
 
 /** By the path the loader opened, or by the file it leads to (/lib -> usr/lib ...). */
-function isLibrary(host: HostFacts, libraries: ReadonlySet<string>, path: string): boolean {
-  return libraries.has(path) || libraries.has(resolveRealPath(host, path)?.real ?? path);
+function isLibrary(look: Lookup, libraries: ReadonlySet<string>, path: string): boolean {
+  return libraries.has(path) || libraries.has(look.real(path)?.real ?? path);
 }
 
-function isExecutableFile(host: HostFacts, path: string): boolean {
-  const info = resolveRealPath(host, path)?.info;
+function isExecutableFile(look: Lookup, path: string): boolean {
+  const info = look.real(path)?.info;
   return info?.kind === 'file' && (info.mode & 0o111) !== 0;
 }
 

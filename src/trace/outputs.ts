@@ -7,8 +7,9 @@ import validateJailSpec from '../generated/jail-spec.validate.js';
 import { readInputText } from '../io/input-file.js';
 import { INPUT_LIMITS, type InputLimit } from '../io/input-limits.js';
 import { hostDockerOptions } from '../io/profile-io.js';
-import { writeFileAtomic } from '../io/write-atomic.js';
+import { checkWritable, writeFileAtomic } from '../io/write-atomic.js';
 import { createHostFs } from '../jail/host-fs.js';
+import { memoizeHost } from '../jail/host-memo.js';
 import type { Action } from '../profile/model.js';
 import { parseProfileOrThrow } from '../profile/parse.js';
 import { applyRuntimePreset, type RuntimeName } from '../profile/presets.js';
@@ -31,6 +32,13 @@ export interface TraceOutputs {
   defaultAction?: Action;
   /** --for: add what this OCI runtime's init does after loading the filter */
   runtime?: RuntimeName;
+}
+
+/** Every output can be written: a path that cannot fails before the program runs, not after. */
+export function checkOutputsWritable(outputs: TraceOutputs): void {
+  for (const [flag, path] of [['-o', outputs.profile], ['--stats', outputs.stats], ['--mounts', outputs.mounts]] as const) {
+    if (path !== undefined) checkWritable(path, `${flag} names where to write; check that its directory exists and is writable (nothing was run)`);
+  }
 }
 
 /** With --merge, the files to merge into are read first: a bad one fails before the program runs. */
@@ -66,7 +74,7 @@ function profileOf(result: TraceResult, outputs: TraceOutputs, counts: CallCount
   const existing = file !== undefined && outputs.merge && existsSync(file) ? { file, parsed: parseProfileOrThrow(readText(file, '-o', INPUT_LIMITS.profile), file, { docker: hostDockerOptions() }) } : undefined;
   // merged into a profile, the trace takes that profile's default unless told otherwise
   const defaultAction = outputs.defaultAction ?? existing?.parsed.profile.defaultAction;
-  let profile = buildProfileFromCounts(result.counts, result.hostArch, defaultAction === undefined ? {} : { defaultAction });
+  let profile = buildProfileFromCounts(result.counts, result.hostArch, { threaded: result.threads > 0, ...(defaultAction === undefined ? {} : { defaultAction }) });
   if (existing !== undefined) {
     const merged = mergeTracedProfile(existing, profile, totalCounts(counts));
     for (const note of merged.notes) warn(note);
@@ -81,7 +89,8 @@ function profileOf(result: TraceResult, outputs: TraceOutputs, counts: CallCount
 }
 
 function writeMounts(result: TraceResult, file: string, merge: boolean, options: MountOptions, warn: (line: string) => void): string {
-  const { spec, notes } = buildMountsFromTrace(result, createHostFs(), options);
+  // thousands of traced files share their directories: each is looked up once
+  const { spec, notes } = buildMountsFromTrace(result, memoizeHost(createHostFs()), options);
   for (const note of notes) warn(note);
   const merged = merge && existsSync(file);
   const out: MountSpec = merged ? mergeMountSpecs(readMountSpec(file), spec) : spec;

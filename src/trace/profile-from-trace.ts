@@ -16,12 +16,18 @@ export type CallCounts = Partial<Record<ArchName, Record<string, number>>>;
 /** Needed on the way out or back from a signal handler even when the trace never saw them:
  * sigreturn only where the ABI has it, restart_syscall after a stopped process resumes. */
 const ALWAYS = ['rt_sigreturn', 'sigreturn', 'restart_syscall', 'exit', 'exit_group'];
+/** Needed by a program with threads whenever two of them meet on a lock or a join, which depends
+ * on timing: a trace that ran without that contention never saw them (a profile then kills the
+ * program the first time it happens). */
+const THREADED = ['futex', 'futex_time64'];
 
 export interface ProfileOptions {
   /** default KILL_PROCESS */
   defaultAction?: Action;
   /** add ALWAYS (default true; a learned fragment lists only what was learned) */
   always?: boolean;
+  /** the traced tree started threads: add THREADED too */
+  threaded?: boolean;
 }
 
 /** Calls per name, summed over ABIs. */
@@ -41,7 +47,8 @@ export function buildProfileFromCounts(counts: CallCounts, hostArch: ArchName, o
   const names = [...totals.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([name]) => name);
   const abis = abisUsed(counts, hostArch);
   if (options.always !== false) {
-    for (const name of ALWAYS) if (!names.includes(name) && abis.some((abi) => resolveSyscall(abi, name) !== undefined)) names.push(name);
+    const needed = options.threaded === true ? [...ALWAYS, ...THREADED] : ALWAYS;
+    for (const name of needed) if (!names.includes(name) && abis.some((abi) => resolveSyscall(abi, name) !== undefined)) names.push(name);
   }
   return {
     defaultAction: options.defaultAction ?? { kind: 'KILL_PROCESS' },

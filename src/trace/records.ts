@@ -7,13 +7,20 @@ export type TraceRecord =
   | { type: 'value'; pid: number; auditArch: number; nr: number; ret: bigint; value: bigint }
   | { type: 'bytes'; pid: number; auditArch: number; nr: number; ret: bigint; bytes: Uint8Array }
   | { type: 'exit'; pid: number; status: number }
-  | { type: 'spawn'; pid: number; parent: number };
+  | { type: 'spawn'; pid: number; parent: number; thread: boolean }
+  /** while the program runs: calls so far and distinct (ABI, number) pairs, counted by the tracer */
+  | { type: 'progress'; syscalls: number; distinct: number }
+  /** at the end, when the in-kernel counter ran: how many calls it counted without a stop */
+  | { type: 'counter'; count: number };
 
 export const RECORD_HEADER_SIZE = 48;
 
 export class TraceRecordDecoder {
-  private buffer = new Uint8Array(0);
+  /** bytes of a record not complete yet */
+  private rest: Uint8Array = new Uint8Array(0);
   private readonly littleEndian: boolean;
+  /** the bytes being decoded, as a Buffer: its native UTF-8 decoder reads the paths */
+  private bytes: Buffer = Buffer.alloc(0);
 
   constructor(littleEndian: boolean) {
     this.littleEndian = littleEndian;
@@ -21,45 +28,53 @@ export class TraceRecordDecoder {
 
   /** Feeds bytes; returns every record completed by them. */
   push(chunk: Uint8Array): TraceRecord[] {
-    const joined = new Uint8Array(this.buffer.length + chunk.length);
-    joined.set(this.buffer);
-    joined.set(chunk, this.buffer.length);
+    // a chunk usually holds whole records: copied only when a record straddles two chunks
+    let bytes = chunk;
+    if (this.rest.length > 0) {
+      bytes = new Uint8Array(this.rest.length + chunk.length);
+      bytes.set(this.rest);
+      bytes.set(chunk, this.rest.length);
+    }
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.bytes = Buffer.from(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
     const out: TraceRecord[] = [];
     let offset = 0;
-    while (joined.length - offset >= RECORD_HEADER_SIZE) {
-      const view = new DataView(joined.buffer, joined.byteOffset + offset, RECORD_HEADER_SIZE);
-      const len = view.getUint32(40, this.littleEndian);
-      if (joined.length - offset < RECORD_HEADER_SIZE + len) break;
-      const data = joined.subarray(offset + RECORD_HEADER_SIZE, offset + RECORD_HEADER_SIZE + len);
-      const record = this.decode(view, data);
+    while (bytes.length - offset >= RECORD_HEADER_SIZE) {
+      const len = view.getUint32(offset + 40, this.littleEndian);
+      if (bytes.length - offset < RECORD_HEADER_SIZE + len) break;
+      const record = this.decode(view, offset, len);
       if (record !== undefined) out.push(record);
       offset += RECORD_HEADER_SIZE + len;
     }
-    this.buffer = joined.slice(offset);
+    this.rest = bytes.slice(offset);
     return out;
   }
 
   /** Bytes left over that do not form a whole record (a truncated stream). */
   get pending(): number {
-    return this.buffer.length;
+    return this.rest.length;
   }
 
-  private decode(view: DataView, data: Uint8Array): TraceRecord | undefined {
+  private decode(view: DataView, at: number, len: number): TraceRecord | undefined {
+    const data = at + RECORD_HEADER_SIZE;
     const le = this.littleEndian;
-    const type = view.getUint32(0, le);
-    const pid = view.getUint32(4, le);
-    const auditArch = view.getUint32(8, le);
-    const nr = view.getInt32(12, le);
-    const ret = view.getBigInt64(16, le);
-    const value = view.getBigInt64(24, le);
-    const flags = view.getBigInt64(32, le);
+    const type = view.getUint32(at, le);
+    const pid = view.getUint32(at + 4, le);
+    const auditArch = view.getUint32(at + 8, le);
+    const nr = view.getInt32(at + 12, le);
     switch (type) {
-      case 1: return { type: 'count', auditArch, nr, count: Number(value) };
-      case 2: return { type: 'path', pid, auditArch, nr, ret, dirfd: value, flags, path: new TextDecoder().decode(data) };
-      case 3: return { type: 'value', pid, auditArch, nr, ret, value };
-      case 4: return { type: 'bytes', pid, auditArch, nr, ret, bytes: data.slice() };
-      case 5: return { type: 'exit', pid, status: Number(value) };
-      case 6: return { type: 'spawn', pid, parent: Number(value) };
+      case 1: return { type: 'count', auditArch, nr, count: Number(view.getBigInt64(at + 24, le)) };
+      case 2: return {
+        type: 'path', pid, auditArch, nr, ret: view.getBigInt64(at + 16, le), dirfd: view.getBigInt64(at + 24, le), flags: view.getBigInt64(at + 32, le),
+        path: this.bytes.toString('utf8', data, data + len),
+      };
+      case 3: return { type: 'value', pid, auditArch, nr, ret: view.getBigInt64(at + 16, le), value: view.getBigInt64(at + 24, le) };
+      case 4: return { type: 'bytes', pid, auditArch, nr, ret: view.getBigInt64(at + 16, le), bytes: new Uint8Array(this.bytes.subarray(data, data + len)) };
+      case 5: return { type: 'exit', pid, status: Number(view.getBigInt64(at + 24, le)) };
+      // flags: the ptrace event that reported it; PTRACE_EVENT_CLONE (3) is a thread
+      case 6: return { type: 'spawn', pid, parent: Number(view.getBigInt64(at + 24, le)), thread: view.getBigInt64(at + 32, le) === 3n };
+      case 8: return { type: 'counter', count: Number(view.getBigInt64(at + 24, le)) };
+      case 7: return { type: 'progress', syscalls: Number(view.getBigInt64(at + 24, le)), distinct: Number(view.getBigInt64(at + 32, le)) };
       default: return undefined;
     }
   }

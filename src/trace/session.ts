@@ -2,19 +2,18 @@
 // `jailctl run` would build), spawn the launcher while Node stays to read the records, forward
 // SIGINT/SIGTERM/SIGHUP to it, and once the whole tree is gone write the profile, stats and mount
 // list. The traced program's exit status is returned for jailctl to exit with.
+import { readlinkSync } from 'node:fs';
 import { JailctlError } from '../errors.js';
 import { resolveCommand } from '../jail/build-plan.js';
 import { createHostFs } from '../jail/host-fs.js';
 import type { LaunchPlan } from '../jail/plan.js';
-import { NO_SECCOMP, planSpec } from '../jail/run.js';
-import { DEFAULT_PATH, hostSearchPath, mergeRawSpecs, normalizeJailSpec, type RawJailSpec } from '../jail/spec.js';
-import { readJailSpecFile } from '../jail/spec-file.js';
+import { DEFAULT_PATH, hostSearchPath, type RawJailSpec } from '../jail/spec.js';
 import { spawnLaunchPlan, TRACE_FD } from '../native/spawn.js';
 import { archFromNode, type ArchName } from '../profile/arch.js';
 import { countTotals, TraceAggregator, type TraceProgress, type TraceResult } from './aggregate.js';
 import { buildBarePlan } from './bare-plan.js';
 import type { TraceJailMounts } from './mounts-from-trace.js';
-import { checkMergeInputs, writeTraceOutputs, type TraceOutputs } from './outputs.js';
+import { checkMergeInputs, checkOutputsWritable, writeTraceOutputs, type TraceOutputs } from './outputs.js';
 import { buildTracedPlan } from './trace-plan.js';
 
 export interface TraceContext {
@@ -27,6 +26,8 @@ export interface TraceContext {
   /** trace inside the jail these run options describe (its seccomp profile left out) */
   jail?: { raw: RawJailSpec; specFile?: string };
   outputs: TraceOutputs;
+  /** the program's standard output goes to our standard error (--json keeps stdout for itself) */
+  stdoutToStderr?: boolean;
 }
 
 export interface TraceReporter {
@@ -56,18 +57,35 @@ export interface PlannedTrace {
   jailMounts?: TraceJailMounts;
 }
 
-export function planTraceSession(context: TraceContext, warn: (line: string) => void = () => undefined): PlannedTrace {
+export async function planTraceSession(context: TraceContext, warn: (line: string) => void = () => undefined): Promise<PlannedTrace> {
   const hostArch = archFromNode();
-  const { plan, jailMounts } = context.jail === undefined ? { plan: planBare(context), jailMounts: undefined } : planJailed(context, context.jail, warn);
+  // the planners of `jailctl run` are loaded only for a trace inside a jail
+  const { plan, jailMounts } = context.jail === undefined
+    ? { plan: planBare(context), jailMounts: undefined }
+    : (await import('./jail-trace-plan.js')).planJailedTrace(context.command, context.cwd, context.jail, warn);
   const exec = plan.steps.find((s) => s.op === 'execve');
   const chdir = plan.steps.find((s) => s.op === 'chdir' && s.phase === 'service');
+  // the in-kernel counter knows tasks by the kernel's thread ids: only a tracer that sees those
+  // (no pid namespace of its own or around it) can tell it which tasks are traced
+  // (JAILCTL_TRACE_COUNTER=off: every call stops, as where the kernel has no counter)
+  const counter = context.jail === undefined && process.geteuid?.() === 0 && context.env['JAILCTL_TRACE_COUNTER'] !== 'off' && inInitialPidNamespace();
   return {
-    plan: buildTracedPlan(plan, hostArch, TRACE_FD),
+    plan: buildTracedPlan(plan, hostArch, TRACE_FD, { counter }),
     hostArch,
     executable: exec?.op === 'execve' ? exec.path : context.command[0]!,
     cwd: chdir?.op === 'chdir' ? chdir.path : context.cwd,
     ...(jailMounts !== undefined ? { jailMounts } : {}),
   };
+}
+
+/** The pid namespace of the host's init: /proc/self/ns/pid is PROC_PID_INIT_INO there. */
+function inInitialPidNamespace(): boolean {
+  try {
+    return readlinkSync('/proc/self/ns/pid') === 'pid:[4026531836]';
+  } catch {
+    // documented fallback: no /proc, no counter (every call then stops for the tracer)
+    return false;
+  }
 }
 
 function planBare(context: TraceContext): LaunchPlan {
@@ -90,32 +108,18 @@ function planBare(context: TraceContext): LaunchPlan {
   });
 }
 
-function planJailed(context: TraceContext, jail: NonNullable<TraceContext['jail']>, warn: (line: string) => void): { plan: LaunchPlan; jailMounts: TraceJailMounts } {
-  const fromFile = jail.specFile === undefined ? {} : readJailSpecFile(jail.specFile);
-  const raw: RawJailSpec = mergeRawSpecs(fromFile, { ...jail.raw, command: context.command });
-  if (raw.seccomp !== undefined) {
-    warn(`the seccomp profile ${raw.seccomp} is left out while tracing: the trace records what the program needs`);
-    delete raw.seccomp;
-  }
-  // no baseline filter either: it would hide the calls it refuses from the trace
-  const spec = normalizeJailSpec({ ...raw, baselineFilter: false }, context.cwd);
-  const plan = planSpec(spec, context.cwd, NO_SECCOMP);
-  // the mount list of the trace starts from the jail's own mounts
-  const { binds, tmpfs, proc, sys, dev, cwd } = spec;
-  return { plan, jailMounts: { binds, tmpfs, proc, sys, dev, cwd } };
-}
-
 /** Traces the program until its whole tree is gone, then writes what was asked for. */
 export async function runTraceSession(context: TraceContext, reporter: TraceReporter): Promise<TraceOutcome> {
-  const planned = planTraceSession(context, reporter.warn);
+  const planned = await planTraceSession(context, reporter.warn);
   if (context.jail !== undefined && process.geteuid?.() !== 0) {
     throw new JailctlError('NOT_SUPPORTED', 'jailctl trace --jail needs root: namespaces, mounts and pivot_root need CAP_SYS_ADMIN', {
       hint: 'run it as root, or trace without --jail',
     });
   }
   checkMergeInputs(context.outputs);
+  checkOutputsWritable(context.outputs);
   const aggregator = new TraceAggregator(planned.hostArch, { cwd: planned.cwd });
-  const { exitCode, sawCalls } = await traceLaunchPlan(planned.plan, aggregator, reporter);
+  const { exitCode, sawCalls } = await traceLaunchPlan(planned.plan, aggregator, reporter, { stdoutToStderr: context.stdoutToStderr === true });
   const result = aggregator.result();
   if (!sawCalls) return { exitCode, result, written: [] }; // the launcher said why
   for (const [call, n] of Object.entries(result.unknown)) reporter.warn(`${n} calls of ${call}, which no syscall table names, are left out of the profile`);
@@ -130,12 +134,12 @@ export async function runTraceSession(context: TraceContext, reporter: TraceRepo
  * `sawCalls` is false when no call was ever traced: the jail or the exec failed, and the
  * launcher has already printed why.
  */
-export async function traceLaunchPlan(plan: LaunchPlan, aggregator: TraceAggregator, reporter: Pick<TraceReporter, 'progress'>): Promise<{ exitCode: number; sawCalls: boolean }> {
+export async function traceLaunchPlan(plan: LaunchPlan, aggregator: TraceAggregator, reporter: Pick<TraceReporter, 'progress'>, options: { stdoutToStderr?: boolean } = {}): Promise<{ exitCode: number; sawCalls: boolean }> {
   let records = 0;
   const jail = spawnLaunchPlan(plan, (record) => {
     records++;
     aggregator.push(record);
-  });
+  }, options);
   const forward = (signal: NodeJS.Signals): void => jail.kill(signal);
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of signals) process.on(s, forward);
@@ -164,6 +168,7 @@ export function summarizeTrace(outcome: TraceOutcome): TraceProgress & Record<st
     arch: result.hostArch,
     processes: result.processes,
     ...countTotals(result.counts),
+    ...(result.kernelCounted !== undefined ? { kernelCounted: result.kernelCounted } : {}),
     abis: Object.keys(result.counts),
     files: result.files.length,
     sockets: result.sockets.map((s) => s.family),

@@ -3,8 +3,8 @@
 // Which arguments to capture (paths of file syscalls, socket families, unix socket addresses)
 // is decided here, per ABI of the host's kernel.
 import { JailctlError } from '../errors.js';
-import { ARCHES, kernelGroupOf, resolveSyscall, type ArchName } from '../profile/arch.js';
-import { BPF, encodeProgram, SECCOMP_RET, stmt } from '../profile/bpf.js';
+import { ARCHES, kernelGroupOf, resolveSyscall, syscallTable, type ArchName } from '../profile/arch.js';
+import { BPF, encodeProgram, jump, SECCOMP_DATA, SECCOMP_RET, stmt, type Insn } from '../profile/bpf.js';
 import type { LaunchPlan, PlanStep, TraceCapture } from '../jail/plan.js';
 
 /** File syscalls: [name, path arg, dirfd arg, flags/mode arg]. */
@@ -50,12 +50,45 @@ export function buildTraceFilter(hostArch: ArchName): Uint8Array {
   return encodeProgram([stmt(BPF.RET | BPF.K, SECCOMP_RET.TRACE)], ARCHES[hostArch].endian);
 }
 
+/** Calls numbered below this are counted in the kernel when the counter runs (native/trace-count.h). */
+export const COUNTER_NRS = 1024;
+
+/**
+ * The filter of a trace whose calls the in-kernel counter counts: only the calls whose arguments
+ * are recorded stop, and every call the counter cannot count (another ABI, a number past its
+ * table, x32's). The rest is allowed without a stop, and the kernel's seccomp cache lets them
+ * through without running the filter at all.
+ */
+export function buildCountingFilter(hostArch: ArchName): Uint8Array {
+  const auditArch = ARCHES[hostArch].auditArch;
+  const stops = [...new Set(buildTraceCaptures(hostArch).filter((c) => c.auditArch === auditArch && c.nr < COUNTER_NRS).map((c) => c.nr))].sort((a, b) => a - b);
+  // from instruction i, the distance to the TRACE return at the end
+  const toTrace = (i: number): number => stops.length + 4 - i;
+  const insns: Insn[] = [
+    stmt(BPF.LD | BPF.W | BPF.ABS, SECCOMP_DATA.ARCH),
+    jump(BPF.JMP | BPF.JEQ | BPF.K, auditArch, 0, toTrace(1)),
+    stmt(BPF.LD | BPF.W | BPF.ABS, SECCOMP_DATA.NR),
+    jump(BPF.JMP | BPF.JGE | BPF.K, COUNTER_NRS, toTrace(3), 0),
+    ...stops.map((nr, i) => jump(BPF.JMP | BPF.JEQ | BPF.K, nr, toTrace(4 + i), 0)),
+    stmt(BPF.RET | BPF.K, SECCOMP_RET.ALLOW),
+    stmt(BPF.RET | BPF.K, SECCOMP_RET.TRACE),
+  ];
+  return encodeProgram(insns, ARCHES[hostArch].endian);
+}
+
+/** Whether the in-kernel counter can count the host ABI: its numbers start at 0 (not MIPS's). */
+export function counterFits(hostArch: ArchName): boolean {
+  return syscallTable(hostArch).base === 0;
+}
+
 /**
  * Makes pid 1 trace the service: a 'trace' config step (records to `fd`), and in the service
  * 'trace-me' then the trace filter right before execve. A plan with its own seccomp step is
- * refused: tracing records what a program needs, it does not enforce a profile.
+ * refused: tracing records what a program needs, it does not enforce a profile. With `counter`
+ * (a trace whose tracer sees the kernel's own thread ids: no pid namespace, run as root), the
+ * launcher tries the in-kernel counter first; where the kernel refuses it, every call stops.
  */
-export function buildTracedPlan(plan: LaunchPlan, hostArch: ArchName, fd: number): LaunchPlan {
+export function buildTracedPlan(plan: LaunchPlan, hostArch: ArchName, fd: number, options: { counter?: boolean } = {}): LaunchPlan {
   if (plan.steps.some((s) => s.op === 'seccomp')) {
     throw new JailctlError('USAGE', 'a traced run does not load a seccomp profile', { hint: 'drop --seccomp when tracing' });
   }
@@ -68,5 +101,8 @@ export function buildTracedPlan(plan: LaunchPlan, hostArch: ArchName, fd: number
   ];
   const steps = [...plan.steps];
   steps.splice(exec, 0, ...beforeExec);
-  return { ...plan, steps: [trace, ...steps] };
+  const counter: PlanStep[] = options.counter === true && counterFits(hostArch)
+    ? [{ phase: 'config', op: 'trace-counter', auditArch: ARCHES[hostArch].auditArch, filter: buildCountingFilter(hostArch), describe: 'count calls in the kernel (eBPF), stopping only where arguments are recorded' }]
+    : [];
+  return { ...plan, steps: [trace, ...counter, ...steps] };
 }

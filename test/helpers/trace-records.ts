@@ -56,8 +56,8 @@ export function inetAddress(name: 'connect' | 'bind', address: [number, number, 
   return { type: 'bytes', pid: 1, auditArch: ARCHES.x86_64.auditArch, nr: nrOf('x86_64', name), ret: BigInt(ret), bytes };
 }
 
-export function spawn(pid: number, parent: number): TraceRecord {
-  return { type: 'spawn', pid, parent };
+export function spawn(pid: number, parent: number, thread = false): TraceRecord {
+  return { type: 'spawn', pid, parent, thread };
 }
 
 /** the traced program's end: an exit code, or a signal */

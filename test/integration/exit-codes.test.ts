@@ -71,6 +71,15 @@ t.test('arguments, --env values and paths that are not UTF-8 reach the jail byte
   t.same(r.stdout, Buffer.concat([Buffer.from([0xff]), Buffer.from('|inside|'), name]), 'the variable, the file under the non-UTF-8 path, the argument');
 });
 
+t.test('arguments that are not UTF-8 reach a traced program byte for byte (trace has its own entry)', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const { CLI } = await import('../helpers/jailctl.js');
+  const script = `a=$(printf 'a\\351'); exec "$0" "$1" trace -o "$2" -- /bin/sh -c 'printf "%s" "$0"' "$a"`;
+  const r = spawnSync('/bin/sh', ['-c', script, process.execPath, CLI, join(dir, 'raw-trace.json')], { encoding: 'buffer' });
+  t.equal(r.status, 0, r.stderr.toString());
+  t.same(r.stdout, Buffer.from([0x61, 0xe9]));
+});
+
 t.test('a NUL byte in a spec string is named with its field', async (t) => {
   const spec = join(dir, 'nul.json');
   writeFileSync(spec, JSON.stringify({ command: ['/bin/true'], ro: ['/etc/a\u0000b'] }));

@@ -166,6 +166,19 @@ t.test('trace writes the profile the script names, and the service runs under it
   t.match(s.run('logs').stdout, /\bbin\b/);
 });
 
+t.test('trace -o into a directory that does not exist fails at once: one line, 125, nothing started', async (t) => {
+  const dir = t.testdir({});
+  const out = join(dir, 'no-such-dir', 'sleep.json');
+  const s = service(t, 'tracee', `config jctest 'main'\n\toption seccomp '${join(dir, 'sleep.json')}'\n\toption forever 1\n`);
+  const started = Date.now();
+  const r = s.run('trace', '-o', out);
+  t.equal(r.code, 125, r.stderr);
+  t.equal(r.stdout, '', 'no "tracing" line: nothing was started');
+  t.match(r.stderr, new RegExp(`^jailctl: cannot write ${out.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(ENOENT\\)$`, 'm'));
+  t.ok(Date.now() - started < 10_000, 'not after a service that sleeps 1000 s');
+  t.match(s.run('status').stdout, /stopped/, 'the service is not running');
+});
+
 t.test('a trace ends on `service stop` and --merge keeps what the profile had', async (t) => {
   const out = join(t.testdir({}), 'sleep.json');
   const s = service(t, 'tracee', `config jctest 'main'\n\toption seccomp '${out}'\n\toption forever 1\n`);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { archFromNode } from '../../src/profile/arch.js';
-import { isRoot, jailctl, startJailctl } from '../helpers/jailctl.js';
+import { CLI, isRoot, jailctl, startJailctl } from '../helpers/jailctl.js';
 import { expectOneLineError } from '../helpers/one-line-error.js';
 import { allowedNames, compileFixture, hasGcc, listProcesses, processTree, readJson, type ProcEntry, type TraceStatsFile, type TraceSummary } from '../helpers/trace-cli.js';
 
@@ -29,17 +29,16 @@ t.before(() => {
   staticExit = compileFixture('static-exit', file('static-exit'), ['-static']);
 });
 
-/** `jailctl trace --json ...`: the summary is the last line of stdout (the program writes before it). */
-function traceJson(args: string[]): { code: number | null; stdout: string; stderr: string; summary: TraceSummary } {
+/** `jailctl trace --json ...`: stdout is the summary alone; the program's output is on stderr. */
+function traceJson(args: string[]): { code: number | null; stderr: string; summary: TraceSummary } {
   const r = jailctl(['trace', '--json', ...args]);
-  const lines = r.stdout.trimEnd().split('\n');
   let summary: TraceSummary;
   try {
-    summary = JSON.parse(lines[lines.length - 1] ?? '') as TraceSummary;
+    summary = JSON.parse(r.stdout) as TraceSummary;
   } catch {
-    throw new Error(`no JSON summary (exit ${r.code}): stdout=${r.stdout} stderr=${r.stderr}`);
+    throw new Error(`stdout is not one JSON summary (exit ${r.code}): stdout=${r.stdout} stderr=${r.stderr}`);
   }
-  return { code: r.code, stdout: lines.slice(0, -1).join('\n'), stderr: r.stderr, summary };
+  return { code: r.code, stderr: r.stderr, summary };
 }
 
 t.test('forks: the calls of every child and grandchild are counted', async (t) => {
@@ -58,7 +57,7 @@ t.test('threads: a call only the second thread makes is in the profile', async (
   const profile = file('threads.json');
   const r = traceJson(['-o', profile, '--', threads]);
   t.equal(r.code, 0, r.stderr);
-  t.equal(r.stdout, 'joined');
+  t.equal(r.stderr, 'joined\n', "the program's output, on stderr");
   const names = allowedNames(profile);
   t.ok(names.includes('getpriority'), 'getpriority(2) of the second thread');
   t.ok(names.includes('sched_getaffinity'), 'sched_getaffinity(2) of the second thread');
@@ -70,7 +69,7 @@ t.test('an exec by a second thread: the program it runs is recorded and its stat
   const stats = file('thread-exec.stats.json');
   const r = traceJson(['-o', file('thread-exec.json'), '--stats', stats, '--', threads, '/bin/sh', '-c', 'echo from-thread; exit 4']);
   t.equal(r.code, 4, r.stderr);
-  t.equal(r.stdout, 'from-thread');
+  t.equal(r.stderr, 'from-thread\n');
   const executed = readJson<TraceStatsFile>(stats).files.filter((f) => f.syscalls.includes('execve') && f.ok > 0).map((f) => f.path);
   t.ok(executed.includes('/bin/sh'), `the thread's execve is recorded: ${executed.join(' ')}`);
 });
@@ -162,11 +161,12 @@ t.test('--merge: two programs into one profile and stats file, counts added', as
   t.ok(before.files.every((f) => after.files.some((g) => g.path === f.path)), 'the files of the first run kept');
 });
 
-t.test('--json: one parsable summary line on stdout', async (t) => {
-  const r = jailctl(['trace', '--json', '--', '/bin/sh', '-c', 'echo to-stderr >&2']);
+t.test('--json: one parsable summary line on stdout, even when the program writes there', async (t) => {
+  const r = jailctl(['trace', '--json', '--', '/bin/sh', '-c', 'echo to-stdout; echo to-stderr >&2']);
   t.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trimEnd().split('\n');
   t.equal(lines.length, 1, 'the summary only: the profile is inside it');
+  t.equal(r.stderr, 'to-stdout\nto-stderr\n', "the program's standard output goes to standard error");
   const summary = JSON.parse(lines[0]!) as TraceSummary;
   const arch = archFromNode();
   t.match(summary, { exitCode: 0, arch, processes: 1, sockets: [], written: [] });
@@ -180,6 +180,17 @@ t.test('--json: one parsable summary line on stdout', async (t) => {
   const written = JSON.parse(withFile.stdout) as TraceSummary;
   t.equal(written.profile, undefined, 'with -o the profile goes to the file');
   t.match(written.written, [/^wrote .*json\.json/]);
+});
+
+t.test('on a terminal, the live line counts every call while the program runs, and distinct calls', {
+  skip: spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0 ? false : 'needs script(1) (util-linux) for a terminal',
+}, async (t) => {
+  // dd makes 2 x 20000 calls that are not recorded (read, write), then the shell waits a while
+  const command = `${process.execPath} ${CLI} trace -o ${file('live.json')} -- /bin/sh -c 'dd if=/dev/zero of=/dev/null bs=1 count=20000 2>/dev/null; sleep 1'`;
+  const r = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
+  t.equal(r.status, 0, r.stderr);
+  const live = r.stdout.split(/[\r\n]/).map((l) => /^(?:\x1b\[K)?(\d+) processes, (\d+) syscalls seen, (\d+) distinct$/.exec(l)).filter((m) => m !== null);
+  t.ok(live.some((m) => Number(m[2]) >= 40_000 && Number(m[3]) > 10), `a live line during the run shows dd's calls: ${live.map((m) => m[0]).join(' | ')}`);
 });
 
 t.test('-o to a device writes to it and leaves it a device (-o /dev/null to keep only --stats)', async (t) => {

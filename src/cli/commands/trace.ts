@@ -32,7 +32,7 @@ export function registerTrace(program: Command): void {
     .option('--merge', 'fold each output file that exists into the new one (counts added) instead of replacing it')
     .option('--default-action <action>', "the profile's default action: kill-process (default), kill-thread, trap, errno[:ERRNO], trace[:N], log")
     .addOption(new Option('--for <runtime>', "the profile is for this OCI runtime: also allow what its own init does after loading the filter").choices(['runc', 'crun']))
-    .option('--json', 'print a machine-readable summary on stdout when the program ends')
+    .option('--json', "print a machine-readable summary on stdout when the program ends (the program's own standard output goes to standard error)")
     .option('--jail', 'trace inside the jail `jailctl run` would build from the run options (all but --seccomp)');
   addJailOptions(command)
     .option('--dry-run', 'print the traced launch plan as JSON and exit')
@@ -50,7 +50,7 @@ async function trace(args: string[], flags: TraceFlags): Promise<number> {
   const session = await import('../../trace/session.js');
   const context = await toContext(args, flags);
   if (flags.dryRun) {
-    process.stdout.write(`${toJson(session.planTraceSession(context, warn).plan)}\n`);
+    process.stdout.write(`${toJson((await session.planTraceSession(context, warn)).plan)}\n`);
     return 0;
   }
   const live = process.stderr.isTTY === true && flags.json !== true;
@@ -77,7 +77,7 @@ async function toContext(args: string[], flags: TraceFlags): Promise<TraceContex
     const [{ parseDefaultAction }, { archFromNode }] = await Promise.all([import('../../trace/profile-from-trace.js'), import('../../profile/arch.js')]);
     outputs.defaultAction = parseDefaultAction(flags.defaultAction, archFromNode());
   }
-  const context: TraceContext = { command: args, cwd: process.cwd(), env: { ...process.env }, outputs };
+  const context: TraceContext = { command: args, cwd: process.cwd(), env: { ...process.env }, outputs, stdoutToStderr: flags.json === true };
   const raw = toRawSpec([], flags);
   if (flags.jail === true) context.jail = { raw, ...(flags.spec !== undefined ? { specFile: flags.spec } : {}) };
   else if (raw.env !== undefined) context.setEnv = raw.env;

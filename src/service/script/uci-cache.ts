@@ -68,8 +68,8 @@ export function writeUciCache(ctx: UciContext, dir: string, wanted: (name: strin
       const state = existsSync(join(STATE_DIR, name)) ? exportPackage(loadPackage(stateCtx, name).pkg, { header: true, names: true }) : plain;
       writeFileSync(join(dir, 'export/state', name), state);
       const notes = [
-        ...loose.skipped.map((e) => `config ${file}: line ${e.line}: ${e.reason}; uci skips the line`),
-        ...loose.warnings.map((w) => `config ${file}: ${w}`),
+        ...loose.skipped.map((e) => `jailctl: warning: config ${file}: line ${e.line}: ${e.reason}; uci skips the line`),
+        ...loose.warnings.map((w) => `jailctl: warning: config ${file}: ${w}`),
       ];
       if (notes.length > 0) writeFileSync(join(dir, 'warn', name), `${notes.join('\n')}\n`);
       if (loose.skipped.length > 0) continue; // strict uci fails on it: `uci get` must say so itself

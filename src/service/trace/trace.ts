@@ -7,7 +7,7 @@ import { JailctlError } from '../../errors.js';
 import { hostDockerOptions } from '../../io/profile-io.js';
 import { readInputText } from '../../io/input-file.js';
 import { INPUT_LIMITS } from '../../io/input-limits.js';
-import { writeFileAtomic } from '../../io/write-atomic.js';
+import { checkWritable, writeFileAtomic } from '../../io/write-atomic.js';
 import type { LaunchPlan } from '../../jail/plan.js';
 import { spawnLaunchPlan, TRACE_FD, type SpawnedJail } from '../../native/spawn.js';
 import { archFromNode, type ArchName } from '../../profile/arch.js';
@@ -72,6 +72,8 @@ export async function traceService(context: ServiceContext, options: TraceOption
   if (existing !== undefined && existing.instances.some((i) => launcherAlive(i.launcherPid))) {
     throw new JailctlError('USAGE', `${context.name} is running; stop it before tracing`, { hint: `jailctl service ${context.name} stop` });
   }
+  // a profile that cannot be written fails now, not when the service has run
+  for (const output of new Set(traced.map((t) => t.output))) checkWritable(output, 'check that the directory of the profile exists and is writable (nothing was started)');
   options.onLines(planned.lines);
   const record: ServiceRecord = { version: 1, name: context.name, script: planned.script, mode: 'trace', startedAt: Date.now(), tracerPid: process.pid, instances: [], description: planned.description, triggers: [] };
   for (const [i, t] of traced.entries()) {

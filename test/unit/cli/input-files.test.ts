@@ -101,7 +101,7 @@ t.test('every input option refuses what is not a regular file of sane size', asy
 function initScript(initd: string, name: string, key: string, file: string): void {
   writeFileSync(join(initd, name), [
     '#!/bin/sh /etc/rc.common', 'USE_PROCD=1', 'start_service() {', '\tprocd_open_instance',
-    '\tprocd_set_param command /bin/true', `\tprocd_set_param ${key} ${file}`, '\tprocd_close_instance', '}', '',
+    '\tprocd_set_param command /bin/true', '\tprocd_add_jail svc', `\tprocd_set_param ${key} ${file}`, '\tprocd_close_instance', '}', '',
   ].join('\n'));
   chmodSync(join(initd, name), 0o755);
 }

@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import t from 'tap';
 import { CLI, REPO } from '../../helpers/jailctl.js';
 
-for (const args of ['--help', '--version', 'run --help', 'help profile']) {
+// `trace` has its own bundle (dist/trace.cjs) and entry: the same handling there
+for (const args of ['--help', '--version', 'run --help', 'help profile', 'trace --help']) {
   t.test(`${args} into /dev/full fails with one line`, async (t) => {
     const full = spawnSync('/bin/sh', ['-c', `exec "$@" >/dev/full`, 'sh', process.execPath, CLI, ...args.split(' ')], { cwd: REPO, encoding: 'utf8', timeout: 30_000 });
     t.equal(full.status, 125, full.stderr);
@@ -32,6 +33,12 @@ t.test('everything on /dev/null read-write (a daemon(3) parent) is not a closed 
 t.test('a plan printed into a closed stdout is lost: an error, not exit 0', async (t) => {
   const r = spawnSync('/bin/sh', ['-c', 'exec "$@" >&-', 'sh', process.execPath, CLI, 'run', '--dry-run', '--', '/bin/true'], { cwd: REPO, encoding: 'utf8' });
   t.equal(r.status, 125, r.stderr);
+});
+
+t.test('a trace plan printed into a closed stdout is lost: an error, not exit 0', async (t) => {
+  const r = spawnSync('/bin/sh', ['-c', 'exec "$@" >&-', 'sh', process.execPath, CLI, 'trace', '--dry-run', '--', '/bin/true'], { cwd: REPO, encoding: 'utf8' });
+  t.equal(r.status, 125, r.stderr);
+  t.match(r.stderr, /^jailctl: cannot write to standard output: EBADF/);
 });
 
 t.test('a command that writes nothing to stdout keeps its status with stdout closed', async (t) => {

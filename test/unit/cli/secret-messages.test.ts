@@ -46,7 +46,7 @@ function run(args: string[], cwd = REPO): Promise<Result> {
 /** An init script whose instance names `file` with procd_set_param `key`. */
 function initScript(initd: string, name: string, key: string, file: string): void {
   writeFileSync(join(initd, name), ['#!/bin/sh /etc/rc.common', 'USE_PROCD=1', 'start_service() {', '\tprocd_open_instance',
-    '\tprocd_set_param command /bin/true', `\tprocd_set_param ${key} ${file}`, '\tprocd_close_instance', '}', ''].join('\n'));
+    '\tprocd_set_param command /bin/true', '\tprocd_add_jail svc', `\tprocd_set_param ${key} ${file}`, '\tprocd_close_instance', '}', ''].join('\n'));
   chmodSync(join(initd, name), 0o755);
 }
 
@@ -74,6 +74,13 @@ function service(key: string, file: string, n: number): string[] {
   return ['service', `svc${n}`, 'start', '--dry-run', '--initd', initd, '--state', join(dir, 'state'), '--config', join(dir, 'no-config')];
 }
 
+/** JSON credentials holding a "whitelist" is a procd legacy profile to the profile readers: its
+ * unknown keys and names are warnings (as runc and procd ignore them), so those accept it. */
+const ACCEPTED_AS_PROFILE = new Set(['run --seccomp', 'profile check', 'profile diff', 'procd_set_param seccomp']);
+function expectedCode(secret: string, parser: string, code: number): number {
+  return secret === 'JSON credentials' && ACCEPTED_AS_PROFILE.has(parser) ? 0 : code;
+}
+
 function expectNoSecret(t: Test, r: Result, code: number): void {
   t.equal(r.code, code, `exit ${code}: ${r.stderr}`);
   t.notMatch(r.stderr, /\n\s+at /, 'no stack trace');
@@ -89,7 +96,7 @@ t.test('no parser quotes a secret back', async (t) => {
     for (const [parser, args, code] of PARSERS) {
       const copy = join(dir, `copy-${n++}`);
       copyFileSync(source, copy);
-      runs.push({ name: `${parser} given ${secret}`, args: args(copy, n), code });
+      runs.push({ name: `${parser} given ${secret}`, args: args(copy, n), code: expectedCode(secret, parser, code) });
     }
   }
   const results: Result[] = [];

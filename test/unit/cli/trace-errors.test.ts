@@ -24,6 +24,20 @@ t.test('no command', async (t) => expectOneLineError(t, jailctl(['trace', '-o', 
 t.test('run options without --jail', async (t) => expectOneLineError(t, jailctl(['trace', '--ro', '/etc', '--proc', '--', '/bin/true']), /^jailctl: --proc, --ro: run options need --jail$/));
 t.test('an unknown default action', async (t) => expectOneLineError(t, jailctl(['trace', '--default-action', 'kil', '--', '/bin/true']), /^jailctl: --default-action kil: unknown action$/));
 t.test('--learn without --seccomp', async (t) => expectOneLineError(t, jailctl(['run', '--learn', join(dir, 'l.json'), '--', '/bin/true']), /^jailctl: --learn needs --seccomp PROFILE/));
+t.test('an output that cannot be written fails before the program runs, not after it', async (t) => {
+  const marker = join(dir, 'ran-with-bad-output');
+  const cases: [string[], RegExp][] = [
+    [['-o', join(dir, 'no-such-dir', 'p.json')], /^jailctl: cannot write \S+no-such-dir\/p\.json \(ENOENT\)$/],
+    [['--stats', dir], /^jailctl: cannot write \S+ \(EISDIR\)$/],
+    [['-o', join(dir, 'p2.json'), '--mounts', join(PROFILE, 'below-a-file.json')], /^jailctl: cannot write \S+p\.json\/below-a-file\.json \(ENOTDIR\)$/],
+  ];
+  for (const [outputs, message] of cases) {
+    expectOneLineError(t, jailctl(['trace', ...outputs, '--', '/bin/touch', marker]), message);
+    t.notOk(existsSync(marker), `${outputs.join(' ')}: nothing ran`);
+  }
+  t.notOk(existsSync(join(dir, 'p2.json')), 'and nothing was written');
+});
+
 t.test('--merge into a profile that is not one fails before the program runs', async (t) => {
   const bad = file('bad.json', '{"defaultAction": 3}');
   const marker = join(dir, 'ran');
@@ -36,7 +50,10 @@ t.test('--dry-run prints the traced plan and runs nothing', async (t) => {
   t.equal(r.code, 0, r.stderr);
   const plan = JSON.parse(r.stdout) as { namespaces: string[]; steps: { op: string }[] };
   t.same(plan.namespaces, []);
-  t.same(plan.steps.map((s) => s.op), ['trace', 'clone', 'forward-signals', 'fork-service', ...(process.geteuid?.() === 0 ? [] : ['no-new-privs']), 'trace-me', 'seccomp', 'execve']);
+  const root = process.geteuid?.() === 0;
+  // the in-kernel counter: tried as root (where the tracer sees the kernel's thread ids)
+  t.same(plan.steps.map((s) => s.op).filter((op) => op !== 'trace-counter'), ['trace', 'clone', 'forward-signals', 'fork-service', 'close-fds', ...(root ? [] : ['no-new-privs']), 'trace-me', 'seccomp', 'execve']);
+  if (!root) t.notOk(plan.steps.some((s) => s.op === 'trace-counter'), 'no counter without root');
 });
 
 t.test('--dry-run: the program gets the environment of `jailctl run` (PATH and --env), not the caller\'s', async (t) => {

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { resolveRealPath } from '../../../src/jail/host-realpath.js';
+import { cachedRealPaths, resolveRealPath } from '../../../src/jail/host-realpath.js';
+import { memoizeHost } from '../../../src/jail/host-memo.js';
 import { FakeHost } from '../../helpers/fake-host.js';
 
 const host = new FakeHost({
@@ -39,4 +40,26 @@ t.test('resolveRealPath() gives undefined for what the kernel could not open', a
   for (const path of ['/missing', '/loop/a', '/dangling', '/file/x', '/file/..', 'relative/path', '']) {
     t.equal(resolveRealPath(host, path), undefined, JSON.stringify(path));
   }
+});
+
+t.test('cachedRealPaths() answers as resolveRealPath() does, whatever was asked before', async (t) => {
+  const paths = ['/lib/x86_64-linux-gnu/libz.so.1', '/lib64/ld.so', '//usr/./lib//x86_64-linux-gnu/', '/', '/usr/lib/..', '/..',
+    '/opt/link/../lib/x', '/opt/link/tool', '/opt/link', '/missing', '/missing/x', '/loop/a', '/loop/a/x', '/dangling', '/file/x', '/file/..',
+    'relative/path', '', '/usr/lib/x86_64-linux-gnu/libc.so.6', '/usr/lib/x86_64-linux-gnu', '/srv/deep/lib/x', '/opt/lib/x'];
+  // asked in order and in reverse, parents before and after their children
+  for (const order of [paths, [...paths].reverse()]) {
+    const cached = cachedRealPaths(memoizeHost(host));
+    for (const path of order) t.same(cached(path), resolveRealPath(host, path), JSON.stringify(path));
+  }
+});
+
+t.test('memoizeHost() reads each path of the host once', async (t) => {
+  const seen: string[] = [];
+  const counting = new Proxy(host, { get: (target, key) => (key === 'lstat' ? (p: string) => (seen.push(p), target.lstat(p)) : Reflect.get(target, key)) });
+  const memo = memoizeHost(counting);
+  for (let i = 0; i < 3; i++) for (const p of ['/file', '/missing', '/usr/lib']) memo.lstat(p);
+  t.same(seen, ['/file', '/missing', '/usr/lib'], 'a missing path is remembered too');
+  const listed = memo.readDir('/usr');
+  listed?.push('changed by a caller');
+  t.same(memo.readDir('/usr'), host.readDir('/usr'), 'callers get copies of a listing');
 });

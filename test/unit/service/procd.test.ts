@@ -97,6 +97,6 @@ t.test('parseProcdService() rejects what is not a service object', async (t) => 
   t.same(parseProcdService('{"name":"x","instances":{}}', '/s'), { name: 'x', script: '/s', instances: {}, triggers: [] });
   t.same(parseProcdService('{"name":"x","instances":{},"triggers":[{"type":"config.change","package":"p","run":["/etc/init.d/x","reload"]}]}', '/s').triggers,
     [{ type: 'config.change', package: 'p', run: ['/etc/init.d/x', 'reload'] }]);
-  t.throws(() => parseProcdService('{', '/s'), /init script \/s: the procd shim recorded malformed JSON/);
+  t.throws(() => parseProcdService('{', '/s'), /init script \/s: the procd shim wrote malformed JSON/);
   t.throws(() => parseProcdService('[]', '/s'), /no service object/);
 });

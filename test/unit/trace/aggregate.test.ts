@@ -35,13 +35,19 @@ t.test('aggregateTrace() counts', async (t) => {
   t.test('processes: the program and every spawn; the live view until the totals come', async (t) => {
     const agg = new TraceAggregator('x86_64');
     agg.push(spawn(2, 1));
-    agg.push(spawn(3, 2));
+    agg.push(spawn(3, 2, true));
     agg.push(path('openat', '/etc/hosts', { ret: 3, flags: O.RDONLY }));
-    t.same(agg.progress(), { processes: 3, syscalls: 1, distinct: 0 }, 'captured calls count before the totals');
+    t.same(agg.progress(), { processes: 3, syscalls: 0, distinct: 0 }, 'nothing counted before the tracer says');
+    agg.push({ type: 'progress', syscalls: 25, distinct: 7 });
+    t.same(agg.progress(), { processes: 3, syscalls: 25, distinct: 7 }, "the tracer's live totals: every call, not only the recorded ones");
     agg.push(count('openat', 4));
     agg.push(count('read', 6));
-    t.same(agg.progress(), { processes: 3, syscalls: 10, distinct: 2 });
+    t.same(agg.progress(), { processes: 3, syscalls: 10, distinct: 2 }, 'then the final counts');
     t.equal(agg.result().processes, 3);
+    t.equal(agg.result().threads, 1, 'a task reported by PTRACE_EVENT_CLONE is a thread');
+    t.equal(agg.result().kernelCounted, undefined, 'no in-kernel counter said anything');
+    agg.push({ type: 'counter', count: 9 });
+    t.equal(agg.result().kernelCounted, 9);
   });
 
   t.test('exit status: code or signal', async (t) => {

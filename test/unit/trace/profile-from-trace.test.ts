@@ -23,6 +23,15 @@ t.test('buildProfileFromCounts()', async (t) => {
     t.same(JSON.parse(serializeOci(profile)).syscalls.length, 1, 'one syscalls[] entry');
   });
 
+  t.test('a tree that started threads gets futex even when no thread ever had to wait', async (t) => {
+    const counts = { x86_64: { clone3: 2, read: 3 } };
+    t.notOk(names(buildProfileFromCounts(counts, 'x86_64')).includes('futex'), 'no threads, no futex');
+    t.same(names(buildProfileFromCounts(counts, 'x86_64', { threaded: true })).slice(-1), ['futex'], 'futex_time64 is no x86_64 call');
+    const i386 = names(buildProfileFromCounts({ x86_64: { read: 1 }, i386: { clone: 1 } }, 'x86_64', { threaded: true }));
+    t.ok(i386.includes('futex') && i386.includes('futex_time64'), 'a 32-bit ABI has futex_time64 too');
+    t.notOk(names(buildProfileFromCounts(counts, 'x86_64', { threaded: true, always: false })).includes('futex'), 'a learned fragment lists only what was learned');
+  });
+
   t.test('every ABI the tree used is listed; sigreturn where an ABI has it', async (t) => {
     const profile = buildProfileFromCounts({ x86_64: { read: 3, execve: 1 }, i386: { socketcall: 5, read: 4 } }, 'x86_64');
     t.same(profile.architectures, ['x86_64', 'i386']);
