@@ -1,6 +1,7 @@
 // `jailctl run` against peers, measured in the same run: start-up time of /bin/true in a full
-// jail versus bwrap, unshare(1), a plain exec and `node -e 0`; and the resident memory the
-// jail's supervision costs beside a jailed `sleep`.
+// jail versus bwrap, unshare(1), a plain exec and `node -e 0`, and of the same jail from a
+// stored plan (`jailctl-launch --plan FILE`, no Node); and the resident memory the jail's
+// supervision costs beside a jailed `sleep`.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { ensurePackage, have, timeInterleaved, type Row, type Timed } from './table.js';
 
 const CLI = fileURLToPath(new URL('../../dist/jailctl.cjs', import.meta.url));
+const LAUNCHER = fileURLToPath(new URL('../../build/Release/jailctl-launch', import.meta.url));
 const RUNS = 25;
 const FULL_JAIL = ['--proc', '--dev', '--netns', '--tmpfs', '/tmp'];
 
@@ -27,15 +29,19 @@ export function runStartupBench(): Row[] {
   const cached = { ...process.env, JAILCTL_PLAN_CACHE: join(cacheRoot, 'plans') };
   spawnSync(jailArgv[0]!, jailArgv.slice(1), { stdio: 'ignore', env: cached });
   spawnSync('sleep', ['1.1']); // files changed in the last second are not trusted to the cache
+  // the same jail as a stored plan (in the 0700 directory: only root's plans are run)
+  const storedPlan = join(cacheRoot, 'true.plan');
+  spawnSync(process.execPath, [CLI, 'run', '--save-plan', storedPlan, ...FULL_JAIL, '--', '/bin/true'], { stdio: 'ignore' });
   const hasBwrap = ensurePackage('bwrap', 'bubblewrap');
-  const [plain, node, unshare, cold, warm, bwrap] = timeInterleaved([
+  const [plain, node, unshare, cold, warm, stored, bwrap] = timeInterleaved([
     { argv: ['/bin/true'] },
     { argv: [process.execPath, '-e', '0'] },
     { argv: ['unshare', '--mount', '--pid', '--uts', '--ipc', '--net', '--fork', '--mount-proc', '/bin/true'] },
     { argv: jailArgv, env: { ...process.env, JAILCTL_PLAN_CACHE: 'off' } },
     { argv: jailArgv, env: cached },
+    { argv: [LAUNCHER, '--plan', storedPlan] },
     ...(hasBwrap ? [{ argv: bwrapArgs() }] : []),
-  ], RUNS) as [Timed, Timed, Timed, Timed, Timed, Timed | undefined];
+  ], RUNS) as [Timed, Timed, Timed, Timed, Timed, Timed, Timed | undefined];
   rmSync(cacheRoot, { recursive: true, force: true });
   const ms = (v: number) => `${v.toFixed(2)} ms`;
   rows.push({ bench: 'startup /bin/true', subject: 'plain exec', value: ms(plain.median) });
@@ -45,6 +51,12 @@ export function runStartupBench(): Row[] {
   for (const [how, jail] of [['planned', cold], ['plan cached', warm]] as const) {
     rows.push({ bench: 'startup /bin/true', subject: `jailctl run ${FULL_JAIL.join(' ')} (${how})`, value: ms(jail.median), note: jail.ok ? '' : `failed: ${jail.stderr.trim()}` });
   }
+  rows.push({
+    bench: 'startup /bin/true',
+    subject: 'jailctl-launch --plan FILE (stored plan, no Node)',
+    value: ms(stored.median),
+    note: !stored.ok ? `failed: ${stored.stderr.trim()}` : bwrap ? `${(stored.median / bwrap.median).toFixed(2)}x bwrap, ${(stored.median / warm.median).toFixed(2)}x jailctl run (plan cached) (target <= 1.00x bwrap)` : 'bwrap unavailable',
+  });
   for (const [how, jail] of [['planned', cold], ['plan cached', warm]] as const) {
     const setup = jail.median - node.median;
     rows.push({

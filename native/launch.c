@@ -1,7 +1,8 @@
-/* jailctl-launch: the small native supervisor Node exec()s into (src/native/launch.ts).
- * It reads a prepared plan from the fd named in argv[1], clone()s the jail's pid 1, runs the
- * parent-side steps, releases the child, forwards signals, and exits with the service's
- * status. It stays resident beside the service, so it must stay tiny (static, no Node). */
+/* jailctl-launch: the small native supervisor Node exec()s into (src/native/index.ts).
+ * It reads a prepared plan from the fd named in argv[1] (or a stored plan: --plan FILE, no Node
+ * at all), clone()s the jail's pid 1, runs the parent-side steps, releases the child, forwards
+ * signals, and exits with the service's status. It stays resident beside the service, so it
+ * must stay tiny (static, no Node). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 #include "fail.h"
 #include "jail.h"
+#include "plan-file.h"
 #include "ops.h"
 #include "resident.h"
 #include "service.h"
@@ -25,30 +27,6 @@ static pid_t g_child;
 
 static void forward_to_child(int sig) {
   if (g_child > 0) kill(g_child, sig);
-}
-
-/* The plan arrives in a memfd (jailctl run) or a pipe (jailctl trace, which stays to read
- * the trace): read it all. */
-static int read_plan(int fd, unsigned char **out, size_t *len) {
-  size_t cap = 1 << 16, got = 0;
-  unsigned char *buf = malloc(cap);
-  if (!buf) return -1;
-  for (;;) {
-    if (got == cap) {
-      if (cap >= (64u << 20)) { free(buf); errno = EFBIG; return -1; }
-      unsigned char *bigger = realloc(buf, cap *= 2);
-      if (!bigger) { free(buf); return -1; }
-      buf = bigger;
-    }
-    ssize_t n = read(fd, buf + got, cap - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) { free(buf); return -1; }
-    if (n == 0) break;
-    got += (size_t)n;
-  }
-  *out = buf;
-  *len = got;
-  return 0;
 }
 
 /* Closes every inherited descriptor above stderr except those the plan names: the trace fd and
@@ -103,17 +81,39 @@ static int supervise_once(const struct jc_plan *plan, struct jc_jail_args *args,
   return n == sizeof service_status ? jc_status_to_exit(service_status) : jc_status_to_exit(status);
 }
 
-int main(int argc, char **argv) {
-  struct jc_plan plan;
+#define USAGE "usage: jailctl-launch PLAN_FD [TAG] (run by jailctl) | jailctl-launch --plan FILE [--check]\n"
+
+/* The plan on the fd jailctl names; 0 or the exit status after one line. */
+static int load_plan_fd(const char *arg, struct jc_plan *plan) {
   unsigned char *buf;
   size_t len;
   const char *err;
-  /* argv[2], when given, only names the service for `jailctl service stop` to find it by */
-  if (argc < 2 || argc > 3) { fprintf(stderr, "usage: jailctl-launch PLAN_FD [TAG] (run by jailctl, not by hand)\n"); return 125; }
-  int plan_fd = atoi(argv[1]);
-  if (read_plan(plan_fd, &buf, &len) < 0) { fprintf(stderr, "jailctl: cannot read launch plan from fd %d: %s\n", plan_fd, strerror(errno)); return 125; }
+  int plan_fd = atoi(arg);
+  if (jc_read_all(plan_fd, &buf, &len) < 0) { fprintf(stderr, "jailctl: cannot read launch plan from fd %d: %s\n", plan_fd, strerror(errno)); return 125; }
   close(plan_fd);
-  if (jc_plan_parse(buf, len, &plan, &err) < 0) { fprintf(stderr, "jailctl: launch plan: %s\n", err); return 125; }
+  if (jc_plan_parse(buf, len, plan, &err) < 0) { fprintf(stderr, "jailctl: launch plan: %s\n", err); return 125; }
+  return 0;
+}
+
+/* argv: PLAN_FD [TAG] (TAG only names the service for `jailctl service stop` to find it by),
+ * or --plan FILE with an optional --check (verify only, start nothing). */
+static int load_plan(int argc, char **argv, struct jc_plan *plan, int *check_only) {
+  const char *file = NULL;
+  *check_only = 0;
+  if ((argc == 2 || argc == 3) && argv[1][0] >= '0' && argv[1][0] <= '9') return load_plan_fd(argv[1], plan);
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--check") == 0) *check_only = 1;
+    else if (strcmp(argv[i], "--plan") == 0 && i + 1 < argc) file = argv[++i];
+    else { file = NULL; break; }
+  }
+  if (!file) { fputs(USAGE, stderr); return 125; }
+  return jc_load_plan_file(file, plan);
+}
+
+int main(int argc, char **argv) {
+  struct jc_plan plan;
+  int check_only, status = load_plan(argc, argv, &plan, &check_only);
+  if (status || check_only) return status;
   /* jailctl stays as our parent: if it dies, so do we, and with us the jail (its pid 1 has the
    * same death signal); if it is gone already, nothing starts */
   const struct jc_op *parent = jc_find_op(&plan, JC_OP_DIE_WITH_PARENT);

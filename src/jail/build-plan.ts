@@ -24,6 +24,9 @@ export interface PlanInputs {
   hostCwd?: string;
   /** the compiled seccomp program, when the spec has one */
   seccomp?: { filter: Uint8Array; profile: string; flags?: number; listener?: SeccompListener; notify?: SeccompNotify };
+  /** reads a file an option names (--caps): through HostFacts when unset; a plan for another
+   * machine (--root) reads it here, where jailctl runs, as it does --seccomp and --spec */
+  readOption?: (path: string) => string | undefined;
   /** the baseline filter for the capabilities the service keeps (run.ts), or none */
   baseline?: (keptCaps: readonly string[]) => { filter: Uint8Array; describe: string } | undefined;
 }
@@ -38,7 +41,7 @@ export function buildLaunchPlan(spec: JailSpec, host: HostFacts, inputs: PlanInp
   const executable = resolveCommand(host, spec.command[0]!, inputs.hostPath, inputs.hostCwd ?? '/');
   const identity = resolveIdentity(spec.user, spec.group, host.readText('/etc/passwd') ?? '', host.readText('/etc/group') ?? '');
   if (spec.userns) checkUsernsIds(identity);
-  const caps = readCaps(host, spec.capsFile);
+  const caps = readCaps(host, spec.capsFile, inputs.readOption);
   if (spec.seccompFile !== undefined && inputs.seccomp === undefined) {
     throw new JailctlError('NOT_SUPPORTED', `--seccomp ${spec.seccompFile}: no compiled filter was supplied`);
   }
@@ -166,9 +169,9 @@ export function isExecutableFile(host: HostFacts, path: string): boolean {
   return resolved !== undefined && resolved.info.kind === 'file' && (resolved.info.mode & 0o111) !== 0;
 }
 
-function readCaps(host: HostFacts, file: string | undefined): CapSets {
+function readCaps(host: HostFacts, file: string | undefined, readOption: PlanInputs['readOption']): CapSets {
   if (file === undefined) return EMPTY_CAPS;
-  const text = host.readText(file, { what: '--caps', limit: INPUT_LIMITS.caps });
+  const text = readOption === undefined ? host.readText(file, { what: '--caps', limit: INPUT_LIMITS.caps }) : readOption(file);
   if (text === undefined) throw new JailctlError('CAPS_INVALID', `--caps ${file}: cannot read the file (ENOENT)`, { path: file });
   return parseCapabilities(text, file);
 }

@@ -99,20 +99,37 @@ function isDirectory(path: string): boolean {
   return statSync(fsPath(path), { throwIfNoEntry: false })?.isDirectory() === true;
 }
 
-export function createHostFs(): HostFacts {
+export interface HostFsOptions {
+  /** the machine's arch name (default: this host's) */
+  arch?: string;
+  /** where a path of that machine is here: for lstat/readlink (`follow` false) the final
+   * component is not followed; undefined when it does not exist (default: the path itself) */
+  locate?: (path: string, follow: boolean) => string | undefined;
+}
+
+export function createHostFs(options: HostFsOptions = {}): HostFacts {
+  const at = options.locate ?? ((path: string) => path);
+  const located = <T>(path: string, follow: boolean, read: (local: string) => T) => (): T | undefined => {
+    const local = at(path, follow);
+    return local === undefined ? undefined : read(local);
+  };
   return {
-    arch: kernelArch(),
+    arch: options.arch ?? kernelArch(),
     lstat: (path) =>
-      absentOr(path, (): FileInfo | undefined => {
+      absentOr(path, located(path, false, (local): FileInfo | undefined => {
         // a missing path is common (PATH searches, probes): no exception for it
-        const s = lstatSync(fsPath(path), { throwIfNoEntry: false });
+        const s = lstatSync(fsPath(local), { throwIfNoEntry: false });
         return s === undefined ? undefined : { kind: kindOf(s), mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, size: s.size };
-      }),
+      })),
     // EINVAL: not a symlink
-    readlink: (path) => absentOr(path, () => decodeRaw(readlinkSync(fsPath(path), { encoding: 'buffer' })), ['EINVAL']),
+    readlink: (path) => absentOr(path, located(path, false, (local) => decodeRaw(readlinkSync(fsPath(local), { encoding: 'buffer' }))), ['EINVAL']),
     // a directory, FIFO or device has no bytes to read here
-    readRange: (path, offset, length) => absentOr(path, () => readRangeSync(path, offset, length)),
-    readText: (path, input) => (input === undefined ? readHostText(path) : readInputTextIfExists(path, input.what, input.limit)),
-    readDir: (path) => absentOr(path, () => readdirSync(fsPath(path), { encoding: 'buffer' }).map(decodeRaw).sort()),
+    readRange: (path, offset, length) => absentOr(path, located(path, true, (local) => readRangeSync(local, offset, length))),
+    readText: (path, input) => {
+      const local = at(path, true);
+      if (local === undefined) return undefined;
+      return input === undefined ? readHostText(local) : readInputTextIfExists(local, input.what, input.limit);
+    },
+    readDir: (path) => absentOr(path, located(path, true, (local) => readdirSync(fsPath(local), { encoding: 'buffer' }).map(decodeRaw).sort())),
   };
 }

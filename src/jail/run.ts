@@ -3,17 +3,20 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JailctlError } from '../errors.js';
+import { readInputTextIfExists } from '../io/input-file.js';
+import { INPUT_LIMITS } from '../io/input-limits.js';
 import { execLaunchPlan } from '../native/index.js';
 import { liftingCapabilities, prebuiltBaselinePath, readPrebuiltBaseline } from './baseline-file.js';
 import type { BaselineOptions } from './baseline.js';
 import { buildLaunchPlan, type PlanInputs } from './build-plan.js';
 import { capabilityList, parseCapabilities } from './caps.js';
 import { createHostFs } from './host-fs.js';
+import { createRootedHost } from './host-root.js';
 import type { HostFacts } from './host.js';
 import { cacheableDependencies, PlanCacheSettingError, planCacheDir, planCacheKey, recordingHost, storePlan, type PlanDependency } from './plan-cache.js';
 import type { LaunchPlan } from './plan.js';
 import type { SeccompCompiler, SeccompContext, SeccompForRun } from './seccomp-input.js';
-import { hostSearchPath, mergeRawSpecs, normalizeJailSpec, type JailSpec, type RawJailSpec } from './spec.js';
+import { DEFAULT_PATH, hostSearchPath, mergeRawSpecs, normalizeJailSpec, type JailSpec, type RawJailSpec } from './spec.js';
 import { readJailSpecFile } from './spec-file.js';
 
 export interface RunContext {
@@ -23,6 +26,16 @@ export interface RunContext {
   cwd: string;
   /** receives warning lines (a profile accepted with parts ignored) */
   warn?: (line: string) => void;
+  /** --save-plan FILE: write the plan with its fingerprints instead of starting it */
+  savePlan?: string;
+  /** --arch/--root: plan for another machine's root filesystem */
+  target?: PlanTarget;
+}
+
+/** Another machine: its architecture and its root filesystem here. */
+export interface PlanTarget {
+  arch: string;
+  root: string;
 }
 
 export type { SeccompCompiler, SeccompContext } from './seccomp-input.js';
@@ -40,27 +53,41 @@ export const NO_SECCOMP: SeccompCompiler = {
 
 /** Builds the plan for a run context (everything but the launch); `compileSeccomp` makes the
  * filter of --seccomp (seccomp-input.ts; learning mode passes its own). */
+/** `deps` receives every path the plan depends on: the machine's (through HostFacts) and, for a
+ * plan of this machine, the files options name (spec, profile, the prebuilt baseline). */
 export function planRun(context: RunContext, compileSeccomp: SeccompCompiler, deps?: Map<string, PlanDependency>): LaunchPlan {
   const fromFile = context.specFile === undefined ? {} : readJailSpecFile(context.specFile);
   const spec = normalizeJailSpec(mergeRawSpecs(fromFile, context.raw), context.cwd);
-  if (context.specFile !== undefined) noteFile(deps, resolve(context.cwd, context.specFile));
-  return planSpec(spec, context.cwd, compileSeccomp, deps);
+  if (context.specFile !== undefined && context.target === undefined) noteFile(deps, resolve(context.cwd, context.specFile));
+  return planSpec(spec, context.cwd, compileSeccomp, deps, context.target);
 }
 
-/** The plan of a normalized spec, on this host; `cwd` is where relative command paths start. */
-export function planSpec(spec: JailSpec, cwd: string, compileSeccomp: SeccompCompiler, deps?: Map<string, PlanDependency>): LaunchPlan {
-  const host = deps === undefined ? createHostFs() : recordingHost(createHostFs(), deps);
-  if (spec.seccompFile !== undefined) noteFile(deps, spec.seccompFile); // read outside HostFacts
-  const inputs: PlanInputs = { launcherPid: process.pid, hostPath: hostSearchPath(), hostCwd: cwd };
-  const seccomp = spec.seccompFile === undefined ? undefined : compileSeccomp.profile(spec.seccompFile, host.arch, seccompContext(spec, host));
+/** The plan of a normalized spec, on this host or for `target`; `cwd` is where relative command
+ * paths start (a target's: its root). */
+export function planSpec(spec: JailSpec, cwd: string, compileSeccomp: SeccompCompiler, deps?: Map<string, PlanDependency>, target?: PlanTarget): LaunchPlan {
+  const machine = target === undefined ? createHostFs() : createRootedHost(target.root, target.arch);
+  const host = deps === undefined ? machine : recordingHost(machine, deps);
+  // the files options name are the machine's own only when planning for this one
+  const noted = target === undefined ? deps : undefined;
+  if (spec.seccompFile !== undefined) noteFile(noted, spec.seccompFile); // read outside HostFacts
+  const inputs: PlanInputs = target === undefined
+    ? { launcherPid: process.pid, hostPath: hostSearchPath(), hostCwd: cwd }
+    : { launcherPid: process.pid, hostPath: DEFAULT_PATH, hostCwd: '/', readOption: readHere };
+  const readOption = inputs.readOption ?? ((path: string) => host.readText(path));
+  const seccomp = spec.seccompFile === undefined ? undefined : compileSeccomp.profile(spec.seccompFile, host.arch, seccompContext(spec, readOption));
   if (seccomp !== undefined) inputs.seccomp = seccomp;
-  inputs.baseline = (keptCaps) => baselineFor(spec, host.arch, keptCaps, seccomp, compileSeccomp, deps);
+  inputs.baseline = (keptCaps) => baselineFor(spec, host.arch, keptCaps, seccomp, compileSeccomp, noted);
   return buildLaunchPlan(spec, host, inputs);
 }
 
+/** The --caps file where jailctl runs (a plan for another machine), read as every input is. */
+function readHere(path: string): string | undefined {
+  return readInputTextIfExists(path, '--caps', INPUT_LIMITS.caps);
+}
+
 /** What the profile is read for: the jail's bounding set (Docker-format caps conditions), strictness. */
-function seccompContext(spec: JailSpec, host: HostFacts): SeccompContext {
-  const caps = spec.capsFile === undefined ? [] : capabilityList(parseCapabilities(host.readText(spec.capsFile) ?? '{}', spec.capsFile).bounding);
+function seccompContext(spec: JailSpec, readOption: (path: string) => string | undefined): SeccompContext {
+  const caps = spec.capsFile === undefined ? [] : capabilityList(parseCapabilities(readOption(spec.capsFile) ?? '{}', spec.capsFile).bounding);
   return { caps, strict: spec.seccompStrict };
 }
 
@@ -103,8 +130,6 @@ function noteFile(deps: Map<string, PlanDependency> | undefined, path: string): 
 
 /** Prints the plan (dry run) and returns, or replaces this process with the jail's launcher. */
 export async function runJail(context: RunContext, print: (plan: LaunchPlan) => void = defaultPrint): Promise<void> {
-  const cacheDir = context.dryRun ? undefined : cacheDirOrThrow();
-  const deps = cacheDir === undefined ? undefined : new Map<string, PlanDependency>();
   // the profile compiler and every syscall table load only when a profile may be asked for, or the
   // prebuilt baseline may not be the one (kept capabilities, set-ID bits allowed)
   const { raw } = context;
@@ -117,6 +142,9 @@ export async function runJail(context: RunContext, print: (plan: LaunchPlan) => 
     context.warn?.(line);
   };
   const compile = withWarnings(compiler, warn);
+  if (context.savePlan !== undefined) return savePlan(context, context.savePlan, compile);
+  const cacheDir = context.dryRun ? undefined : cacheDirOrThrow();
+  const deps = cacheDir === undefined ? undefined : new Map<string, PlanDependency>();
   const plan = planRun(context, compile, deps);
   if (context.dryRun) {
     print(plan);
@@ -134,6 +162,16 @@ export async function runJail(context: RunContext, print: (plan: LaunchPlan) => 
     noteFile(deps, fileURLToPath(import.meta.url));
   }
   execLaunchPlan(plan, store ? (bytes, addon, launcher) => storePlan(cacheDir, () => planCacheKey(), deps.values(), bytes, addon, launcher) : undefined);
+}
+
+/** --save-plan FILE: the plan and its fingerprints, for `jailctl-launch --plan FILE`; nothing starts. */
+async function savePlan(context: RunContext, file: string, compile: SeccompCompiler): Promise<void> {
+  const { storePlans } = await import('./save-plan.js');
+  const make = () => {
+    const deps = new Map<string, PlanDependency>();
+    return [{ file, plan: planRun(context, compile, deps), deps }];
+  };
+  storePlans(make, { refresh: 'run jailctl run --save-plan again', ...(context.target === undefined ? {} : { target: context.target }) });
 }
 
 function defaultPrint(plan: LaunchPlan): void {

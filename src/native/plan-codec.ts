@@ -1,19 +1,19 @@
 // Encodes a LaunchPlan into the flat binary form native/plan.c reads: per step an op code,
 // phase, flags, integers and strings. Pure. Integers are little-endian on every machine and the
 // launcher assembles them byte by byte, so a plan means the same to a big-endian (mips) launcher.
-import { encodeRaw } from '../io/raw-bytes.js';
 import { JailctlError } from '../errors.js';
-import { hostSignalNumber } from './os-signals.js';
+import { LeWriter } from './le-writer.js';
+import { signalNumber, type SignalNumbering } from './os-signals.js';
 import type { LaunchPlan, PlanStep } from '../jail/plan.js';
 import { CAPTURE_KINDS, MNT_DETACH, OPF_OPTIONAL, OP_CODES, PHASE_CODES, PLAN_MAGIC, mountAttrs, mountFlags, namespaceFlags } from './ops.js';
 
 type Operand = { ints: bigint[]; strs: (string | Uint8Array)[] };
 
-function operands(step: PlanStep): Operand {
+function operands(step: PlanStep, signals: SignalNumbering): Operand {
   const n = (v: number | bigint): bigint => BigInt(v);
   switch (step.op) {
     case 'clone': return { ints: [n(namespaceFlags(step.namespaces))], strs: [] };
-    case 'forward-signals': return { ints: step.signals.map((s) => n(signalNumber(s))), strs: [] };
+    case 'forward-signals': return { ints: step.signals.map((s) => n(signalNumberOrThrow(s, signals))), strs: [] };
     case 'write-child-file': return { ints: [], strs: [step.file, step.content] };
     case 'mkdir': return { ints: [n(step.mode)], strs: [step.path] };
     case 'write-file': return { ints: [], strs: [step.path, step.content] };
@@ -61,7 +61,7 @@ function operands(step: PlanStep): Operand {
     case 'open-proc': return { ints: [], strs: [] };
     case 'keyring': return { ints: [], strs: [] };
     case 'die-with-parent': return { ints: [n(step.parentPid)], strs: [] };
-    case 'parent-death-signal': return { ints: [n(signalNumber(step.signal))], strs: [] };
+    case 'parent-death-signal': return { ints: [n(signalNumberOrThrow(step.signal, signals))], strs: [] };
     case 'report-count': return { ints: [], strs: [step.file, step.key, step.once, step.many.before, step.many.after] };
     case 'trace-counter': return { ints: [n(step.auditArch)], strs: [step.filter] };
     case 'supervise': return {
@@ -71,70 +71,21 @@ function operands(step: PlanStep): Operand {
   }
 }
 
-function signalNumber(name: string): number {
-  const number = hostSignalNumber(name);
-  if (number === undefined) throw new JailctlError('JAIL_INVALID', `unknown signal ${name}`);
+function signalNumberOrThrow(name: string, signals: SignalNumbering): number {
+  const number = signalNumber(name, signals);
+  if (number === undefined) throw new JailctlError('JAIL_INVALID', `unknown signal ${name}${signals === 'host' ? '' : ` (${signals} numbering)`}`);
   return number;
 }
 
-/** One growing buffer: a plan has thousands of integers (trace captures), and a small array
- * and DataView per value cost milliseconds on every start. */
-class Writer {
-  private buf = new Uint8Array(16384);
-  private view = new DataView(this.buf.buffer);
-  private length = 0;
-
-  private reserve(n: number): number {
-    if (this.length + n > this.buf.length) {
-      const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.length + n));
-      bigger.set(this.buf.subarray(0, this.length));
-      this.buf = bigger;
-      this.view = new DataView(bigger.buffer);
-    }
-    const at = this.length;
-    this.length += n;
-    return at;
-  }
-
-  // reserve() first: it may replace buf and view
-  u32(value: number): void {
-    const at = this.reserve(4);
-    this.view.setUint32(at, value, true);
-  }
-
-  i64(value: bigint): void {
-    const at = this.reserve(8);
-    this.view.setBigInt64(at, BigInt.asIntN(64, value), true);
-  }
-
-  str(value: string | Uint8Array): void {
-    // strings carry non-UTF-8 bytes escaped (io/raw-bytes.ts): the launcher gets the real bytes
-    const bytes = typeof value === 'string' ? encodeRaw(value) : value;
-    if (typeof value === 'string' && bytes.includes(0)) throw new JailctlError('JAIL_INVALID', `a launch plan string contains a NUL byte: ${JSON.stringify(value)}`);
-    this.u32(bytes.length);
-    this.raw(bytes);
-    const at = this.reserve(1);
-    this.buf[at] = 0;
-  }
-
-  raw(bytes: Uint8Array): void {
-    const at = this.reserve(bytes.length);
-    this.buf.set(bytes, at);
-  }
-
-  bytes(): Uint8Array {
-    return this.buf.slice(0, this.length);
-  }
-}
-
-/** The plan as native/plan.c expects it. */
-export function encodeLaunchPlan(plan: LaunchPlan): Uint8Array {
-  const w = new Writer();
+/** The plan as native/plan.c expects it; `signals`: the numbering of the machine it is for
+ * (mips differs), this host's by default. */
+export function encodeLaunchPlan(plan: LaunchPlan, signals: SignalNumbering = 'host'): Uint8Array {
+  const w = new LeWriter();
   w.raw(new TextEncoder().encode(PLAN_MAGIC));
   w.str(plan.name);
   w.u32(plan.steps.length);
   for (const step of plan.steps) {
-    const { ints, strs } = operands(step);
+    const { ints, strs } = operands(step, signals);
     w.u32(OP_CODES[step.op]);
     w.u32(PHASE_CODES[step.phase]);
     w.u32(step.optional === true ? OPF_OPTIONAL : 0);

@@ -3,6 +3,7 @@
 // fails alone; its error names the script and the instance.
 import { JailctlError } from '../errors.js';
 import { createHostFs } from '../jail/host-fs.js';
+import { recordingHost, type PlanDependency } from '../jail/plan-cache.js';
 import { compileSeccompForRun } from '../jail/seccomp-input.js';
 import { inInstance } from './context.js';
 import { applyOverlay, type ServiceOverlay } from './harden/overlay.js';
@@ -20,6 +21,8 @@ export interface ProfileReading {
   strict?: boolean;
   warn?: (line: string) => void;
   overlay?: ServiceOverlay | undefined;
+  /** receives, per instance, every path its plan was made from (service save-plan) */
+  depsOf?: (instance: string) => Map<string, PlanDependency>;
 }
 
 /** `trace` plans every instance as its script asks, without its seccomp profile (the trace
@@ -38,7 +41,10 @@ export function planServiceInstances(service: ProcdService, mode: PlanMode = 'st
       let spec = hardening === undefined ? { ...built.spec } : applyOverlay(built.spec, hardening, overlay!.file ?? '(overlay)');
       built.spec = spec;
       if (mode !== 'start') { spec = { ...spec }; delete spec.seccomp; }
-      const plan = inInstance(service.script, built.instance, () => planInstance(spec, host, {
+      const deps = reading.depsOf?.(built.instance);
+      // the profile is read outside HostFacts
+      if (deps !== undefined && spec.seccomp !== undefined) deps.set(`1${spec.seccomp}`, { path: spec.seccomp, follow: true });
+      const plan = inInstance(service.script, built.instance, () => planInstance(spec, deps === undefined ? host : recordingHost(host, deps), {
         launcherPid: process.pid, hostPath: PROCD_PATH, hostCwd: '/',
         ...(spec.seccomp !== undefined ? { seccomp: compileSeccompForRun(spec.seccomp, host.arch, profileContext(built.instance, reading)) } : {}),
       }));

@@ -10,7 +10,7 @@ import { readServiceStatus, runningSnapshot } from './inspect.js';
 import { instanceRecord, supervisedPlan, type PlannedInstance } from './instances.js';
 import { readOverlay } from './harden/overlay-file.js';
 import { performAction, rcdOf } from './perform.js';
-import { isPlanned, planServiceInstances, type PlanMode } from './plan-service.js';
+import { isPlanned, planServiceInstances, type PlanMode, type ProfileReading } from './plan-service.js';
 import { bootTimeMs, waitUntil } from './proc.js';
 import type { FailedInstance, ProcdService } from './procd.js';
 import { readTextIfExists, type InstanceRecord } from './record.js';
@@ -31,7 +31,7 @@ export interface PlannedService {
 }
 
 /** Runs start_service (for real, or in the dry run's throwaway view) and plans every instance. */
-export function planService(context: ServiceContext, mode: PlanMode = 'start', options: { sandbox?: boolean; args?: string[] } = {}): PlannedService {
+export function planService(context: ServiceContext, mode: PlanMode = 'start', options: { sandbox?: boolean; args?: string[]; depsOf?: ProfileReading['depsOf'] } = {}): PlannedService {
   const script = scriptPath(context);
   const result = runInitScript({
     script, name: context.name, configDir: context.configDir, action: 'start', args: options.args ?? [],
@@ -40,11 +40,13 @@ export function planService(context: ServiceContext, mode: PlanMode = 'start', o
   const set = [...result.actions].reverse().find((a) => a.op === 'set');
   if (set === undefined || set.op !== 'set') throw withLines(explainEarlyExit(script, result, 'start_service'), result.output);
   const warnings: string[] = [];
-  const instances = planServiceInstances(set.service, mode, {
+  const reading: ProfileReading = {
     strict: context.seccompStrict === true,
     warn: (line) => void warnings.push(`jailctl: warning: ${line}`),
     overlay: mode === 'trace' ? undefined : readOverlay(context),
-  });
+  };
+  if (options.depsOf !== undefined) reading.depsOf = options.depsOf;
+  const instances = planServiceInstances(set.service, mode, reading);
   const notes = instances.flatMap((i) => (isPlanned(i) ? i.instance.notes.map((n) => `jailctl: note: instance "${i.instance.instance}": ${n}`) : []));
   return { script, service: set.service, description: result.description, instances, lines: [...result.output, ...warnings, ...notes] };
 }

@@ -5,6 +5,7 @@
 // with raw frames, the configured uid, only the declared files; no key material outlives its use;
 // stop leaves nothing behind.
 import { createHmac, randomBytes } from 'node:crypto';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { join } from 'node:path';
@@ -152,4 +153,32 @@ t.test('default: root without capabilities but CAP_NET_RAW, raw frames on lo and
 
 t.test('option user nobody, UDP only: no capability at all, uid 65534', async (t) => {
   await checkJailedRun(t, { user: 'nobody', raw: false }, (port) => [`127.0.0.1:${port}`]);
+});
+
+t.test('save-plan: the listener\'s jail runs from its stored plan without Node, and a trigger sets the flag', async (t) => {
+  const s = await setup(t, { raw: false });
+  const plans = join(s.dir, 'plans');
+  mkdirSync(plans, { mode: 0o700 });
+  await new Promise((r) => setTimeout(r, 1100)); // past the racy second of the files just written
+  const saved = s.run('save-plan', '-o', plans);
+  t.equal(saved.code, 0, saved.stderr);
+  const name = readdirSync(join(s.dir, 'initd'))[0]!;
+  t.same(saved.stdout.trim().split('\n').map((f) => f.replace(`${plans}/`, '')), [`${name}.listener.plan`, `${name}.reboot.plan`]);
+  const launcher = spawn(join(REPO, 'build', 'Release', 'jailctl-launch'), ['--plan', join(plans, `${name}.listener.plan`)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  launcher.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  launcher.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => launcher.on('exit', resolve));
+  t.teardown(() => void launcher.kill('SIGTERM'));
+  t.ok(await waitUntil(() => /listening/.test(output) || launcher.exitCode !== null), `the daemon started: ${output}`);
+  const r = jailctl(['failsafe', 'trigger', `127.0.0.1:${s.port}`, '--key', KEY_HEX, '--timeout', '300']);
+  t.equal(r.code, 0, `${r.stderr} / daemon: ${output}`);
+  t.same(readFileSync(s.flag), FLAG_PATTERN, 'flag set');
+  launcher.kill('SIGTERM');
+  await exited;
+  // the UCI file changed (a new key, another port): the stored plan is stale
+  writeConfig(join(s.dir, 'config'), `\toption udp_port '127.0.0.1:${s.port + 1}'\n`, KEY_HEX);
+  const stale = spawnSync(join(REPO, 'build', 'Release', 'jailctl-launch'), ['--plan', join(plans, `${name}.listener.plan`)], { encoding: 'utf8' });
+  t.equal(stale.status, 125);
+  t.match(stale.stderr, new RegExp(`^jailctl: .*\\.listener\\.plan: stale: ${s.config} changed since the plan was saved \\(\\w+\\); run jailctl service ${name} save-plan again\\n$`));
 });

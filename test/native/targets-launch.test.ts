@@ -5,16 +5,19 @@
 // no jail, mount, pivot_root or pid 1 runs under it; seccomp is refused (and the host kernel
 // would check the host's audit arch); ptrace is not emulated. Those run on the device itself.
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdtempSync, openSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import type { LaunchPlan } from '../../src/jail/plan.js';
+import { takeFingerprint } from '../../src/jail/fingerprint-fs.js';
 import { encodeLaunchPlan } from '../../src/native/plan-codec.js';
+import { encodeStoredPlan } from '../../src/native/stored-plan-codec.js';
 import { withParentDeath } from '../../src/native/spawn.js';
 import { TARGETS, target, type TargetRun } from '../helpers/targets.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'jailctl-target-launch-'));
+chmodSync(dir, 0o700); // stored plans are run from directories only root can write
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
 const plan: LaunchPlan = {
@@ -56,7 +59,7 @@ for (const arch of TARGETS) {
     }
     const usage = spawnSync(tg.argv('jailctl-launch', [])[0]!, tg.argv('jailctl-launch', []).slice(1), { encoding: 'utf8' });
     t.equal(usage.status, 125);
-    t.equal(usage.stderr, 'usage: jailctl-launch PLAN_FD [TAG] (run by jailctl, not by hand)\n');
+    t.equal(usage.stderr, 'usage: jailctl-launch PLAN_FD [TAG] (run by jailctl) | jailctl-launch --plan FILE [--check]\n');
   });
 
   t.test(`${arch}: a plan's integers and strings decode as TypeScript wrote them`, { skip: tg.skip }, async (t) => {
@@ -72,5 +75,36 @@ for (const arch of TARGETS) {
     // the clone step's words and hint come back from the plan; qemu-user refuses the namespaces
     t.equal(r.status, 125);
     t.match(r.stderr, /^jailctl: probe-é: create the jail's namespaces: clone\(2\): EINVAL \(Invalid argument\)\nhint: qemu-user cannot\n$/);
+  });
+}
+
+/** `jailctl-launch --plan FILE --check` of `tg` on a stored plan made for `arch`. */
+function checkStored(tg: TargetRun, arch: string, watched: string) {
+  const file = join(dir, `stored-${tg.arch}`);
+  const fingerprint = takeFingerprint({ path: watched, follow: true }, { mode: 'identity', errnoFamily: arch.startsWith('mips') ? 'mips' : 'generic' }).fingerprint;
+  const absent = takeFingerprint({ path: join(dir, 'absent'), follow: true }, { mode: 'identity', errnoFamily: arch.startsWith('mips') ? 'mips' : 'generic' }).fingerprint;
+  writeFileSync(file, encodeStoredPlan({ arch, refresh: 'save it again', fingerprints: [fingerprint, absent], plan: encodeLaunchPlan(plan) }), { mode: 0o600 });
+  const argv = tg.argv('jailctl-launch', ['--plan', file, '--check']);
+  return { file, run: () => spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 30_000 }) };
+}
+
+for (const arch of TARGETS) {
+  const tg = target(arch);
+  const skip = tg.skip || (process.geteuid?.() === 0 ? false : 'the launcher runs only root\'s stored plans');
+  t.test(`${arch}: a stored plan's fingerprints decode and compare, its machine is checked`, { skip }, async (t) => {
+    const watched = join(dir, `watched-${arch}`);
+    writeFileSync(watched, 'x'.repeat(70_000));
+    // times beyond 32 bits of seconds and a nanosecond part: 64-bit fields decoded in the target's order
+    utimesSync(watched, 5_000_000_000.25, 5_000_000_000.75);
+    const { file, run } = checkStored(tg, arch, watched);
+    const fresh = run();
+    t.equal(fresh.status, 0, `unchanged: ${fresh.stderr}`);
+    utimesSync(watched, 5_000_000_000.25, 5_000_000_001.75);
+    const stale = run();
+    t.equal(stale.status, 125);
+    t.equal(stale.stderr, `jailctl: ${file}: stale: ${watched} changed since the plan was saved (mtime); save it again\n`);
+    const other = arch === 'mips' ? 'mipsel' : 'mips';
+    const foreign = checkStored(tg, other, watched);
+    t.equal(foreign.run().stderr, `jailctl: ${foreign.file}: made for ${other}, but this launcher runs ${arch} code; save the plan with --arch ${arch}\n`);
   });
 }

@@ -32,7 +32,7 @@ interface ServiceFlags {
   seccompStrict?: boolean;
 }
 
-const VERBS = ['start', 'stop', 'restart', 'reload', 'boot', 'shutdown', 'status', 'trace', 'harden', 'unharden', 'logs', 'enable', 'disable', 'enabled', 'running'];
+const VERBS = ['start', 'stop', 'restart', 'reload', 'boot', 'shutdown', 'status', 'trace', 'harden', 'unharden', 'logs', 'save-plan', 'enable', 'disable', 'enabled', 'running'];
 /** LSB: `status` exits 3 when the service is not running, 1 when it was started but is not (all) running. */
 const EXIT_NOT_RUNNING = 1;
 
@@ -40,7 +40,7 @@ export function registerService(program: Command): void {
   program
     .command('service')
     .description('run procd init scripts as procd would: start, stop, restart, reload, status, trace, logs, enable ...; list them; reload-config')
-    .usage('NAME start|stop|restart|reload|boot|status|trace|harden|unharden|logs|enable|disable|enabled|running|COMMAND [ARGS...] [options]\n       jailctl service list [options]\n       jailctl service reload-config [options]')
+    .usage('NAME start|stop|restart|reload|boot|status|trace|harden|unharden|logs|enable|disable|enabled|running|COMMAND [ARGS...] [options]\n       jailctl service NAME save-plan -o DIR [options]\n       jailctl service list [options]\n       jailctl service reload-config [options]')
     .argument('<name>', 'the init script (its file name in --initd), "list" or "reload-config"')
     .argument('[command]', `${VERBS.join('|')}, or one of the script's extra commands`)
     .argument('[args...]', 'passed to the script, as to /etc/init.d/NAME COMMAND ARGS')
@@ -52,7 +52,7 @@ export function registerService(program: Command): void {
     .option('-f, --follow', 'logs: keep printing what the service writes (until Ctrl-C)')
     .addOption(new Option('-n, --lines <n>', 'logs: only the last N lines').argParser(parseInteger('--lines')))
     .option('--merge', 'trace: merge with the existing profile instead of replacing it')
-    .option('-o, --output <file>', "trace: write the profile here (default: the script's seccomp path, or /tmp/NAME.json)")
+    .option('-o, --output <file>', "trace: write the profile here (default: the script's seccomp path, or /tmp/NAME.json); save-plan: the folder for NAME.INSTANCE.plan")
     .option('--dry-run', 'start, restart, boot, trace: run start_service in a throwaway view of the file system and print the launch plans')
     .option('--overlays <dir>', 'hardening overlays (NAME.json), written by harden, applied by start', DEFAULT_OVERLAY_DIR)
     .addOption(new Option('--for <seconds>', 'harden: stop the traced service after this many seconds').argParser(parseInteger('--for')))
@@ -101,8 +101,18 @@ async function runVerb(context: ServiceContext, command: string, args: string[],
     case 'trace': return trace(context, flags);
     case 'harden': return flags.remove ? unharden(context) : harden(context, flags);
     case 'unharden': return unharden(context);
+    case 'save-plan': return savePlans(context, flags.output);
     default: return scriptCommand(context, command, args);
   }
+}
+
+/** Each instance's plan for `jailctl-launch --plan FILE`, one path per line on stdout. */
+async function savePlans(context: ServiceContext, dir: string | undefined): Promise<void> {
+  if (dir === undefined) throw new JailctlError('USAGE', `service ${context.name} save-plan: no folder given`, { hint: 'add -o DIR: each instance is written as DIR/NAME.INSTANCE.plan' });
+  const { saveServicePlans } = await import('../../service/save-plan.js');
+  const { files, lines } = saveServicePlans(context, resolve(dir));
+  printLines(lines);
+  for (const file of files) process.stdout.write(`${file}\n`);
 }
 
 /** What the script printed, verbatim, and jailctl's notes: on stderr, stdout is the status. */

@@ -86,7 +86,7 @@ t.test('the launcher refuses malformed plans', { skip: existsSync(LAUNCHER) ? fa
   }
   const usage = spawnSync(LAUNCHER, [], { encoding: 'utf8' });
   t.equal(usage.status, 125);
-  t.match(usage.stderr, /run by jailctl, not by hand/);
+  t.match(usage.stderr, /^usage: jailctl-launch PLAN_FD \[TAG\] \(run by jailctl\) \| jailctl-launch --plan FILE \[--check\]\n$/);
 });
 
 t.test('die-with-parent: first, once, with the parent pid', async (t) => {
