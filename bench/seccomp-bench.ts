@@ -1,12 +1,15 @@
 // Seccomp compiler benchmark: compile time for a 350-syscall profile, and the expected number
-// of BPF instructions the kernel runs per syscall under a server's syscall mix, against
-// libseccomp 2.5.4 (default layout and SCMP_FLTATR_CTL_OPTIMIZE=2). runSeccompBench() returns rows.
+// of BPF instructions the kernel runs per syscall under a server's syscall mix, with the program
+// sizes, against libseccomp 2.5.4 (default layout and SCMP_FLTATR_CTL_OPTIMIZE=2), for allow-lists,
+// Docker's default profile and an argument-heavy profile covering every syscall.
+// runSeccompBench() returns rows.
 import { pathToFileURL } from 'node:url';
 import { ARCHES, resolveSyscall, syscallTable, type ArchName } from '../src/profile/arch.js';
 import { SECCOMP_RET, type Insn } from '../src/profile/bpf.js';
 import { compileFilter } from '../src/profile/compile.js';
 import type { SeccompProfile, SyscallStats } from '../src/profile/model.js';
-import { KILL_PROCESS, SERVER_SYSCALLS, allowAll, profileOf } from '../test/fixtures/seccomp/profiles.js';
+import { KILL_PROCESS, SERVER_SYSCALLS, allowAll, cond, errno, profileOf, rule } from '../test/fixtures/seccomp/profiles.js';
+import { dockerDefault } from './docker-profile.js';
 import { emulateConstant, runFilter } from '../test/helpers/bpf-run.js';
 import { compileWithLibseccomp, hasLibseccomp } from '../test/helpers/libseccomp.js';
 
@@ -85,10 +88,28 @@ function timeCompile(profile: SeccompProfile, arch: ArchName, runs = 30): number
   return times.sort((a, b) => a - b)[runs >> 1]!;
 }
 
+/**
+ * Every syscall of the table with argument rules (three patterns, so argument tests repeat across
+ * syscalls as in real profiles), names libseccomp 2.5.4 does not know left out.
+ */
+export function argHeavy(arch: ArchName, architectures: ArchName[] = []): SeccompProfile {
+  const all = Object.keys(syscallTable(arch).syscalls);
+  const rules = all.flatMap((name, i) => [
+    rule(name, { kind: 'ALLOW' }, cond(0, 'EQ', BigInt(i % 5))),
+    ...(i % 2 === 0 ? [rule(name, errno(13), cond(1, 'MASKED_EQ', 3n, 1n))] : []),
+    ...(i % 3 === 0 ? [rule(name, { kind: 'ALLOW' }, cond(2, 'LE', 4096n), cond(0, 'NE', 3n))] : []),
+  ]);
+  const profile = profileOf(errno(1), rules, architectures);
+  if (!hasLibseccomp) return profile;
+  const unknown = new Set(compileWithLibseccomp([{ profile, arch }])[0]!.skipped.map((s) => s.split(':')[0]!));
+  return { ...profile, rules: rules.filter((r) => !unknown.has(r.syscall)) };
+}
+
 function filtersFor(profile: SeccompProfile, arch: ArchName): [string, Insn[]][] {
   const out: [string, Insn[]][] = [
     ['jailctl (profile order)', compileFilter(profile, arch).instructions],
     ['jailctl (with call counts)', compileFilter(profile, arch, { stats: mixFor(arch) }).instructions],
+    ['jailctl compact layout', compileFilter(profile, arch, { layout: 'compact' }).instructions],
   ];
   if (!hasLibseccomp) return out;
   const priorities = Object.fromEntries(Object.entries(mixFor(arch)).map(([n, c]) => [n, Math.min(255, c)]));
@@ -107,11 +128,17 @@ export async function runSeccompBench(): Promise<Row[]> {
     rows.push({ benchmark: `compile 350-syscall profile (${arch})`, subject: 'jailctl', value: round(timeCompile(big, arch)), unit: 'ms', note: 'median of 30' });
     const server = profileOf(KILL_PROCESS, allowAll(SERVER_SYSCALLS.filter((n) => resolveSyscall(arch, n) !== undefined)));
     rows.push(...dispatchRows(`350-syscall allow-list, ${arch}`, big, arch), ...dispatchRows(`${server.rules.length}-syscall server allow-list, ${arch}`, server, arch));
+    const docker = dockerDefault(arch);
+    rows.push(...dispatchRows(`Docker default profile, ${arch} with ${docker.profile.architectures.join(', ')}`, docker.profile, arch, docker.source));
+    for (const extra of [[], arch === 'x86_64' ? ['i386', 'x32'] : ['arm']] as ArchName[][]) {
+      const heavy = argHeavy(arch, extra);
+      rows.push(...dispatchRows(`${heavy.rules.length} argument rules over every syscall, ${[arch, ...extra].join(', ')}`, heavy, arch));
+    }
   }
   return rows;
 }
 
-function dispatchRows(what: string, profile: SeccompProfile, arch: ArchName): Row[] {
+function dispatchRows(what: string, profile: SeccompProfile, arch: ArchName, source?: string): Row[] {
   const rows: Row[] = [];
   const filters = filtersFor(profile, arch);
   const tree = filters.find(([name]) => name === 'libseccomp 2.5.4 binary tree')?.[1];
@@ -120,7 +147,7 @@ function dispatchRows(what: string, profile: SeccompProfile, arch: ArchName): Ro
   for (const [subject, insns] of filters) {
     const cost = expectedInsns(insns, arch, mix);
     const ratio = treeCost ? `, ${(cost / treeCost).toFixed(2)}x libseccomp tree` : '';
-    rows.push({ benchmark: `BPF insns per syscall, server mix (${what})`, subject, value: round(cost), unit: 'insns', note: `${insns.length}-insn program${ratio}` });
+    rows.push({ benchmark: `BPF insns per syscall, server mix (${what})`, subject, value: round(cost), unit: 'insns', note: `${insns.length}-insn program${ratio}${source && subject.startsWith('jailctl (profile') ? `; ${source}` : ''}` });
     rows.push({ benchmark: `allowed syscalls the kernel action cache proves (${what})`, subject, value: round(100 * cachedShare(insns, profile, arch)), unit: '%' });
   }
   return rows;

@@ -1,7 +1,8 @@
 /* Benchmark probe: installs the raw seccomp filter in argv[1] ("-" for none), then times
  * argv[2] calls of getppid() (cacheable: no argument rule), getpriority(PRIO_PROCESS, 0)
- * (argv[3] = "args": its rule reads an argument, so BPF runs on every call) or ioctl(-1, TCGETS)
- * (argv[3] = "ioctl": the baseline filter checks its request). Prints ns/call. */
+ * (argv[3] = "args": its rule reads an argument, so BPF runs on every call), ioctl(-1, TCGETS)
+ * (argv[3] = "ioctl": the baseline filter checks its request) or personality(0xffffffff)
+ * (argv[3] = "persona": Docker's profile checks its argument). Prints ns/call. */
 #define _GNU_SOURCE
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -27,11 +28,13 @@ int main(int argc, char **argv) {
   }
   long calls = atol(argv[2]);
   int args = strcmp(argv[3], "args") == 0, ioctl = strcmp(argv[3], "ioctl") == 0;
+  int persona = strcmp(argv[3], "persona") == 0;
   struct timespec a, b;
   clock_gettime(CLOCK_MONOTONIC, &a);
   for (long i = 0; i < calls; i++) {
     if (args) syscall(SYS_getpriority, PRIO_PROCESS, 0);
     else if (ioctl) syscall(SYS_ioctl, -1, 0x5401 /* TCGETS */, 0);
+    else if (persona) syscall(SYS_personality, 0xffffffffUL);
     else syscall(SYS_getppid);
   }
   clock_gettime(CLOCK_MONOTONIC, &b);

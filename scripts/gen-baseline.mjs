@@ -9,15 +9,13 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { ARCH_NAMES } = await import(join(root, 'dist', 'profile', 'arch.js'));
-const { compileFilter } = await import(join(root, 'dist', 'profile', 'compile.js'));
-const { buildBaselineProfile } = await import(join(root, 'dist', 'jail', 'baseline.js'));
+const { compileBaseline } = await import(join(root, 'dist', 'jail', 'baseline.js'));
 
 const outDir = join(root, 'dist', 'baseline');
 rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
 for (const arch of ARCH_NAMES) {
-  const profile = buildBaselineProfile(arch, {});
   const target = join(outDir, `${arch}.bpf`);
-  writeFileSync(`${target}.tmp`, compileFilter(profile, arch).program);
+  writeFileSync(`${target}.tmp`, compileBaseline(arch, {}).program);
   renameSync(`${target}.tmp`, target);
 }

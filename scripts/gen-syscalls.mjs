@@ -68,7 +68,7 @@ const PYTHON = `
 import json, sys, seccomp
 req = json.load(sys.stdin)
 out = {}
-for t in req:
+for t in req['tables']:
     arch = getattr(seccomp.Arch, t['scmp'])
     names = {}
     for lo, hi in t['scan']:
@@ -77,12 +77,15 @@ for t in req:
                 names[seccomp.resolve_syscall(arch, nr).decode()] = nr
             except Exception:
                 pass
-    out[t['name']] = names
+    # names libseccomp knows but not on this ABI: it gives them a negative pseudo number
+    absent = [n for n in req['added'] if seccomp.resolve_syscall(arch, n) < -1]
+    out[t['name']] = {'names': names, 'absent': absent}
 json.dump(out, sys.stdout)
 `;
 
 function readLibseccomp() {
-  const r = spawnSync('/usr/bin/python3', ['-c', PYTHON], { input: JSON.stringify(TABLES), encoding: 'utf8' });
+  const added = [...GENERIC.map(([, name]) => name), ...SPECIFIC.map(([, , name]) => name)];
+  const r = spawnSync('/usr/bin/python3', ['-c', PYTHON], { input: JSON.stringify({ tables: TABLES, added }), encoding: 'utf8' });
   if (r.status !== 0) {
     throw new Error(`gen-syscalls: /usr/bin/python3 with python3-seccomp failed: ${r.stderr || r.error}\n` +
       'hint: apt-get install python3-seccomp');
@@ -98,14 +101,20 @@ function addEntry(table, names, name, nr, origin) {
   names[name] = nr;
 }
 
-function completeTable(table, names) {
+/**
+ * libseccomp's numbers plus the kernel additions it lacks. A name libseccomp knows but places on
+ * other ABIs only (map_shadow_stack is x86_64's, not x32's) is not added: jailctl decides as
+ * libseccomp does, so a rule for it is skipped there as runc skips it.
+ */
+function completeTable(table, { names, absent }) {
   for (const [offset, name, version] of GENERIC) {
     const only = GENERIC_ONLY_ON[name];
     if (only && !only.includes(table.name)) continue;
+    if (absent.includes(name)) continue;
     addEntry(table, names, name, table.base + offset, `Linux ${version} ${table.kernel}`);
   }
   for (const [tableName, offset, name, version] of SPECIFIC) {
-    if (tableName === table.name) addEntry(table, names, name, table.base + offset, `Linux ${version}`);
+    if (tableName === table.name && !absent.includes(name)) addEntry(table, names, name, table.base + offset, `Linux ${version}`);
   }
   return names;
 }

@@ -8,6 +8,7 @@
 // profile allows nor turn its KILL into an EPERM. Set-ID refinements are the exception: they stay
 // on calls the profile allows, since allowing chmod or openat is not allowing set-ID files.
 import { ARCHES, kernelGroupOf, resolveSyscall, type ArchName } from '../profile/arch.js';
+import { compileFilter, type CompiledFilter } from '../profile/compile.js';
 import { isAllowing } from '../profile/describe.js';
 import type { Action, ArgCond, Rule, SeccompProfile } from '../profile/model.js';
 import { BASELINE_ENTRIES, archConstants, type BaselineEntry } from './baseline-entries.js';
@@ -19,6 +20,17 @@ export interface BaselineOptions {
   allowSuidSgid?: boolean;
   /** the --seccomp profile: its rules decide the calls they name */
   profile?: SeccompProfile;
+}
+
+/**
+ * The baseline compiled for `arch`, or undefined when nothing is left to refuse. Its rules name
+ * direct syscalls only: its socket family check reads an argument that socketcall(2) keeps in
+ * memory, and covering socketcall as libseccomp does would refuse every socket() an i386 libc
+ * makes through it.
+ */
+export function compileBaseline(arch: ArchName, options: BaselineOptions = {}): CompiledFilter | undefined {
+  const profile = buildBaselineProfile(arch, options);
+  return profile === undefined ? undefined : compileFilter(profile, arch, { multiplexers: false });
 }
 
 /** The baseline as a profile for `arch`, or undefined when nothing is left to refuse. */

@@ -16,7 +16,7 @@ import { resolveArch } from '../profile/arch.js';
 import { compileFilter } from '../profile/compile.js';
 import type { SeccompProfile } from '../profile/model.js';
 import { parseProfileOrThrow } from '../profile/parse.js';
-import { buildBaselineProfile, type BaselineOptions } from './baseline.js';
+import { compileBaseline, type BaselineOptions } from './baseline.js';
 import type { SeccompListener, SeccompNotify } from './plan.js';
 import { buildRunFilter, type NotifyOptions } from './seccomp-notify.js';
 
@@ -73,9 +73,7 @@ export function readRunProfile(file: string, arch: string, context: Partial<Secc
 }
 
 export function compileBaselineForRun(arch: string, options: BaselineOptions): Uint8Array | undefined {
-  const target = resolveArch(arch).name;
-  const profile = buildBaselineProfile(target, options);
-  return profile === undefined ? undefined : compileFilter(profile, target).program;
+  return compileBaseline(resolveArch(arch).name, options)?.program;
 }
 
 export const SECCOMP_COMPILER: SeccompCompiler = {

@@ -18,7 +18,8 @@
 import { JailctlError } from '../errors.js';
 import { ARCHES, kernelGroupOf, resolveArch, resolveSyscall, syscallTable, type ArchName } from '../profile/arch.js';
 import { assemble, insn, jumpIf, label, type AsmItem } from '../profile/bpf-asm.js';
-import { BPF, BPF_MAXINSNS, SECCOMP_DATA, SECCOMP_RET, argWordOffset, encodeProgram, type Insn } from '../profile/bpf.js';
+import { BPF, BPF_MAXINSNS, SECCOMP_DATA, SECCOMP_RET, SECCOMP_RET_ACTION_FULL, argWordOffset, encodeProgram, mapReturns, type Insn } from '../profile/bpf.js';
+import { resolveErrno } from '../profile/errno.js';
 import { FILTER_FLAGS } from '../profile/compile-actions.js';
 import { compileFilter } from '../profile/compile.js';
 import { isAllowing } from '../profile/describe.js';
@@ -44,7 +45,6 @@ export interface NotifyOptions {
 }
 
 const NOTIFY: Action = { kind: 'NOTIFY' };
-const KILL_PROCESS: Action = { kind: 'KILL_PROCESS' };
 
 /** The filter for `profile` on `arch`, notifying pid 1 where it must answer. */
 export function buildRunFilter(profile: SeccompProfile, arch: ArchName | string, options: NotifyOptions = {}): RunFilter {
@@ -55,10 +55,11 @@ export function buildRunFilter(profile: SeccompProfile, arch: ArchName | string,
     const plain = compileFilter(profile, target);
     return { filter: plain.program, flags: plain.flags };
   }
-  const installed = compileFilter(notifyingProfile(profile, nameRefusals, gateExec), target, nameRefusals ? { badArchAction: NOTIFY } : {});
+  const installed = compileFilter(gateExec ? withExecveNotified(profile) : profile, target);
+  const notifying = nameRefusals ? mapReturns(installed.instructions, killsNotify) : installed.instructions;
   const handshake: SyscallId = { auditArch: ARCHES[target].auditArch, nr: handshakeNumber(target) };
-  const program = withNotifyPrefix(installed.instructions, target, handshake);
-  const answer = compileFilter(answeringProfile(profile), target);
+  const program = withNotifyPrefix(notifying, target, handshake);
+  const answer = mapReturns(compileFilter(profile, target).instructions, answerFor(target));
   return {
     filter: encodeProgram(program, ARCHES[target].endian),
     flags: listenerFlags(installed.flags),
@@ -66,7 +67,7 @@ export function buildRunFilter(profile: SeccompProfile, arch: ArchName | string,
     notify: {
       handshake,
       execGates: gateExec ? [{ auditArch: ARCHES[target].auditArch, nr: syscallTable(target).syscalls['execve']! }] : [],
-      answer: answer.program,
+      answer: encodeProgram(answer, ARCHES[target].endian),
       names: syscallNames(target),
     },
   };
@@ -87,28 +88,32 @@ export function allowsExecve(profile: SeccompProfile): boolean {
   return rules.every((r) => r.args.length === 0 && isAllowing(r.action));
 }
 
-/** What the kernel evaluates: kills notify (named), execve always notifies (gated). */
-export function notifyingProfile(profile: SeccompProfile, nameRefusals: boolean, gateExec: boolean): SeccompProfile {
-  const swap = (action: Action): Action => (nameRefusals && action.kind === 'KILL_PROCESS' ? NOTIFY : action);
-  const rules = profile.rules.filter((r) => !(gateExec && r.syscall === 'execve')).map((r) => ({ ...r, action: swap(r.action) }));
-  if (gateExec) rules.push({ syscall: 'execve', action: NOTIFY, args: [] });
-  return { ...profile, defaultAction: swap(profile.defaultAction), rules };
+/** The profile with every execve notifying (gated): its own execve rules give way to one that notifies. */
+export function withExecveNotified(profile: SeccompProfile): SeccompProfile {
+  return { ...profile, rules: [...profile.rules.filter((r) => r.syscall !== 'execve'), { syscall: 'execve', action: NOTIFY, args: [] }] };
 }
 
 /**
- * What pid 1 evaluates: the profile itself, with every action reduced to what pid 1 can carry
+ * What the kernel evaluates: the profile's own program, its kills (rules, default and other
+ * ABIs) notifying so pid 1 can name them. Decided as the profile decides: only the returns change.
+ */
+const killsNotify = (value: number): number => (value === SECCOMP_RET.KILL_PROCESS ? SECCOMP_RET.USER_NOTIF : value);
+
+/**
+ * What pid 1 evaluates: the profile's own program, every return reduced to what pid 1 can carry
  * out from outside: ALLOW (and LOG) continue, ERRNO fails the call, TRACE fails it with ENOSYS
  * (what the kernel does when no tracer is attached), and KILL_THREAD, TRAP or NOTIFY kill the
  * process after naming the call.
  */
-export function answeringProfile(profile: SeccompProfile): SeccompProfile {
-  const reduce = (action: Action): Action => {
-    if (action.kind === 'ALLOW' || action.kind === 'LOG') return { kind: 'ALLOW' };
-    if (action.kind === 'ERRNO') return action;
-    if (action.kind === 'TRACE') return { kind: 'ERRNO', errno: 38, errnoName: 'ENOSYS' };
-    return KILL_PROCESS;
+function answerFor(target: ArchName): (value: number) => number {
+  const enosys = resolveErrno(ARCHES[target].errnoFamily, 'ENOSYS') ?? 38;
+  return (value) => {
+    const action = (value & SECCOMP_RET_ACTION_FULL) >>> 0;
+    if (action === SECCOMP_RET.ALLOW || action === SECCOMP_RET.LOG) return SECCOMP_RET.ALLOW;
+    if (action === SECCOMP_RET.ERRNO) return value;
+    if (action === SECCOMP_RET.TRACE) return (SECCOMP_RET.ERRNO | enosys) >>> 0;
+    return SECCOMP_RET.KILL_PROCESS;
   };
-  return { ...profile, defaultAction: reduce(profile.defaultAction), rules: profile.rules.map((r) => ({ ...r, action: reduce(r.action) })) };
 }
 
 /** An unused number of the native ABI: the one call pid 1 answers 0 without running anything. */

@@ -93,6 +93,15 @@ export function decodeProgram(bytes: Uint8Array, endian: 'little' | 'big'): Insn
   return insns;
 }
 
+/**
+ * The same program with every `ret #k` returning map(k): for filters that must decide exactly as
+ * a profile does and only answer differently (a kill that notifies first ...). Changing the
+ * profile's actions instead would change which of its rules libseccomp's precedence keeps.
+ */
+export function mapReturns(insns: readonly Insn[], map: (value: number) => number): Insn[] {
+  return insns.map((i) => (i.code === (BPF.RET | BPF.K) ? { ...i, k: map(i.k) >>> 0 } : i));
+}
+
 /** Name and data of a SECCOMP_RET_* value: { action: 'ERRNO', data: 1 }. */
 export function decodeReturn(value: number): { action: string; data: number } {
   const full = (value & SECCOMP_RET_ACTION_FULL) >>> 0;

@@ -10,7 +10,7 @@ import { compileFilter } from './compile.js';
 import { actionKey, condsKey, isAllowing, ruleText } from './describe.js';
 import { LINES_PER_KIND } from './findings.js';
 import type { ParsedProfile, Problem } from './formats.js';
-import type { Rule } from './model.js';
+import type { Action, Rule } from './model.js';
 import { nearestName } from './nearest.js';
 
 /** Where a rule was written: its file (for merged profiles) and JSON path. */
@@ -33,7 +33,7 @@ export function checkProfile(parsed: ParsedProfile, target: ArchName, options: C
   const locations = parsed.sources.map((s) => ({ path: s.path }));
   const problems = [
     ...checkSyscallNames(parsed, target),
-    ...findRuleConflicts(parsed.profile.rules, locations),
+    ...findRuleConflicts(parsed.profile.rules, locations, false, parsed.profile.defaultAction),
     ...checkNotify(parsed, options.forRun === true),
     ...(options.execveAnswered === true ? [] : checkExecve(parsed, target, options.forRun === true)),
   ];
@@ -83,16 +83,22 @@ function unknownSyscallMessage(name: string, abis: readonly ArchName[]): string 
 const where = (loc: RuleLocation, from: RuleLocation) => (loc.file !== undefined && loc.file !== from.file ? `${loc.file} ${loc.path}` : loc.path);
 
 /**
- * Rules of one syscall are tried in order and the first match wins, as libseccomp keeps the first
- * of two rules with the same conditions. Reported (warnings: runc, crun and procd accept them):
- * the same conditions twice (a duplicate, or contradictory if the actions differ: the first one
- * wins), and rules after an unconditional one with another action (never used). With
- * `acrossFiles`, only pairs from two different files are reported (a merge's own conflicts).
+ * Rules of one syscall as libseccomp (so runc and crun) keeps them. Reported (warnings: runc, crun
+ * and procd accept them): the same conditions twice (a duplicate, or contradictory if the actions
+ * differ: libseccomp keeps the first), and conditional rules with another action than an
+ * unconditional rule for the same syscall, before or after it: the unconditional rule wins
+ * whatever the order, so they are never used. An unconditional rule with the default action
+ * decides nothing (runc leaves it out), so it hides no rule. With `acrossFiles`, only pairs from
+ * two different files are reported (a merge's own conflicts).
  */
-export function findRuleConflicts(rules: readonly Rule[], locations: readonly RuleLocation[], acrossFiles = false): Problem[] {
+export function findRuleConflicts(rules: readonly Rule[], locations: readonly RuleLocation[], acrossFiles = false, defaultAction?: Action): Problem[] {
   const problems: Problem[] = [];
   const seen = new Map<string, { rule: Rule; loc: RuleLocation }>();
   const decided = new Map<string, { rule: Rule; loc: RuleLocation }>();
+  rules.forEach((rule, i) => {
+    const added = defaultAction === undefined || actionKey(rule.action) !== actionKey(defaultAction);
+    if (rule.args.length === 0 && added && !decided.has(rule.syscall)) decided.set(rule.syscall, { rule, loc: locations[i]! });
+  });
   rules.forEach((rule, i) => {
     const loc = locations[i]!;
     const report = (other: RuleLocation, warning: Problem['warning'], message: string): void => {
@@ -104,18 +110,17 @@ export function findRuleConflicts(rules: readonly Rule[], locations: readonly Ru
     };
     const key = `${rule.syscall}|${condsKey(rule.args)}`;
     const same = seen.get(key);
-    const first = decided.get(rule.syscall);
+    const wins = decided.get(rule.syscall);
     if (same !== undefined) {
       if (actionKey(same.rule.action) === actionKey(rule.action)) {
         report(same.loc, 'duplicate-rule', `duplicate rule for ${showString(rule.syscall)} (${ruleText(rule)}): ${where(same.loc, loc)} says the same; kept once`);
       } else {
         report(same.loc, 'contradictory-rule', `contradictory rules for ${showString(rule.syscall)}: ${ruleText(rule)} here, ${ruleText(same.rule)} at ${where(same.loc, loc)}; the first one wins (as in libseccomp and procd), this one is ignored`);
       }
-    } else if (first !== undefined && actionKey(first.rule.action) !== actionKey(rule.action)) {
-      report(first.loc, 'unused-rule', `rule for ${showString(rule.syscall)} (${ruleText(rule)}) is never used: ${where(first.loc, loc)} already decides every call (${ruleText(first.rule)}); move it before that rule or remove it`);
+    } else if (wins !== undefined && rule.args.length > 0 && actionKey(wins.rule.action) !== actionKey(rule.action)) {
+      report(wins.loc, 'unused-rule', `rule for ${showString(rule.syscall)} (${ruleText(rule)}) is never used: ${where(wins.loc, loc)} decides every call (${ruleText(wins.rule)}), since an unconditional rule wins over conditional ones in any order (libseccomp, so runc and crun); remove it, or give that rule conditions`);
     }
     if (same === undefined) seen.set(key, { rule, loc });
-    if (rule.args.length === 0 && first === undefined) decided.set(rule.syscall, { rule, loc });
   });
   return problems;
 }

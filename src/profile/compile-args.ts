@@ -1,145 +1,102 @@
-// Argument-checking blocks: the rules of one syscall tried in profile order, each an AND of
-// unsigned 64-bit comparisons done as two 32-bit halves (high word first; which half sits at the
-// lower offset depends on endianness). 32-bit ABIs compare the low word only. Pure.
-import type { ArchInfo } from './arch.js';
-import { BPF, argWordOffset } from './bpf.js';
-import { insn, jumpIf, label, ja, type AsmItem } from './bpf-asm.js';
-import type { Leaf } from './compile-ranges.js';
-import type { ArgCond } from './model.js';
+// Emits the argument tests of one filter section (compile-lower.ts decision graphs) as classic
+// BPF: every distinct test once, in an order where all jumps go forward, each test
+// `ld word; and mask; jxx k` entered past the load (and the mask) when the test before it left
+// that word (masked alike, or with a wider mask) in A. Returns are the caller's (one shared pool). Pure.
+import { BPF } from './bpf.js';
+import { insn, jumpIf, label, type AsmItem } from './bpf-asm.js';
+import type { Decision, Test } from './compile-lower.js';
 
-type ArgsLeaf = Extract<Leaf, { kind: 'args' }>;
-const ALL_ONES = 0xffffffff;
+const ALL = 0xffffffff;
+type Entry = 'ld' | 'and' | 'j';
+const RANK: Readonly<Record<Entry, number>> = { ld: 0, and: 1, j: 2 };
+const JUMP: Readonly<Record<Test['op'], number>> = { EQ: BPF.JEQ, GT: BPF.JGT, GE: BPF.JGE };
 
-/** Emit `entry:` followed by the block; every path ends in a `ret` inside the block. */
-export function emitArgBlock(leaf: ArgsLeaf, entry: string, prefix: string): AsmItem[] {
-  const abi = leaf.abi;
-  const w = new BlockWriter(prefix, abi);
-  const ret = (value: number) => `${prefix}ret${value}`;
-  w.items.push(label(entry));
-  leaf.rules.forEach((rule, i) => {
-    if (i > 0) w.place(`${prefix}rule${i}`);
-    const fail = i + 1 < leaf.rules.length ? `${prefix}rule${i + 1}` : ret(leaf.fallback);
-    rule.conds.forEach((cond, j) => {
-      if (j > 0) w.place(`${prefix}rule${i}c${j}`);
-      const pass = j + 1 < rule.conds.length ? `${prefix}rule${i}c${j + 1}` : ret(rule.action);
-      if (abi.bits === 64) emitCond64(w, cond, pass, fail);
-      else emitWord(w, cond.op, 'lo', cond, pass, fail);
-      w.settle(cond, abi.bits);
-    });
-  });
-  for (const value of new Set([...leaf.rules.map((r) => r.action), leaf.fallback])) {
-    w.items.push(label(ret(value)), insn(BPF.RET | BPF.K, value));
-  }
-  return w.items;
+/** The label the dispatch jumps to for a root test (A holds the syscall number there). */
+export const rootLabel = (prefix: string, d: Test): string => `${prefix}${d.id}.ld`;
+
+/** Where a jump from `from` must enter `to`, given what `from` leaves in A (its word, masked). */
+function entryFor(from: Test, to: Test): Entry {
+  if (from.offset !== to.offset) return 'ld';
+  if (from.mask === ALL) return to.mask === ALL ? 'j' : 'and';
+  if (to.mask === from.mask) return 'j';
+  return ((to.mask & from.mask) >>> 0) === to.mask ? 'and' : 'ld';
 }
 
-/** Collects items and remembers which argument word A holds, to skip reloading it. */
-class BlockWriter {
-  readonly items: AsmItem[] = [];
-  private loaded: number | undefined;
-  private count = 0;
+/** Emit every test reachable from `roots` (hottest first); returns are jumps to `retLabel(value)`. */
+export function emitDecisions(roots: readonly Test[], prefix: string, retLabel: (value: number) => string): AsmItem[] {
+  const plan = new TestPlan(roots, prefix, retLabel);
+  return plan.emit(plan.order);
+}
 
-  constructor(private readonly prefix: string, private readonly abi: ArchInfo) {}
+/**
+ * The tests reachable from some roots in a valid order, with the entry each needs (what the
+ * tests jumping to it leave in A); emits any part of that order, so the caller can place groups
+ * of tests between other code.
+ */
+export class TestPlan {
+  readonly order: Test[];
+  private readonly needs: Map<Test, Entry>;
 
-  fresh(): string {
-    return `${this.prefix}t${this.count++}`;
+  constructor(roots: readonly Test[], private readonly prefix: string, private readonly retLabel: (value: number) => string) {
+    this.order = topologicalOrder(roots);
+    this.needs = new Map<Test, Entry>(roots.map((r) => [r, 'ld']));
+    for (const test of this.order) {
+      for (const next of [test.t, test.f]) {
+        if (next.kind !== 'test') continue;
+        const e = entryFor(test, next);
+        const had = this.needs.get(next);
+        if (had === undefined || RANK[e] < RANK[had]) this.needs.set(next, e);
+      }
+    }
   }
 
-  /** A label several paths reach: A's content is unknown there. */
-  place(name: string): void {
-    this.items.push(label(name));
-    this.loaded = undefined;
+  /** The label of a root (entered with the syscall number in A). */
+  root(test: Test): string {
+    return rootLabel(this.prefix, test);
   }
 
-  /** A label only the previous instruction reaches: A is unchanged. */
-  continueAt(name: string): void {
-    this.items.push(label(name));
-  }
-
-  load(index: number, word: 'lo' | 'hi'): void {
-    const offset = argWordOffset(index, word, this.abi.endian);
-    if (this.loaded !== offset) this.items.push(insn(BPF.LD | BPF.W | BPF.ABS, offset));
-    this.loaded = offset;
-  }
-
-  and(mask: number): void {
-    this.items.push(insn(BPF.ALU | BPF.AND | BPF.K, mask));
-    this.loaded = undefined;
-  }
-
-  jump(op: number, k: number, jt: string, jf: string): void {
-    this.items.push(jumpIf(op, k, jt, jf));
-  }
-
-  /** After a condition A holds its low word only if every path to "pass" loaded it last, unmasked. */
-  settle(cond: Required<ArgCond>, bits: 32 | 64): void {
-    const single = bits === 32 || cond.op === 'EQ';
-    this.loaded = single && cond.op !== 'MASKED_EQ' ? argWordOffset(cond.index, 'lo', this.abi.endian) : undefined;
+  /** `tests` (a part of `order`, in its order) as instructions. */
+  emit(tests: readonly Test[]): AsmItem[] {
+    const target = (from: Test, to: Decision): string =>
+      (to.kind === 'ret' ? this.retLabel(to.value) : `${this.prefix}${to.id}.${entryFor(from, to)}`);
+    const items: AsmItem[] = [];
+    for (const test of tests) {
+      const entry = this.needs.get(test)!;
+      const name = `${this.prefix}${test.id}`;
+      items.push(label(`${name}.ld`));
+      if (entry === 'ld') items.push(insn(BPF.LD | BPF.W | BPF.ABS, test.offset));
+      items.push(label(`${name}.and`));
+      if (entry !== 'j' && test.mask !== ALL) items.push(insn(BPF.ALU | BPF.AND | BPF.K, test.mask));
+      items.push(label(`${name}.j`), jumpIf(JUMP[test.op], test.k, target(test, test.t), target(test, test.f)));
+    }
+    return items;
   }
 }
 
-const hi32 = (v: bigint) => Number(v >> 32n);
-const lo32 = (v: bigint) => Number(v & 0xffffffffn);
-
-function emitCond64(w: BlockWriter, c: Required<ArgCond>, pass: string, fail: string): void {
-  const next = w.fresh();
-  const vh = hi32(c.value);
-  switch (c.op) {
-    case 'EQ': emitWord(w, 'EQ', 'hi', c, next, fail); break;
-    case 'NE': emitWord(w, 'EQ', 'hi', c, next, pass); break;
-    case 'GT': case 'GE': emitHighAbove(w, c.index, vh, pass, next, fail); break;
-    case 'LT': case 'LE': emitHighBelow(w, c.index, vh, pass, next, fail); break;
-    case 'MASKED_EQ': emitWord(w, 'MASKED_EQ', 'hi', c, next, fail); break;
+/** Tests in an order where every test comes after all tests jumping to it (reverse DFS postorder). */
+function topologicalOrder(roots: readonly Test[]): Test[] {
+  const done = new Set<Test>();
+  const post: Test[] = [];
+  // roots coldest first: reversing the postorder puts the hottest first
+  for (const root of [...roots].reverse()) {
+    if (done.has(root)) continue;
+    // iterative DFS: children are visited before a node is finished
+    const stack: { node: Test; next: number }[] = [{ node: root, next: 0 }];
+    done.add(root);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const kids = [top.node.t, top.node.f];
+      if (top.next < kids.length) {
+        const kid = kids[top.next++]!;
+        if (kid.kind === 'test' && !done.has(kid)) {
+          done.add(kid);
+          stack.push({ node: kid, next: 0 });
+        }
+        continue;
+      }
+      post.push(top.node);
+      stack.pop();
+    }
   }
-  w.continueAt(next);
-  if (c.op === 'NE') emitWord(w, 'EQ', 'lo', c, fail, pass);
-  else emitWord(w, c.op, 'lo', c, pass, fail);
-}
-
-/** GT/GE high word: above -> pass, equal -> compare low words, below -> fail. */
-function emitHighAbove(w: BlockWriter, index: number, vh: number, pass: string, next: string, fail: string): void {
-  w.load(index, 'hi');
-  if (vh === ALL_ONES) { w.jump(BPF.JEQ, vh, next, fail); return; }
-  if (vh === 0) { w.jump(BPF.JGT, 0, pass, next); return; }
-  const eq = w.fresh();
-  w.jump(BPF.JGT, vh, pass, eq);
-  w.continueAt(eq);
-  w.jump(BPF.JEQ, vh, next, fail);
-}
-
-/** LT/LE high word: below -> pass, equal -> compare low words, above -> fail. */
-function emitHighBelow(w: BlockWriter, index: number, vh: number, pass: string, next: string, fail: string): void {
-  w.load(index, 'hi');
-  if (vh === 0) { w.jump(BPF.JGT, 0, fail, next); return; }
-  if (vh === ALL_ONES) { w.jump(BPF.JGE, vh, next, pass); return; }
-  const eq = w.fresh();
-  w.jump(BPF.JGT, vh, fail, eq);
-  w.continueAt(eq);
-  w.jump(BPF.JEQ, vh, next, pass);
-}
-
-/** One 32-bit word compared with the same word of the value: true -> t, false -> f. */
-function emitWord(w: BlockWriter, op: ArgCond['op'], word: 'lo' | 'hi', c: Required<ArgCond>, t: string, f: string): void {
-  const pick = word === 'lo' ? lo32 : hi32;
-  const k = pick(c.value);
-  if (op === 'MASKED_EQ') { emitMasked(w, c.index, word, k, pick(c.valueTwo), t, f); return; }
-  w.load(c.index, word);
-  switch (op) {
-    case 'EQ': w.jump(BPF.JEQ, k, t, f); break;
-    case 'NE': w.jump(BPF.JEQ, k, f, t); break;
-    case 'GT': w.jump(BPF.JGT, k, t, f); break;
-    case 'GE': w.jump(BPF.JGE, k, t, f); break;
-    case 'LT': w.jump(BPF.JGE, k, f, t); break;
-    case 'LE': w.jump(BPF.JGT, k, f, t); break;
-  }
-}
-
-/** (word & mask) == datum; JSET alone when the datum is 0 or the single mask bit. */
-function emitMasked(w: BlockWriter, index: number, word: 'lo' | 'hi', mask: number, datum: number, t: string, f: string): void {
-  if (mask === 0) { w.items.push(ja(datum === 0 ? t : f)); return; }
-  w.load(index, word);
-  if (datum === 0) { w.jump(BPF.JSET, mask, f, t); return; }
-  if (datum === mask && (mask & (mask - 1)) === 0) { w.jump(BPF.JSET, mask, t, f); return; }
-  if (mask !== ALL_ONES) w.and(mask);
-  w.jump(BPF.JEQ, datum, t, f);
+  return post.reverse();
 }

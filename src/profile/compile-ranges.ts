@@ -3,19 +3,16 @@
 // argument-checking block. Adjacent numbers with the same outcome merge into one range. Pure.
 import { X32_SYSCALL_BIT, syscallTable, type ArchInfo } from './arch.js';
 import { SECCOMP_RET } from './bpf.js';
-import { actionValue, checkCond, isRunning } from './compile-actions.js';
+import { actionValue, isRunning } from './compile-actions.js';
+import { guarded, type RuleDb } from './compile-db.js';
+import { lowerEntry, type DecisionPool, type Test } from './compile-lower.js';
 import { resolveErrno } from './errno.js';
-import type { ArgCond, SeccompProfile, SyscallStats } from './model.js';
-
-export interface ResolvedRule {
-  conds: Required<ArgCond>[];
-  action: number;
-}
+import type { SeccompProfile, SyscallStats } from './model.js';
 
 export type Leaf =
   | { kind: 'ret'; key: string; value: number }
-  /** `abi` decides how arguments are read (word size, byte order) */
-  | { kind: 'args'; key: string; rules: ResolvedRule[]; fallback: number; abi: ArchInfo };
+  /** the syscall's argument tests (shared with every other syscall whose graph is the same) */
+  | { kind: 'args'; key: string; decision: Test };
 
 export interface NumberRange {
   lo: number;
@@ -27,19 +24,20 @@ export interface NumberRange {
 
 export interface RangeContext {
   profile: SeccompProfile;
+  /** the profile's rules as libseccomp holds them, per ABI */
+  db: RuleDb;
   stats: SyscallStats | undefined;
   badArch: number;
   enosysForNewer: boolean;
-  unknown: { arch: string; syscall: string }[];
 }
 
 const U32_MAX = 0xffffffff;
 
 /** Ranges covering 0..2^32-1 for one audit arch; `abis` share it (x86_64 and x32) or stand alone. */
-export function buildSectionRanges(ctx: RangeContext, abis: readonly ArchInfo[]): NumberRange[] {
+export function buildSectionRanges(ctx: RangeContext, abis: readonly ArchInfo[], pool: DecisionPool): NumberRange[] {
   const ranges: NumberRange[] = [];
   for (const [lo, hi, abi] of domains(abis)) {
-    if (abi) ranges.push(...abiRanges(ctx, abi, lo, hi));
+    if (abi) ranges.push(...abiRanges(ctx, abi, lo, hi, pool));
     else ranges.push({ lo, hi, leaf: retLeaf(ctx.badArch), weight: 0 });
   }
   return mergeAdjacent(ranges);
@@ -57,14 +55,17 @@ function domains(abis: readonly ArchInfo[]): [number, number, ArchInfo | undefin
   return [[0, X32_SYSCALL_BIT - 1, x86_64], [X32_SYSCALL_BIT, U32_MAX - 1, byName('x32')], [U32_MAX, U32_MAX, x86_64 ?? byName('x32')]];
 }
 
-function abiRanges(ctx: RangeContext, abi: ArchInfo, lo: number, hi: number): NumberRange[] {
+function abiRanges(ctx: RangeContext, abi: ArchInfo, lo: number, hi: number, pool: DecisionPool): NumberRange[] {
   const table = syscallTable(abi.name);
   const fallback = actionValue(ctx.profile.defaultAction, abi, 'defaultAction');
   // Syscalls newer than the table: libcs fall back on ENOSYS only (clone3, faccessat2 ...).
   const enosys = resolveErrno(abi.errnoFamily, 'ENOSYS') ?? 38;
   const newer = ctx.enosysForNewer && ctx.profile.defaultAction.kind === 'ERRNO' ? (SECCOMP_RET.ERRNO | enosys) >>> 0 : fallback;
   const points = new Map<number, Leaf>();
-  for (const [nr, rules] of rulesByNumber(ctx, abi)) points.set(nr, decide(rules, fallback, abi));
+  for (const [nr, entry] of ctx.db.tables.get(abi.name)!) {
+    const decision = guarded(`${abi.name} syscall ${nr}`, () => lowerEntry(pool, entry, abi, fallback));
+    points.set(nr, decision.kind === 'ret' ? retLeaf(decision.value) : { kind: 'args', key: `args:${decision.id}`, decision });
+  }
   if (newer !== fallback) {
     for (const nr of Object.values(table.syscalls)) if (nr > table.newAbove && !points.has(nr)) points.set(nr, retLeaf(fallback));
   }
@@ -86,94 +87,6 @@ function split(from: number, to: number, newAbove: number, fallback: number, new
   if (to <= newAbove || newer === fallback) return [{ lo: from, hi: to, leaf: retLeaf(from > newAbove ? newer : fallback), weight: 0 }];
   if (from > newAbove) return [{ lo: from, hi: to, leaf: retLeaf(newer), weight: 0 }];
   return [{ lo: from, hi: newAbove, leaf: retLeaf(fallback), weight: 0 }, { lo: newAbove + 1, hi: to, leaf: retLeaf(newer), weight: 0 }];
-}
-
-/** The rules of each syscall number on one ABI, in profile order, conditions normalized. */
-function rulesByNumber(ctx: RangeContext, abi: ArchInfo): Map<number, ResolvedRule[]> {
-  const table = syscallTable(abi.name).syscalls;
-  const out = new Map<number, ResolvedRule[]>();
-  // linear in the rules: a profile may name one syscall (or unknown ones) 10,000 times
-  const unknown = new Set(ctx.unknown.filter((u) => u.arch === abi.name).map((u) => u.syscall));
-  ctx.profile.rules.forEach((rule, i) => {
-    const where = `rules[${i}] (${rule.syscall})`;
-    const action = actionValue(rule.action, abi, where);
-    const conds = rule.args.map((c) => normalizeCond(checkCond(c, where), abi.bits));
-    const nr = Object.hasOwn(table, rule.syscall) ? table[rule.syscall] : undefined;
-    if (nr === undefined) {
-      if (!unknown.has(rule.syscall)) ctx.unknown.push({ arch: abi.name, syscall: rule.syscall });
-      unknown.add(rule.syscall);
-      return;
-    }
-    if (conds.includes(false)) return; // can never match
-    const live = conds.filter((c): c is Required<ArgCond> => c !== true);
-    const list = out.get(nr);
-    if (list === undefined) out.set(nr, [{ conds: live, action }]);
-    else list.push({ conds: live, action });
-  });
-  return out;
-}
-
-/**
- * First matching rule wins. An unconditional rule ends the list (later rules are unreachable),
- * and trailing rules whose action equals what follows them change nothing.
- */
-function decide(rules: ResolvedRule[], fallbackDefault: number, abi: ArchInfo): Leaf {
-  const checked: ResolvedRule[] = [];
-  let fallback = fallbackDefault;
-  for (const rule of rules) {
-    if (rule.conds.length === 0) { fallback = rule.action; break; }
-    checked.push(rule);
-  }
-  while (checked.length > 0 && checked[checked.length - 1]!.action === fallback) checked.pop();
-  if (checked.length === 0) return retLeaf(fallback);
-  const key = `args:${abi.bits}:${fallback}:${checked.map((r) => `${r.action}/${r.conds.map(condKey).join('&')}`).join('|')}`;
-  return { kind: 'args', key, rules: checked, fallback, abi };
-}
-
-const condKey = (c: Required<ArgCond>) => `${c.index}${c.op}${c.value}:${c.valueTwo}`;
-
-const U64_MAX = (1n << 64n) - 1n;
-
-/**
- * Fold conditions that always or never hold (true/false) and narrow values on 32-bit ABIs, whose
- * arguments are 32-bit: a value with a high word of all ones and the sign bit set is a negative
- * 32-bit number (-100 for AT_FDCWD); any other value above 2^32-1 is compared as zero-extended.
- */
-export function normalizeCond(cond: Required<ArgCond>, bits: 32 | 64): Required<ArgCond> | boolean {
-  let { value, valueTwo } = cond;
-  let max = U64_MAX;
-  if (bits === 32) {
-    const v = narrow(value);
-    const datum = narrow(valueTwo);
-    if (cond.op === 'MASKED_EQ') {
-      if (datum === undefined) return false;
-      value &= 0xffffffffn;
-      valueTwo = datum;
-    } else if (v === undefined) {
-      return cond.op === 'NE' || cond.op === 'LT' || cond.op === 'LE';
-    } else value = v;
-    max = 0xffffffffn;
-  }
-  return foldConstant({ ...cond, value, valueTwo }, max);
-}
-
-function narrow(v: bigint): bigint | undefined {
-  if (v >> 32n === 0n) return v;
-  if (v >> 32n === 0xffffffffn && (v & 0x80000000n) !== 0n) return v & 0xffffffffn;
-  return undefined;
-}
-
-function foldConstant(c: Required<ArgCond>, max: bigint): Required<ArgCond> | boolean {
-  switch (c.op) {
-    case 'GE': return c.value === 0n ? true : c;
-    case 'LT': return c.value === 0n ? false : c;
-    case 'GT': return c.value === max ? false : c;
-    case 'LE': return c.value === max ? true : c;
-    case 'MASKED_EQ':
-      if ((c.valueTwo & ~c.value) !== 0n) return false;
-      return c.value === 0n ? true : c;
-    default: return c;
-  }
 }
 
 function retLeaf(value: number): Leaf {

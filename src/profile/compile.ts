@@ -4,18 +4,19 @@
 // case before any argument is loaded (so the kernel's action cache, Linux >= 5.11, can prove
 // those allows constant), then per-syscall argument blocks. Pure: no fs.
 //
-// Semantics: conditions of a rule are ANDed; a syscall's rules are tried in profile order and
-// the first that matches decides (an unconditional rule ends the list); no match -> the default
-// action. Comparisons are unsigned 64-bit (32-bit ABIs: low word). Syscalls newer than the
+// Semantics: libseccomp 2.5.4's, as runc and crun load a profile (compile-db.ts): conditions of a
+// rule are ANDed; an unconditional rule wins over conditional ones, the more specific of
+// overlapping conditional rules wins; no match -> the default action. Comparisons are unsigned
+// 64-bit (32-bit ABIs: the low word, values truncated). Syscalls newer than the
 // generated table get ERRNO(ENOSYS) when the default is an ERRNO action (libc fallbacks).
 import { JailctlError } from '../errors.js';
 import { kernelGroupOf, resolveArch, type ArchInfo, type ArchName } from './arch.js';
-import { BPF, BPF_MAXINSNS, SECCOMP_DATA, encodeProgram, type Insn } from './bpf.js';
-import { assemble, insn, jumpIf, label, type AsmItem } from './bpf-asm.js';
+import { BPF_MAXINSNS, encodeProgram, type Insn } from './bpf.js';
+import { assemble } from './bpf-asm.js';
 import { actionValue, resolveFilterFlags } from './compile-actions.js';
-import { emitArgBlock } from './compile-args.js';
-import { buildSectionRanges, type Leaf, type NumberRange, type RangeContext } from './compile-ranges.js';
-import { buildDispatchTree, emitDispatch } from './compile-tree.js';
+import { buildRuleDb, type DroppedRule } from './compile-db.js';
+import { emitProgram, type Layout, type Section } from './compile-emit.js';
+import type { RangeContext } from './compile-ranges.js';
 import type { Action, SeccompProfile, SyscallStats } from './model.js';
 
 export interface CompileOptions {
@@ -25,6 +26,16 @@ export interface CompileOptions {
   badArchAction?: Action;
   /** ERRNO(ENOSYS) for numbers above the table when the default is ERRNO (default true) */
   enosysForNewer?: boolean;
+  /**
+   * rules for socket and IPC calls also cover socketcall(2)/ipc(2) on the ABIs that multiplex them,
+   * as in libseccomp (default true); false: the direct syscalls only
+   */
+  multiplexers?: boolean;
+  /**
+   * fast: one search tree per ABI, fewest instructions run; compact: libseccomp's shape with
+   * shared tests, the smallest program; default: fast unless it does not fit in 4096
+   */
+  layout?: Layout;
 }
 
 export interface CompiledFilter {
@@ -40,8 +51,12 @@ export interface CompiledFilter {
   ignoredArchitectures: ArchName[];
   /** rule syscalls with no number on an ABI (those rules are skipped there) */
   unknownSyscalls: { arch: string; syscall: string }[];
+  /** rules libseccomp would not add: same action as the default, or contradicting an earlier rule */
+  droppedRules: DroppedRule[];
   /** SECCOMP_FILTER_FLAG_* bits for seccomp(2) */
   flags: number;
+  /** the layout the program has (compact when the fast one did not fit) */
+  layout: Layout;
 }
 
 const KILL_PROCESS: Action = { kind: 'KILL_PROCESS' };
@@ -49,15 +64,16 @@ const KILL_PROCESS: Action = { kind: 'KILL_PROCESS' };
 export function compileFilter(profile: SeccompProfile, arch: ArchName | string, options: CompileOptions = {}): CompiledFilter {
   const target = resolveArch(arch);
   const { abis, ignored } = selectAbis(profile, target);
+  const db = buildRuleDb(profile, [...abis, ...sameFilterAbis(profile, target, abis)], options.multiplexers ?? true);
   const ctx: RangeContext = {
     profile,
+    db,
     stats: options.stats,
     badArch: actionValue(options.badArchAction ?? KILL_PROCESS, target, 'badArchAction'),
     enosysForNewer: options.enosysForNewer ?? true,
-    unknown: [],
   };
   const flags = resolveFilterFlags(profile.flags);
-  const instructions = assemble(emitProgram(ctx, sectionsOf(abis)));
+  const { layout, instructions } = chooseLayout(ctx, sectionsOf(abis), options.layout);
   if (instructions.length > BPF_MAXINSNS) {
     throw new JailctlError('PROFILE_TOO_LARGE',
       `seccomp filter for ${target.name} needs ${instructions.length} BPF instructions; the kernel accepts at most ${BPF_MAXINSNS}`,
@@ -70,9 +86,24 @@ export function compileFilter(profile: SeccompProfile, arch: ArchName | string, 
     instructions,
     abis: abis.map((a) => a.name),
     ignoredArchitectures: ignored,
-    unknownSyscalls: ctx.unknown,
+    unknownSyscalls: db.unknown.filter((u) => abis.some((a) => a.name === u.arch)),
+    droppedRules: db.dropped,
     flags,
+    layout,
   };
+}
+
+/**
+ * The fast layout, unless it does not fit in 4096 instructions; the compact layout, libseccomp's
+ * shape with shared tests, fits wherever libseccomp's does. Size alone never picks compact: on an
+ * argument-heavy profile over three ABIs it is ~8% smaller but runs ~20x the instructions per
+ * call (bench: seccomp), and every call of the service pays that.
+ */
+function chooseLayout(ctx: RangeContext, sections: Section[], wanted: Layout | undefined): { layout: Layout; instructions: Insn[] } {
+  if (wanted) return { layout: wanted, instructions: assemble(emitProgram(ctx, sections, wanted)) };
+  const fast = assemble(emitProgram(ctx, sections, 'fast'));
+  if (fast.length <= BPF_MAXINSNS) return { layout: 'fast', instructions: fast };
+  return { layout: 'compact', instructions: assemble(emitProgram(ctx, sections, 'compact')) };
 }
 
 /** The target plus the listed ABIs its kernel also runs (i386/x32 on x86_64, arm on aarch64 ...). */
@@ -84,10 +115,15 @@ function selectAbis(profile: SeccompProfile, target: ArchInfo): { abis: ArchInfo
   return { abis, ignored };
 }
 
-interface Section {
-  auditArch: number;
-  abis: ArchInfo[];
+/**
+ * Listed ABIs of another kernel family but the target's byte order: libseccomp keeps them in the
+ * same filter, so a rule it refuses there is refused everywhere. Decided for, never compiled.
+ */
+function sameFilterAbis(profile: SeccompProfile, target: ArchInfo, compiled: readonly ArchInfo[]): ArchInfo[] {
+  const listed = [...new Set(profile.architectures.map((a) => resolveArch(a)))];
+  return listed.filter((a) => a.endian === target.endian && !compiled.includes(a));
 }
+
 
 /** ABIs grouped by the audit arch the kernel reports (x86_64 and x32 share one). */
 function sectionsOf(abis: readonly ArchInfo[]): Section[] {
@@ -98,43 +134,4 @@ function sectionsOf(abis: readonly ArchInfo[]): Section[] {
     else sections.push({ auditArch: abi.auditArch, abis: [abi] });
   }
   return sections;
-}
-
-function emitProgram(ctx: RangeContext, sections: readonly Section[]): AsmItem[] {
-  const items: AsmItem[] = [insn(BPF.LD | BPF.W | BPF.ABS, SECCOMP_DATA.ARCH)];
-  sections.forEach((s, i) => {
-    if (i > 0) items.push(label(`arch${i}`));
-    items.push(jumpIf(BPF.JEQ, s.auditArch, `s${i}`, i + 1 < sections.length ? `arch${i + 1}` : 'badarch'));
-  });
-  items.push(label('badarch'), insn(BPF.RET | BPF.K, ctx.badArch));
-  sections.forEach((s, i) => items.push(...emitSection(ctx, s, `s${i}`)));
-  return items;
-}
-
-/** One audit arch: load nr, dispatch on ranges, shared returns, then argument blocks. */
-function emitSection(ctx: RangeContext, section: Section, name: string): AsmItem[] {
-  const ranges = buildSectionRanges(ctx, section.abis);
-  const leaves = leavesByWeight(ranges);
-  const labelOf = new Map(leaves.map((leaf, i) => [leaf.key, leaf.kind === 'ret' ? `${name}.ret${leaf.value}` : `${name}.blk${i}`]));
-  const tree = buildDispatchTree(ranges.map((r) => r.weight));
-  const items: AsmItem[] = [label(name), insn(BPF.LD | BPF.W | BPF.ABS, SECCOMP_DATA.NR)];
-  items.push(...emitDispatch(tree, ranges.map((r) => r.lo), (i) => labelOf.get(ranges[i]!.leaf.key)!, `${name}.`));
-  for (const leaf of leaves) {
-    if (leaf.kind === 'ret') items.push(label(labelOf.get(leaf.key)!), insn(BPF.RET | BPF.K, leaf.value));
-  }
-  leaves.forEach((leaf, i) => {
-    if (leaf.kind === 'args') items.push(...emitArgBlock(leaf, labelOf.get(leaf.key)!, `${name}.b${i}.`));
-  });
-  return items;
-}
-
-/** Distinct leaves, heaviest first, so hot blocks sit closest to the tree (fewer trampolines). */
-function leavesByWeight(ranges: readonly NumberRange[]): Leaf[] {
-  const weight = new Map<string, { leaf: Leaf; weight: number }>();
-  for (const r of ranges) {
-    const entry = weight.get(r.leaf.key) ?? { leaf: r.leaf, weight: 0 };
-    entry.weight += r.weight;
-    weight.set(r.leaf.key, entry);
-  }
-  return [...weight.values()].sort((a, b) => b.weight - a.weight).map((e) => e.leaf);
 }

@@ -45,8 +45,8 @@ export function mergeProfiles(inputs: readonly MergeInput[]): MergeResult {
     });
   }
   const first = inputs[0]?.file ?? 'merged';
-  const conflicts = findRuleConflicts(rules, locations, true).map((p) => formatProblem(first, p));
   const { action, notes } = mergeDefaults(inputs);
+  const conflicts = findRuleConflicts(rules, locations, true, action).map((p) => formatProblem(first, p));
   const profile: SeccompProfile = {
     defaultAction: action,
     architectures: union(inputs.map((i) => i.parsed.profile.architectures)),

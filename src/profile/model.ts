@@ -31,7 +31,9 @@ export interface ArgCond {
 
 /**
  * One rule: `action` when the syscall is `syscall` and every condition holds (AND). Several
- * rules for one syscall are alternatives (OR); the first matching rule in profile order wins.
+ * rules for one syscall are alternatives (OR), kept as libseccomp 2.5.4 keeps them (an
+ * unconditional rule wins over conditional ones; of overlapping ones the more specific wins; of two
+ * with the same conditions the first): src/profile/compile-db.ts.
  */
 export interface Rule {
   /** kernel syscall name (newfstatat, rt_sigaction ...), resolved per target arch */

@@ -64,7 +64,8 @@ export interface PresetResult {
 /**
  * Allows what the runtime's init needs: a name without a rule gets an ALLOW rule at the end; a
  * name whose first rule refuses it unconditionally is left as the profile says, with a note (the
- * runtime's init will be killed or fail there). Conditional rules stay first (first match wins).
+ * runtime's init will be killed or fail there). The added rule is unconditional, so it wins over
+ * the name's conditional rules (libseccomp), and a note says so when one of them refuses.
  */
 export function applyRuntimePreset(profile: SeccompProfile, runtime: RuntimeName, abis: readonly ArchName[]): PresetResult {
   const added: string[] = [];
@@ -78,6 +79,8 @@ export function applyRuntimePreset(profile: SeccompProfile, runtime: RuntimeName
       continue;
     }
     if (conditional === undefined && isAllowing(profile.defaultAction)) continue;
+    const refusal = profile.rules.find((r) => r.syscall === name && r.args.length > 0 && !isAllowing(r.action));
+    if (refusal !== undefined) notes.push(`${RUNTIME_PRESETS[runtime].what} needs ${name} whatever its arguments: the ALLOW added for it wins over ${ruleText(refusal)}, as an unconditional rule does in libseccomp`);
     rules.push({ syscall: name, action: { kind: 'ALLOW' }, args: [] });
     added.push(name);
   }
@@ -88,8 +91,10 @@ export function applyRuntimePreset(profile: SeccompProfile, runtime: RuntimeName
 /** What the runtime's init needs that the profile does not allow (profile check --for). */
 export function missingForRuntime(profile: SeccompProfile, runtime: RuntimeName, abis: readonly ArchName[]): string[] {
   return presetNames(runtime, abis).filter((name) => {
-    const first = profile.rules.find((r) => r.syscall === name);
-    return first === undefined ? !isAllowing(profile.defaultAction) : !(first.args.length === 0 && isAllowing(first.action));
+    // an unconditional rule decides alone (libseccomp); conditional rules alone may refuse
+    const unconditional = profile.rules.find((r) => r.syscall === name && r.args.length === 0);
+    if (unconditional !== undefined) return !isAllowing(unconditional.action);
+    return profile.rules.some((r) => r.syscall === name) || !isAllowing(profile.defaultAction);
   });
 }
 

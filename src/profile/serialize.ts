@@ -1,6 +1,6 @@
 // SeccompProfile -> OCI runtime-spec linux.seccomp JSON text (what `profile merge` writes).
 // Rules with the same action and conditions share one `syscalls[]` entry as long as that keeps
-// each syscall's rules in their order (the first matching rule wins). Pure.
+// each syscall's rules in their order (libseccomp keeps the first of two with the same conditions). Pure.
 import { ARCHES } from './arch.js';
 import { actionKey, condsKey } from './describe.js';
 import { stringifyExact } from './json-exact.js';

@@ -9,6 +9,7 @@ import type { ServiceContext } from './context.js';
 import { runningSnapshot } from './inspect.js';
 import { hashFiles, instanceRecord, signalInstance, startInstance, stopInstance, supervisedPlan, taggedLaunchers, type PlannedInstance } from './instances.js';
 import type { InterruptGuard } from './interrupts.js';
+import { readOverlay } from './harden/overlay-file.js';
 import { isPlanned, planServiceInstances } from './plan-service.js';
 import { launcherAlive } from './proc.js';
 import { resolveSignal, type FailedInstance, type ProcdInstance, type ProcdService } from './procd.js';
@@ -74,6 +75,7 @@ async function updateService(a: ApplyContext, service: ProcdService, method: 'se
   const wanted = planServiceInstances(service, 'start', {
     strict: context.seccompStrict === true,
     warn: (line) => void a.report.lines.push(`jailctl: warning: ${line}`),
+    overlay: readOverlay(context),
   });
   for (const next of wanted) {
     const name = isPlanned(next) ? next.instance.instance : next.instance;

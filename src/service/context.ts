@@ -16,6 +16,8 @@ export interface ServiceContext {
   configDir: string;
   /** enable/disable's S??NAME/K??NAME links (default: rc.d beside --initd, /etc/rc.d for /etc/init.d) */
   rcd?: string;
+  /** hardening overlays, NAME.json (default /etc/jailctl) */
+  overlayDir?: string;
   /** refuse a seccomp profile runc, crun or procd would accept with warnings */
   seccompStrict?: boolean;
 }

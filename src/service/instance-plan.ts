@@ -3,7 +3,7 @@
 // `kill $(cat pidfile)` in scripts stay right); with one, exactly ujail's namespaces and, with a
 // mount namespace, ujail's tmpfs root. Pure: host facts come in through HostFacts.
 import { buildServiceSteps, becomeNamespaceRoot, checkUsernsIds, FORWARDED_SIGNALS, idMapSteps, isExecutableFile, programBindRequests, resolveCommand, seccompNotifySteps, stagingDir, withProcKept, type PlanInputs } from '../jail/build-plan.js';
-import { CAPABILITY_NAMES, capabilityList, parseCapabilities, type CapSets } from '../jail/caps.js';
+import { buildCapSets, CAPABILITY_NAMES, capabilityList, parseCapabilities, type CapSets } from '../jail/caps.js';
 import type { HostFacts } from '../jail/host.js';
 import { resolveIdentity, type Identity } from '../jail/ids.js';
 import { buildJailTree, type BindRequest } from '../jail/jail-tree.js';
@@ -19,7 +19,7 @@ export function planInstance(spec: InstanceSpec, host: HostFacts, inputs: PlanIn
     : resolveIdentity(spec.user, spec.group, host.readText('/etc/passwd') ?? '', host.readText('/etc/group') ?? '');
   const userns = spec.namespaces.includes('user');
   if (userns) checkUsernsIds(identity ?? { uid: 0, gid: 0, groups: [], user: 'root' });
-  const caps = spec.capabilities === undefined ? undefined : readCaps(host, spec.capabilities);
+  const caps = spec.capabilityNames !== undefined ? capSetsOf(spec.capabilityNames) : spec.capabilities === undefined ? undefined : readCaps(host, spec.capabilities);
   if (spec.seccomp !== undefined && inputs.seccomp === undefined) {
     throw new JailctlError('NOT_SUPPORTED', `seccomp ${spec.seccomp}: no compiled filter was supplied`);
   }
@@ -88,9 +88,16 @@ function mountSteps(spec: InstanceSpec, host: HostFacts, executable: string): Pl
   const userns = spec.namespaces.includes('user');
   const netns = spec.namespaces.includes('net');
   return buildMountSteps(tree, {
-    stagingDir: stagingDir(host), tmpfs: [], proc: fs.proc, sys: fs.sys, dev: true, userns, netns,
+    stagingDir: stagingDir(host), tmpfs: fs.tmpfs ?? [], proc: fs.proc, sys: fs.sys, dev: true, userns, netns,
     rootReadOnly: fs.readOnly, devReadOnly: false,
   });
+}
+
+/** An overlay's list: every set the same, so root keeps them at execve and another user too
+ * (ambient). */
+function capSetsOf(names: readonly string[]): CapSets {
+  const mask = buildCapSets({ permitted: names }, 'the hardening overlay').permitted;
+  return { bounding: mask, effective: mask, permitted: mask, inheritable: mask, ambient: mask };
 }
 
 function readCaps(host: HostFacts, file: string): CapSets {

@@ -35,9 +35,13 @@ export interface InstanceSpec {
   /** the namespaces ujail would create; empty: the host's */
   namespaces: NamespaceName[];
   /** the jail's file system: only with a mount namespace */
-  fs?: { readOnly: boolean; proc: boolean; sys: boolean; binds: InstanceBind[] };
+  fs?: { readOnly: boolean; proc: boolean; sys: boolean; binds: InstanceBind[]; tmpfs?: string[] };
   /** a procd capabilities file; undefined: capabilities are left as they are */
   capabilities?: string;
+  /** a hardening overlay's capabilities: every set holds exactly these (instead of a file) */
+  capabilityNames?: string[];
+  /** the hardening overlay laid over the script's spec (`service NAME harden`) */
+  overlay?: string;
   noNewPrivs: boolean;
   seccomp?: string;
   /** for `service status`: jail, proc, ro-root, log ... or unjailed */

@@ -5,28 +5,39 @@ import { JailctlError } from '../errors.js';
 import { createHostFs } from '../jail/host-fs.js';
 import { compileSeccompForRun } from '../jail/seccomp-input.js';
 import { inInstance } from './context.js';
+import { applyOverlay, type ServiceOverlay } from './harden/overlay.js';
 import { planInstance } from './instance-plan.js';
 import { PROCD_PATH } from './instance-spec.js';
 import type { PlannedInstance } from './instances.js';
 import { buildServiceInstances, isFailed, type FailedInstance, type ProcdService } from './procd.js';
 
-export type PlanMode = 'start' | 'trace';
+export type PlanMode = 'start' | 'trace' | 'check';
 
-/** How instances' seccomp profiles are read: what runc, crun or procd accept is a warning line
- * (`warn`), or a refusal with --seccomp-strict (`strict`). */
+/** How instances are planned besides the mode: what runc, crun or procd accept in a seccomp
+ * profile is a warning line (`warn`), or a refusal with --seccomp-strict (`strict`); `overlay`
+ * is the service's hardening overlay, if any. */
 export interface ProfileReading {
   strict?: boolean;
   warn?: (line: string) => void;
+  overlay?: ServiceOverlay | undefined;
 }
 
-/** `trace` plans every instance without its seccomp profile (the trace writes it). */
+/** `trace` plans every instance as its script asks, without its seccomp profile (the trace
+ * writes it) and without a hardening overlay; `check` with the overlay but without its profile
+ * (harden --check compares the calls with it). */
 export function planServiceInstances(service: ProcdService, mode: PlanMode = 'start', reading: ProfileReading = {}): (PlannedInstance | FailedInstance)[] {
+  const { overlay } = reading;
   const host = createHostFs();
-  return buildServiceInstances(service, host, { seccompMayBeMissing: mode === 'trace' }).map((built) => {
+  return buildServiceInstances(service, host, { seccompMayBeMissing: mode !== 'start' }).map((built) => {
     if (isFailed(built)) return built;
     try {
-      const spec = { ...built.spec };
-      if (mode === 'trace') delete spec.seccomp;
+      const hardening = mode === 'trace' ? undefined : overlay?.instances[built.instance];
+      if (overlay !== undefined && mode !== 'trace') {
+        built.notes.push(hardening === undefined ? `not hardened: ${overlay.file ?? 'the overlay'} has no entry for this instance (run harden again)` : `hardened by ${overlay.file ?? 'the overlay'}`);
+      }
+      let spec = hardening === undefined ? { ...built.spec } : applyOverlay(built.spec, hardening, overlay!.file ?? '(overlay)');
+      built.spec = spec;
+      if (mode !== 'start') { spec = { ...spec }; delete spec.seccomp; }
       const plan = inInstance(service.script, built.instance, () => planInstance(spec, host, {
         launcherPid: process.pid, hostPath: PROCD_PATH, hostCwd: '/',
         ...(spec.seccomp !== undefined ? { seccomp: compileSeccompForRun(spec.seccomp, host.arch, profileContext(built.instance, reading)) } : {}),

@@ -8,6 +8,7 @@ import type { ApplyReport } from './apply.js';
 import { requireRoot, scriptPath, type ServiceContext } from './context.js';
 import { readServiceStatus, runningSnapshot } from './inspect.js';
 import { instanceRecord, supervisedPlan, type PlannedInstance } from './instances.js';
+import { readOverlay } from './harden/overlay-file.js';
 import { performAction, rcdOf } from './perform.js';
 import { isPlanned, planServiceInstances, type PlanMode } from './plan-service.js';
 import { bootTimeMs, waitUntil } from './proc.js';
@@ -39,7 +40,11 @@ export function planService(context: ServiceContext, mode: PlanMode = 'start', o
   const set = [...result.actions].reverse().find((a) => a.op === 'set');
   if (set === undefined || set.op !== 'set') throw withLines(explainEarlyExit(script, result, 'start_service'), result.output);
   const warnings: string[] = [];
-  const instances = planServiceInstances(set.service, mode, { strict: context.seccompStrict === true, warn: (line) => void warnings.push(`jailctl: warning: ${line}`) });
+  const instances = planServiceInstances(set.service, mode, {
+    strict: context.seccompStrict === true,
+    warn: (line) => void warnings.push(`jailctl: warning: ${line}`),
+    overlay: mode === 'trace' ? undefined : readOverlay(context),
+  });
   const notes = instances.flatMap((i) => (isPlanned(i) ? i.instance.notes.map((n) => `jailctl: note: instance "${i.instance.instance}": ${n}`) : []));
   return { script, service: set.service, description: result.description, instances, lines: [...result.output, ...warnings, ...notes] };
 }

@@ -65,6 +65,9 @@ export interface TraceResult {
   exit?: TraceExit;
 }
 
+const SOCKET_CREATE: ReadonlySet<string> = new Set(['socket', 'socketpair']);
+const SOCKET_ADDRESS: ReadonlySet<string> = new Set(['connect', 'bind']);
+
 /** Totals for a live view. */
 export interface TraceProgress {
   processes: number;
@@ -136,8 +139,9 @@ export class TraceAggregator {
         this.live = { processes: this.tasks, syscalls: record.syscalls, distinct: record.distinct };
         return;
       case 'path': return this.addPath(record);
-      case 'value': return this.addSocketCall(record, { family: familyName(Number(BigInt.asIntN(32, record.value))) });
-      case 'bytes': return this.addSocketCall(record, decodeSockaddr(record.bytes, this.littleEndian));
+      // other captures (a caller's extra ones: set*id, kill ...) are not socket calls
+      case 'value': return this.isCall(record, SOCKET_CREATE) ? this.addSocketCall(record, { family: familyName(Number(BigInt.asIntN(32, record.value))) }) : undefined;
+      case 'bytes': return this.isCall(record, SOCKET_ADDRESS) ? this.addSocketCall(record, decodeSockaddr(record.bytes, this.littleEndian)) : undefined;
     }
   }
 
@@ -182,6 +186,11 @@ export class TraceAggregator {
     if (names === undefined) this.counts.set(call.abi, (names = new Map()));
     // added, not set: a tracer may send its totals in several parts
     names.set(call.syscall, (names.get(call.syscall) ?? 0) + count);
+  }
+
+  private isCall(record: { auditArch: number; nr: number }, names: ReadonlySet<string>): boolean {
+    const call = this.callOf(record.auditArch, record.nr);
+    return call !== undefined && names.has(call.syscall);
   }
 
   private callOf(auditArch: number, nr: number): { abi: ArchName; syscall: string } | undefined {

@@ -43,7 +43,7 @@ export interface MountsFromTrace {
 }
 
 /** jailctl's minimal /dev (src/jail/mounts.ts): anything else there is not in the jail. */
-const JAIL_DEV = /^\/dev\/(null|zero|full|random|urandom|tty|ptmx|fd(\/.*)?|stdin|stdout|stderr|pts(\/.*)?|shm(\/.*)?)$/;
+export const JAIL_DEV = /^\/dev\/(null|zero|full|random|urandom|tty|ptmx|fd(\/.*)?|stdin|stdout|stderr|pts(\/.*)?|shm(\/.*)?)$/;
 const TMP_DIRS = ['/tmp', '/var/tmp'];
 
 /** The host, and the canonical paths found in it so far (thousands of files share directories). */

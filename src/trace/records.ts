@@ -4,7 +4,7 @@
 export type TraceRecord =
   | { type: 'count'; auditArch: number; nr: number; count: number }
   | { type: 'path'; pid: number; auditArch: number; nr: number; ret: bigint; dirfd: bigint; flags: bigint; path: string }
-  | { type: 'value'; pid: number; auditArch: number; nr: number; ret: bigint; value: bigint }
+  | { type: 'value'; pid: number; auditArch: number; nr: number; ret: bigint; value: bigint; /** a second argument, when the capture asks for one (else -1) */ flags?: bigint }
   | { type: 'bytes'; pid: number; auditArch: number; nr: number; ret: bigint; bytes: Uint8Array }
   | { type: 'exit'; pid: number; status: number }
   | { type: 'spawn'; pid: number; parent: number; thread: boolean }
@@ -68,7 +68,11 @@ export class TraceRecordDecoder {
         type: 'path', pid, auditArch, nr, ret: view.getBigInt64(at + 16, le), dirfd: view.getBigInt64(at + 24, le), flags: view.getBigInt64(at + 32, le),
         path: this.bytes.toString('utf8', data, data + len),
       };
-      case 3: return { type: 'value', pid, auditArch, nr, ret: view.getBigInt64(at + 16, le), value: view.getBigInt64(at + 24, le) };
+      case 3: {
+        // flags: a second argument, when the capture asks for one (else -1)
+        const flags = view.getBigInt64(at + 32, le);
+        return { type: 'value', pid, auditArch, nr, ret: view.getBigInt64(at + 16, le), value: view.getBigInt64(at + 24, le), ...(flags !== -1n ? { flags } : {}) };
+      }
       case 4: return { type: 'bytes', pid, auditArch, nr, ret: view.getBigInt64(at + 16, le), bytes: new Uint8Array(this.bytes.subarray(data, data + len)) };
       case 5: return { type: 'exit', pid, status: Number(view.getBigInt64(at + 24, le)) };
       // flags: the ptrace event that reported it; PTRACE_EVENT_CLONE (3) is a thread

@@ -23,9 +23,9 @@ const PATH_SYSCALLS: readonly (readonly [string, number, number, number])[] = [
   ['getxattr', 0, -1, -1], ['lgetxattr', 0, -1, -1], ['setxattr', 0, -1, -1], ['uselib', 0, -1, -1],
 ];
 
-/** [name, kind, arg, aux arg]: socket families and unix socket addresses. */
-const OTHER_CAPTURES: readonly (readonly [string, 'value' | 'bytes', number, number])[] = [
-  ['socket', 'value', 0, -1], ['socketpair', 'value', 0, -1], ['connect', 'bytes', 1, 2], ['bind', 'bytes', 1, 2],
+/** [name, kind, arg, aux arg, flags arg]: socket families (and types) and unix socket addresses. */
+const OTHER_CAPTURES: readonly (readonly [string, 'value' | 'bytes', number, number, number])[] = [
+  ['socket', 'value', 0, -1, 1], ['socketpair', 'value', 0, -1, 1], ['connect', 'bytes', 1, 2, -1], ['bind', 'bytes', 1, 2, -1],
 ];
 
 /** Captures for every ABI the host kernel runs (x86_64 with i386 and x32, aarch64 with arm ...). */
@@ -37,9 +37,9 @@ export function buildTraceCaptures(hostArch: ArchName): TraceCapture[] {
       const nr = resolveSyscall(abi, name);
       if (nr !== undefined) captures.push({ auditArch, nr, kind: 'path', arg, auxArg: dirArg, flagsArg });
     }
-    for (const [name, kind, arg, aux] of OTHER_CAPTURES) {
+    for (const [name, kind, arg, aux, flagsArg] of OTHER_CAPTURES) {
       const nr = resolveSyscall(abi, name);
-      if (nr !== undefined) captures.push({ auditArch, nr, kind, arg, auxArg: aux, flagsArg: -1 });
+      if (nr !== undefined) captures.push({ auditArch, nr, kind, arg, auxArg: aux, flagsArg });
     }
   }
   return captures;
@@ -87,21 +87,23 @@ export function counterFits(hostArch: ArchName): boolean {
  * refused: tracing records what a program needs, it does not enforce a profile. With `counter`
  * (a trace whose tracer sees the kernel's own thread ids: no pid namespace, run as root), the
  * launcher tries the in-kernel counter first; where the kernel refuses it, every call stops.
+ * `extraCaptures` (of syscalls the standard list does not capture) add arguments a caller wants
+ * besides; they need a stop at each such call, so they go without the counter.
  */
-export function buildTracedPlan(plan: LaunchPlan, hostArch: ArchName, fd: number, options: { counter?: boolean } = {}): LaunchPlan {
+export function buildTracedPlan(plan: LaunchPlan, hostArch: ArchName, fd: number, options: { counter?: boolean; extraCaptures?: readonly TraceCapture[] } = {}): LaunchPlan {
   if (plan.steps.some((s) => s.op === 'seccomp')) {
     throw new JailctlError('USAGE', 'a traced run does not load a seccomp profile', { hint: 'drop --seccomp when tracing' });
   }
   const exec = plan.steps.findIndex((s) => s.op === 'execve');
   if (exec < 0) throw new JailctlError('JAIL_INVALID', 'the plan has no execve step');
-  const trace: PlanStep = { phase: 'config', op: 'trace', fd, captures: buildTraceCaptures(hostArch), describe: 'trace the service' };
+  const trace: PlanStep = { phase: 'config', op: 'trace', fd, captures: [...buildTraceCaptures(hostArch), ...(options.extraCaptures ?? [])], describe: 'trace the service' };
   const beforeExec: PlanStep[] = [
     { phase: 'service', op: 'trace-me', describe: 'stop for the tracer (ptrace PTRACE_TRACEME)' },
     { phase: 'service', op: 'seccomp', filter: buildTraceFilter(hostArch), flags: 0, profile: '(trace: every syscall stops)', describe: 'load the tracing filter' },
   ];
   const steps = [...plan.steps];
   steps.splice(exec, 0, ...beforeExec);
-  const counter: PlanStep[] = options.counter === true && counterFits(hostArch)
+  const counter: PlanStep[] = options.counter === true && (options.extraCaptures ?? []).length === 0 && counterFits(hostArch)
     ? [{ phase: 'config', op: 'trace-counter', auditArch: ARCHES[hostArch].auditArch, filter: buildCountingFilter(hostArch), describe: 'count calls in the kernel (eBPF), stopping only where arguments are recorded' }]
     : [];
   return { ...plan, steps: [trace, ...counter, ...steps] };

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 # Test helper: builds libseccomp filters (python3-seccomp, Debian's /usr/bin/python3) for
-# requests read as JSON on stdin, and prints their BPF (base64) as JSON on stdout.
+# requests read as JSON on stdin, and prints their BPF (base64, and the pseudo filter code when
+# asked) as JSON on stdout.
 # Used by test/helpers/libseccomp.ts to compare jailctl's compiler with libseccomp's.
 import base64, json, sys, tempfile
 import seccomp as S
@@ -22,12 +23,13 @@ def build(req):
     f = S.SyscallFilter(defaction=action(req['defaultAction']))
     native = S.system_arch() & 0xffffffff
     wanted = [getattr(S.Arch, a) for a in req['arches']]
+    # drop the native arch first when not wanted: a filter holds one byte order only
+    if native not in [a & 0xffffffff for a in wanted]:
+        f.remove_arch(S.Arch.NATIVE)
     for arch in wanted:
         if arch & 0xffffffff != native:
             f.add_arch(arch)
-    if native not in [a & 0xffffffff for a in wanted]:
-        f.remove_arch(S.Arch.NATIVE)
-    f.set_attr(S.Attr.ACT_BADARCH, S.KILL_PROCESS)
+    f.set_attr(S.Attr.ACT_BADARCH, action(req.get('badArch', {'kind': 'KILL_PROCESS'})))
     f.set_attr(S.Attr.CTL_OPTIMIZE, req.get('optimize', 1))
     skipped = []
     for rule in req['rules']:
@@ -45,7 +47,13 @@ def build(req):
         f.export_bpf(tmp)
         tmp.seek(0)
         bpf = tmp.read()
-    return {'bpf': base64.b64encode(bpf).decode(), 'skipped': skipped}
+    out = {'bpf': base64.b64encode(bpf).decode(), 'skipped': skipped}
+    if req.get('pfc'):
+        with tempfile.TemporaryFile() as tmp:
+            f.export_pfc(tmp)
+            tmp.seek(0)
+            out['pfc'] = tmp.read().decode()
+    return out
 
 
 def main():

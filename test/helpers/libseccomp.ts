@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ARCHES, kernelGroupOf, type ArchName } from '../../src/profile/arch.js';
 import { decodeProgram, type Insn } from '../../src/profile/bpf.js';
-import type { SeccompProfile } from '../../src/profile/model.js';
+import type { Action, SeccompProfile } from '../../src/profile/model.js';
 
 const PYTHON = '/usr/bin/python3';
 /** build-test/test/helpers/ -> the repository's test/helpers/libseccomp.py */
@@ -18,27 +18,38 @@ export interface LibseccompRequest {
   optimize?: 1 | 2;
   /** seccomp_syscall_priority() hints, 0-255 (higher is checked earlier) */
   priorities?: Record<string, number>;
+  /** also export libseccomp's pseudo filter code (its rule tree as text) */
+  pfc?: boolean;
+  /** SCMP_FLTATR_ACT_BADARCH (default KILL_PROCESS, as jailctl's) */
+  badArch?: Action;
 }
 
 export interface LibseccompFilter {
   insns: Insn[];
   /** rules libseccomp refused, with its error */
   skipped: string[];
+  /** the pseudo filter code, when asked for */
+  pfc?: string;
 }
 
 /** Whether python3-seccomp is importable (tests skip with a reason if not). */
 export const hasLibseccomp: boolean = existsSync(PYTHON) && existsSync(SCRIPT) &&
   spawnSync(PYTHON, ['-c', 'import seccomp'], { stdio: 'ignore' }).status === 0;
 
-export function compileWithLibseccomp(requests: readonly LibseccompRequest[]): LibseccompFilter[] {
+/** Thrown when libseccomp did not answer in time (it loops forever on some rule orders). */
+export class LibseccompTimeout extends Error {}
+
+export function compileWithLibseccomp(requests: readonly LibseccompRequest[], timeoutMs = 120_000): LibseccompFilter[] {
   const input = JSON.stringify(requests.map(toJson), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-  const r = spawnSync(PYTHON, [SCRIPT], { input, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(PYTHON, [SCRIPT], { input, encoding: 'utf8', maxBuffer: 64 << 20, timeout: timeoutMs, killSignal: 'SIGKILL' });
+  if (r.signal === 'SIGKILL') throw new LibseccompTimeout(`libseccomp.py gave no answer in ${timeoutMs} ms`);
   if (r.status !== 0) throw new Error(`libseccomp.py failed: ${r.stderr}`);
-  const out = JSON.parse(r.stdout) as ({ bpf: string; skipped: string[] } | { error: string })[];
+  const out = JSON.parse(r.stdout) as ({ bpf: string; skipped: string[]; pfc?: string } | { error: string })[];
   return out.map((o, i) => {
     if ('error' in o) throw new Error(`libseccomp refused request ${i}: ${o.error}`);
     const arch = ARCHES[requests[i]!.arch];
-    return { insns: decodeProgram(Buffer.from(o.bpf, 'base64'), arch.endian), skipped: o.skipped };
+    const insns = decodeProgram(Buffer.from(o.bpf, 'base64'), arch.endian);
+    return o.pfc === undefined ? { insns, skipped: o.skipped } : { insns, skipped: o.skipped, pfc: o.pfc };
   });
 }
 
@@ -52,5 +63,7 @@ function toJson(req: LibseccompRequest): object {
     rules: req.profile.rules,
     optimize: req.optimize ?? 1,
     priorities: req.priorities ?? {},
+    pfc: req.pfc ?? false,
+    ...(req.badArch ? { badArch: req.badArch } : {}),
   };
 }

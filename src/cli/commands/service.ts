@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { JailctlError } from '../../errors.js';
 import { DEFAULT_CONFIG_DIR, DEFAULT_INITD, DEFAULT_STATE_DIR, type ServiceContext } from '../../service/context.js';
+import { DEFAULT_OVERLAY_DIR } from '../../service/harden/overlay.js';
 import type { ServiceStatus } from '../../service/status.js';
 import { EXIT_JAILCTL_FAILED } from '../exit-codes.js';
 import { printError, toJson } from '../output.js';
@@ -23,10 +24,15 @@ interface ServiceFlags {
   output?: string;
   dryRun?: boolean;
   settle?: number;
+  overlays: string;
+  for?: number;
+  check?: boolean;
+  remove?: boolean;
+  procdDir: string;
   seccompStrict?: boolean;
 }
 
-const VERBS = ['start', 'stop', 'restart', 'reload', 'boot', 'shutdown', 'status', 'trace', 'logs', 'enable', 'disable', 'enabled', 'running'];
+const VERBS = ['start', 'stop', 'restart', 'reload', 'boot', 'shutdown', 'status', 'trace', 'harden', 'unharden', 'logs', 'enable', 'disable', 'enabled', 'running'];
 /** LSB: `status` exits 3 when the service is not running, 1 when it was started but is not (all) running. */
 const EXIT_NOT_RUNNING = 1;
 /** LSB: `status` of a service that is not installed is "program or service status is unknown". */
@@ -36,7 +42,7 @@ export function registerService(program: Command): void {
   program
     .command('service')
     .description('run procd init scripts as procd would: start, stop, restart, reload, status, trace, logs, enable ...; list them; reload-config')
-    .usage('NAME start|stop|restart|reload|boot|status|trace|logs|enable|disable|enabled|running|COMMAND [ARGS...] [options]\n       jailctl service list [options]\n       jailctl service reload-config [options]')
+    .usage('NAME start|stop|restart|reload|boot|status|trace|harden|unharden|logs|enable|disable|enabled|running|COMMAND [ARGS...] [options]\n       jailctl service list [options]\n       jailctl service reload-config [options]')
     .argument('<name>', 'the init script (its file name in --initd), "list" or "reload-config"')
     .argument('[command]', `${VERBS.join('|')}, or one of the script's extra commands`)
     .argument('[args...]', 'passed to the script, as to /etc/init.d/NAME COMMAND ARGS')
@@ -50,6 +56,11 @@ export function registerService(program: Command): void {
     .option('--merge', 'trace: merge with the existing profile instead of replacing it')
     .option('-o, --output <file>', "trace: write the profile here (default: the script's seccomp path, or /tmp/NAME.json)")
     .option('--dry-run', 'start, restart, boot, trace: run start_service in a throwaway view of the file system and print the launch plans')
+    .option('--overlays <dir>', 'hardening overlays (NAME.json), written by harden, applied by start', DEFAULT_OVERLAY_DIR)
+    .addOption(new Option('--for <seconds>', 'harden: stop the traced service after this many seconds').argParser(parseInteger('--for')))
+    .option('--check', 'harden: run the hardened service traced and report calls that now fail')
+    .option('--remove', 'harden: remove the overlay (as unharden)')
+    .option('--procd-dir <dir>', "harden: where procd's files go (DIR/seccomp/NAME.json, DIR/capabilities/NAME.json)", '/etc')
     .addOption(new Option('--settle <ms>', 'start, restart, reload, boot: how long a started instance must stay up to count as running').argParser(parseInteger('--settle')))
     .option('--seccomp-strict', 'start, restart, reload, boot: refuse a seccomp profile runc, crun or procd would accept with warnings')
     .addHelpText('after', '\nstatus exits 0 when every instance runs, 3 when the service is stopped, 1 otherwise, 4 when there is\nno such script (and no state); start, restart, reload and boot likewise exit 0 only when every\ninstance runs; any command on a script that does not exist exits 125 (status: 4).')
@@ -58,7 +69,7 @@ export function registerService(program: Command): void {
 
 function baseContext(flags: ServiceFlags): Omit<ServiceContext, 'name'> {
   return {
-    initd: resolve(flags.initd), stateDir: resolve(flags.state), configDir: resolve(flags.config),
+    initd: resolve(flags.initd), stateDir: resolve(flags.state), configDir: resolve(flags.config), overlayDir: resolve(flags.overlays),
     ...(flags.rcd !== undefined ? { rcd: resolve(flags.rcd) } : {}), ...(flags.seccompStrict ? { seccompStrict: true } : {}),
   };
 }
@@ -94,6 +105,8 @@ async function runVerb(context: ServiceContext, command: string, args: string[],
     case 'status': return printStatus(context, flags.json === true);
     case 'logs': return logs(context, flags);
     case 'trace': return trace(context, flags);
+    case 'harden': return flags.remove ? unharden(context) : harden(context, flags);
+    case 'unharden': return unharden(context);
     default: return scriptCommand(context, command, args);
   }
 }
@@ -231,4 +244,28 @@ async function trace(context: ServiceContext, flags: ServiceFlags): Promise<void
     onStarted: (line) => process.stdout.write(`${line}\n`),
   });
   process.stdout.write(`${summary}\n`);
+}
+
+async function harden(context: ServiceContext, flags: ServiceFlags): Promise<void> {
+  const { hardenService, checkHardening } = await import('../../service/harden/harden.js');
+  const run = {
+    ...(flags.for !== undefined ? { forSeconds: flags.for } : {}),
+    onLines: printLines,
+    onStarted: (line: string) => process.stdout.write(`${line}\n`),
+  };
+  if (flags.check) {
+    const failures = await checkHardening(context, run);
+    if (failures.length === 0) process.stdout.write(`${context.name}: check: nothing that succeeded in the traced run fails hardened\n`);
+    else process.stdout.write(`${context.name}: check: ${failures.length} call(s) fail hardened that succeeded in the traced run:\n${failures.map((l) => `  ${l}\n`).join('')}`);
+    process.exitCode = failures.length === 0 ? 0 : EXIT_NOT_RUNNING;
+    return;
+  }
+  const lines = await hardenService(context, { ...run, procdDir: resolve(flags.procdDir), onWarning: (line) => process.stderr.write(`jailctl: warning: ${line}\n`) });
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function unharden(context: ServiceContext): Promise<void> {
+  const { removeOverlay } = await import('../../service/harden/overlay-file.js');
+  const had = removeOverlay(context);
+  process.stdout.write(`${context.name}: ${had ? 'overlay removed' : 'no overlay'}; the next start runs the script as it asks${had ? ' (restart a running service to apply)' : ''}\n`);
 }

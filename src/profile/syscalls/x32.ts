@@ -320,7 +320,6 @@ export const SYSCALLS: Readonly<Record<string, number>> = {
   set_mempolicy_home_node: 0x400001c2,
   cachestat: 0x400001c3,
   fchmodat2: 0x400001c4,
-  map_shadow_stack: 0x400001c5,
   futex_wake: 0x400001c6,
   futex_wait: 0x400001c7,
   futex_requeue: 0x400001c8,

@@ -12,7 +12,7 @@ function expectError(t: Test, args: string[], pattern: RegExp): void {
   expectOneLineError(t, jailctl(['service', ...args, '--initd', INITD, '--state', STATE]), pattern);
 }
 
-t.test('no command', async (t) => expectError(t, ['pair'], /^jailctl: service pair: no command given; expected start, stop, restart, reload, boot, shutdown, status, trace, logs, enable, disable, enabled, running or one of the script's commands$/));
+t.test('no command', async (t) => expectError(t, ['pair'], /^jailctl: service pair: no command given; expected start, stop, restart, reload, boot, shutdown, status, trace, harden, unharden, logs, enable, disable, enabled, running or one of the script's commands$/));
 t.test('unknown command', async (t) => expectError(t, ['pair', 'frobnicate'], /^jailctl: service pair: unknown command "frobnicate"; the script knows /));
 t.test('a name that is not a file name', async (t) => expectError(t, ['../etc/passwd', 'start', '--dry-run'], /service name "\.\.\/etc\/passwd"/));
 t.test('a script that does not exist', async (t) => expectError(t, ['no-such-service', 'start', '--dry-run'], /^jailctl: init script \S+no-such-service: cannot read it \(ENOENT\)$/));

@@ -114,3 +114,13 @@ t.test('names cover every ABI of the host kernel, the others labelled', async (t
   t.ok(names.some((n) => n.auditArch === I386 && n.nr === nr('socketcall', 'i386') && n.name === 'socketcall (i386)'));
   t.ok(names.some((n) => n.auditArch === X86 && n.nr === nr('read', 'x32') && n.name === 'read (x32)'));
 });
+
+t.test('pid 1 answers exactly as the installed filter decides, even where reducing actions would change libseccomp\'s precedence', async (t) => {
+  // libseccomp refuses the LOG rule (it contradicts the longer ALLOW rule on a shared test); reduced
+  // to ALLOW it would be taken and would allow mkdir(1, 5): pid 1 must still kill it
+  const profile = killList([rule('execve', ALLOW), rule('mkdir', ALLOW, cond(0, 'EQ', 1n), cond(1, 'EQ', 2n)), rule('mkdir', { kind: 'LOG' }, cond(0, 'EQ', 1n))]);
+  const f = buildRunFilter(profile, 'x86_64');
+  t.equal(run(f.filter, 'mkdir', [1n, 5n]), 'USER_NOTIF', 'the default kill notifies');
+  t.equal(run(f.notify!.answer, 'mkdir', [1n, 5n]), 'KILL_PROCESS', 'pid 1 kills it, as the profile says');
+  t.equal(run(f.notify!.answer, 'mkdir', [1n, 2n]), 'ALLOW');
+});

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
-import { buildBaselineProfile } from '../../../src/jail/baseline.js';
+import { compileBaseline } from '../../../src/jail/baseline.js';
 import { buildRunFilter } from '../../../src/jail/seccomp-notify.js';
 import { ARCHES, type ArchName } from '../../../src/profile/arch.js';
 import { BPF, SECCOMP_RET, encodeProgram, jump, stmt, type Insn } from '../../../src/profile/bpf.js';
@@ -60,7 +60,7 @@ function agree(t: Test, name: string, program: Insn[], cases: SeccompInput[]): v
 
 t.test('compiled profiles: the baseline, a notifying filter, its answer program, trampolines', async (t) => {
   const cases = inputs([HOST.auditArch, ARCHES.i386.auditArch, 0x12345678], 470);
-  agree(t, 'baseline x86_64', compileFilter(buildBaselineProfile('x86_64')!, 'x86_64').instructions, cases);
+  agree(t, 'baseline x86_64', compileBaseline('x86_64')!.instructions, cases);
   const profile = profileOf(KILL_PROCESS, [rule('read', ALLOW), rule('ioctl', errno(25), cond(1, 'EQ', 0x5412n)), rule('ioctl', ALLOW), rule('personality', ALLOW, cond(0, 'LE', 8n))], ['i386' as ArchName]);
   const run = buildRunFilter(profile, 'x86_64');
   agree(t, 'notifying filter', decode(run.filter), cases);

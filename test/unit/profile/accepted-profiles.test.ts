@@ -67,10 +67,13 @@ t.test('contradictory rules: the first one wins, as libseccomp keeps the first',
   t.equal(decide(conditional, 'mkdir', [0n, 0o700n]), 'ERRNO(13)', 'procd too tries rules in order');
 });
 
-t.test('a conditional rule after an unconditional one: never used', async (t) => {
+t.test('a conditional rule beside an unconditional one with another action: never used, after or before it', async (t) => {
   const profile = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [EXEC, { names: ['kill'], action: 'SCMP_ACT_ALLOW' }, { names: ['kill'], action: 'SCMP_ACT_ERRNO', args: [{ index: 1, value: 9, op: 'SCMP_CMP_EQ' }] }] };
   acceptedWith(t, profile, [/rule for "kill" \(ERRNO\(EPERM\) if arg1 == 9\) is never used/]);
   t.equal(decide(profile, 'kill', [1n, 9n]), 'ALLOW');
+  const before = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [EXEC, { names: ['mkdir'], action: 'SCMP_ACT_ERRNO', errnoRet: 13, args: [{ index: 1, value: 0o777, op: 'SCMP_CMP_EQ' }] }, { names: ['mkdir'], action: 'SCMP_ACT_ALLOW' }] };
+  acceptedWith(t, before, [/rule for "mkdir" \(ERRNO\(13\) if arg1 == 511\) is never used: \/syscalls\/2\/names\/0 decides every call/]);
+  t.equal(decide(before, 'mkdir', [0n, 0o777n]), 'ALLOW', 'placed before it, as runc and crun decide (issue 11)');
 });
 
 t.test('"args": null is no conditions; "names": [] and null apply to nothing', async (t) => {

@@ -91,9 +91,13 @@ t.test('duplicate, contradictory and never-used rules: warnings saying which rul
     'p.json: /syscalls/2/names/0: contradictory rules for "socket": KILL_PROCESS if arg0 == 10 here, ALLOW if arg0 == 10 at /syscalls/1/names/0; the first one wins (as in libseccomp and procd), this one is ignored',
   ]);
   t.same(warnings(withRules({ names: ['socket'], action: 'SCMP_ACT_ALLOW' }, { names: ['socket'], action: 'SCMP_ACT_ERRNO', args: cond })), [
-    'p.json: /syscalls/2/names/0: rule for "socket" (ERRNO(EPERM) if arg0 == 10) is never used: /syscalls/1/names/0 already decides every call (ALLOW); move it before that rule or remove it',
+    'p.json: /syscalls/2/names/0: rule for "socket" (ERRNO(EPERM) if arg0 == 10) is never used: /syscalls/1/names/0 decides every call (ALLOW), since an unconditional rule wins over conditional ones in any order (libseccomp, so runc and crun); remove it, or give that rule conditions',
   ]);
-  t.same(warnings(withRules({ names: ['socket'], action: 'SCMP_ACT_ERRNO', args: cond }, { names: ['socket'], action: 'SCMP_ACT_ALLOW' })), [], 'a conditional rule before the unconditional one is the normal case');
+  t.same(warnings(withRules({ names: ['socket'], action: 'SCMP_ACT_ERRNO', args: cond }, { names: ['socket'], action: 'SCMP_ACT_ALLOW' })), [
+    'p.json: /syscalls/1/names/0: rule for "socket" (ERRNO(EPERM) if arg0 == 10) is never used: /syscalls/2/names/0 decides every call (ALLOW), since an unconditional rule wins over conditional ones in any order (libseccomp, so runc and crun); remove it, or give that rule conditions',
+  ], 'before the unconditional rule too: libseccomp lets it win whatever the order');
+  t.same(warnings(withRules({ names: ['socket'], action: 'SCMP_ACT_ERRNO', args: cond }, { names: ['socket'], action: 'SCMP_ACT_KILL_PROCESS' })), [],
+    'an unconditional rule with the default action decides nothing (runc leaves it out): the conditional rule is used');
   t.same(warnings(withRules({ names: ['socket'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 1, op: 'SCMP_CMP_EQ' }, { index: 1, value: 2, op: 'SCMP_CMP_EQ' }] },
     { names: ['socket'], action: 'SCMP_ACT_ALLOW', args: [{ index: 1, value: 2, op: 'SCMP_CMP_EQ' }, { index: 0, value: 1, op: 'SCMP_CMP_EQ' }] })).length, 1,
   'the same conditions in another order are a duplicate');
@@ -154,7 +158,8 @@ t.test('architectures: unknown names with a suggestion, OCI arches jailctl does 
 t.test('a program over the kernel\'s 4096 instructions: the compiler\'s message', async (t) => {
   const names = Object.keys(syscallTable('x86_64').syscalls).filter((n) => n !== 'execve');
   // distinct conditions per syscall, so no two argument blocks can be shared
-  const syscalls = [ALLOW_EXEC, ...names.flatMap((name, i) => [1, 2, 3, 4].map((k) => ({ names: [name], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: i * 10 + k, op: 'SCMP_CMP_EQ' }] })))];
+  const values = Array.from({ length: 12 }, (_, k) => k + 1);
+  const syscalls = [ALLOW_EXEC, ...names.flatMap((name, i) => values.map((k) => ({ names: [name], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: i * 100 + k, op: 'SCMP_CMP_EQ' }] })))];
   const lines = problems({ defaultAction: 'SCMP_ACT_KILL_PROCESS', syscalls });
   t.equal(lines.length, 1);
   t.match(lines[0], /^p\.json: \(top level\): seccomp filter for x86_64 needs \d+ BPF instructions; the kernel accepts at most 4096 \(/);

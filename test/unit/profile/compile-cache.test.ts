@@ -2,16 +2,23 @@
 // only nr and arch known and caches the syscalls that reach RET_ALLOW. Every decision that does
 // not depend on arguments must be reachable that way, so every argument-free allow is cached.
 import t from 'tap';
-import { ARCHES, ARCH_NAMES, kernelGroupOf, resolveSyscall, syscallTable, type ArchName } from '../../../src/profile/arch.js';
+import { ARCHES, ARCH_NAMES, kernelGroupOf, syscallTable, type ArchName } from '../../../src/profile/arch.js';
 import { SECCOMP_RET } from '../../../src/profile/bpf.js';
 import { compileFilter } from '../../../src/profile/compile.js';
+import { actionValue } from '../../../src/profile/compile-actions.js';
+import { buildRuleDb } from '../../../src/profile/compile-db.js';
+import { DecisionPool, lowerEntry } from '../../../src/profile/compile-lower.js';
 import type { SeccompProfile } from '../../../src/profile/model.js';
 import { argRules, denyList, errnoAllowList, killAllowList, manyArgRules } from '../../fixtures/seccomp/profiles.js';
 import { emulateConstant, runFilter } from '../../helpers/bpf-run.js';
 
+/** Numbers whose outcome depends on arguments (socketcall/ipc too, for socket and IPC rules). */
 function withArgs(profile: SeccompProfile, arch: ArchName): Set<number> {
-  const nrs = profile.rules.filter((r) => r.args.length > 0).map((r) => resolveSyscall(arch, r.syscall));
-  return new Set(nrs.filter((nr): nr is number => nr !== undefined));
+  const abi = ARCHES[arch];
+  const table = buildRuleDb(profile, [abi]).tables.get(arch)!;
+  const pool = new DecisionPool();
+  const fallback = actionValue(profile.defaultAction, abi, 'defaultAction');
+  return new Set([...table].filter(([, entry]) => lowerEntry(pool, entry, abi, fallback).kind === 'test').map(([nr]) => nr));
 }
 
 /** Per ABI of the filter: numbers decided without arguments whose emulation is not constant. */

@@ -1,41 +1,62 @@
-// The profile semantics written as plainly as possible, as a test oracle for compiled filters:
-// first matching rule in profile order, ANDed unsigned 64-bit conditions (low word on 32-bit
-// ABIs), ENOSYS above the table for ERRNO defaults, bad-arch kill for unlisted ABIs.
-import { ARCHES, X32_SYSCALL_BIT, kernelGroupOf, resolveSyscall, syscallTable, type ArchName } from '../../../src/profile/arch.js';
-import type { Action, ArgCond, SeccompProfile } from '../../../src/profile/model.js';
-import { holds } from '../../helpers/libseccomp-compare.js';
+// What a profile decides, computed without the code generator: the ABI a call belongs to, then the
+// rule database (libseccomp's rule trees, compile-db.ts) walked for that syscall, ENOSYS above the
+// table for ERRNO defaults, the bad-arch kill for unlisted ABIs. The database itself is checked
+// against libseccomp's own trees (rule-db.test.ts); this oracle checks the BPF emitted from it.
+import { ARCHES, X32_SYSCALL_BIT, kernelGroupOf, resolveArch, syscallTable, type ArchName } from '../../../src/profile/arch.js';
+import { actionValue } from '../../../src/profile/compile-actions.js';
+import { buildRuleDb, type RuleDb } from '../../../src/profile/compile-db.js';
+import { DecisionPool, evaluate, lowerEntry } from '../../../src/profile/compile-lower.js';
+import type { Action, SeccompProfile } from '../../../src/profile/model.js';
+import { actionText } from '../../helpers/bpf-run.js';
 
 const ENOSYS = { generic: 38, mips: 89, powerpc: 38 } as const;
 
 /** The ABI a (audit arch, nr) pair belongs to under a filter for `target`, or undefined (bad arch). */
 export function abiOf(profile: SeccompProfile, target: ArchName, audit: number, nr: number): ArchName | undefined {
-  const abis = kernelGroupOf(target).filter((a) => a === target || profile.architectures.includes(a));
+  const abis = compiledAbis(profile, target);
   const x86 = audit === ARCHES.x86_64.auditArch;
   if (x86 && nr === 0xffffffff) return abis.includes('x86_64') ? 'x86_64' : abis.find((a) => a === 'x32');
   if (x86) return abis.find((a) => a === (nr >= X32_SYSCALL_BIT ? 'x32' : 'x86_64'));
   return abis.find((a) => ARCHES[a].auditArch === audit);
 }
 
-export function expectedAction(profile: SeccompProfile, target: ArchName, audit: number, nr: number, args: readonly bigint[]): string {
-  const abi = abiOf(profile, target, audit, nr);
-  if (!abi) return 'KILL_PROCESS';
-  for (const rule of profile.rules) {
-    if (resolveSyscall(abi, rule.syscall) !== nr) continue;
-    if (rule.args.every((c) => holdsOn(abi, c, args[c.index] ?? 0n))) return text(rule.action);
+const compiledAbis = (profile: SeccompProfile, target: ArchName) =>
+  kernelGroupOf(target).filter((a) => a === target || profile.architectures.includes(a));
+
+/** Decides calls for one (profile, target), the database built once. */
+export class Oracle {
+  private readonly db: RuleDb;
+  private readonly lowered = new Map<string, ReturnType<typeof lowerEntry>>();
+
+  constructor(private readonly profile: SeccompProfile, private readonly target: ArchName) {
+    const abis = compiledAbis(profile, target).map((a) => resolveArch(a));
+    const others = [...new Set(profile.architectures)].map((a) => resolveArch(a))
+      .filter((a) => a.endian === ARCHES[target].endian && !abis.includes(a));
+    this.db = buildRuleDb(profile, [...abis, ...others]);
   }
-  const table = syscallTable(abi);
-  const known = Object.values(table.syscalls).includes(nr);
-  if (profile.defaultAction.kind === 'ERRNO' && nr > table.newAbove && !known) return `ERRNO(${ENOSYS[ARCHES[abi].errnoFamily]})`;
-  return text(profile.defaultAction);
+
+  decide(audit: number, nr: number, args: readonly bigint[]): string {
+    const abi = abiOf(this.profile, this.target, audit, nr);
+    if (!abi) return 'KILL_PROCESS';
+    const fallback = actionValue(this.profile.defaultAction, ARCHES[abi], 'defaultAction');
+    const entry = this.db.tables.get(abi)!.get(nr);
+    if (entry) {
+      const data = new DataView(new ArrayBuffer(64));
+      const le = ARCHES[abi].endian === 'little';
+      args.forEach((v, i) => data.setBigUint64(16 + 8 * i, BigInt.asUintN(64, v), le));
+      const key = `${abi}/${nr}`;
+      if (!this.lowered.has(key)) this.lowered.set(key, lowerEntry(new DecisionPool(), entry, ARCHES[abi], fallback));
+      return actionText(evaluate(this.lowered.get(key)!, (o) => data.getUint32(o, le)));
+    }
+    const table = syscallTable(abi);
+    const known = Object.values(table.syscalls).includes(nr);
+    if (this.profile.defaultAction.kind === 'ERRNO' && nr > table.newAbove && !known) return `ERRNO(${ENOSYS[ARCHES[abi].errnoFamily]})`;
+    return actionText(fallback);
+  }
 }
 
-/** On 32-bit ABIs the kernel hands the filter 32-bit arguments: compare them zero-extended. */
-function holdsOn(abi: ArchName, c: ArgCond, arg: bigint): boolean {
-  if (ARCHES[abi].bits === 64) return holds(c, arg);
-  const lo = arg & 0xffffffffn;
-  const narrow = (v: bigint) => (v >> 32n === 0xffffffffn && (v & 0x80000000n) !== 0n ? v & 0xffffffffn : v);
-  if (c.op === 'MASKED_EQ') return (lo & c.value) === narrow(c.valueTwo ?? 0n);
-  return holds({ ...c, value: narrow(c.value) }, lo);
+export function expectedAction(profile: SeccompProfile, target: ArchName, audit: number, nr: number, args: readonly bigint[]): string {
+  return new Oracle(profile, target).decide(audit, nr, args);
 }
 
 export function text(action: Action): string {

@@ -31,14 +31,18 @@ t.test('applyRuntimePreset(): adds what is missing at the end, keeps what is the
   t.same(applyRuntimePreset(profile, 'crun', ['x86_64']).added, [], 'applying it twice adds nothing');
 });
 
-t.test('a name the profile refuses is left refused, with a note; conditional rules stay first', async (t) => {
+t.test('a name the profile refuses is left refused, with a note; an added ALLOW overrides conditional refusals, with a note', async (t) => {
   const profile = profileOf(KILL_PROCESS, [rule('execve', ALLOW), rule('close', errno(9)), rule('prctl', errno(1), { index: 0, op: 'EQ', value: 22n })]);
   const result = applyRuntimePreset(profile, 'crun', ['x86_64']);
   t.notOk(result.added.includes('close'));
   t.ok(result.added.includes('prctl'), 'an ALLOW after the conditional rule');
   t.same(result.profile.rules.filter((r) => r.syscall === 'prctl').map((r) => r.args.length), [1, 0]);
-  t.same(result.notes, ["crun's init needs close, which this profile refuses (ERRNO(9)): the container will not start"]);
-  t.same(missingForRuntime(result.profile, 'crun', ['x86_64']), ['close', 'prctl'], 'check --for still names them');
+  t.same(result.notes, [
+    "crun's init needs close, which this profile refuses (ERRNO(9)): the container will not start",
+    "crun's init needs prctl whatever its arguments: the ALLOW added for it wins over ERRNO(1) if arg0 == 22, as an unconditional rule does in libseccomp",
+  ]);
+  t.same(missingForRuntime(result.profile, 'crun', ['x86_64']), ['close'], 'check --for still names close; prctl is allowed whatever its arguments');
+  t.same(missingForRuntime(profile, 'crun', ['x86_64']).filter((n) => n === 'prctl'), ['prctl'], 'a conditional refusal alone leaves prctl missing');
 });
 
 t.test('an allowing default needs nothing added', async (t) => {
