@@ -23,7 +23,7 @@ export function findFirewallTools(path = hostSearchPath()): FirewallTools {
 function runStep(step: CommandStep): string | undefined {
   const r = spawnSync(step.argv[0]!, step.argv.slice(1), { input: step.input ?? '', encoding: 'utf8', timeout: 10_000 });
   if (r.error !== undefined) return `${step.argv.join(' ')}: ${r.error.message}`;
-  if (r.status !== 0) return `${step.argv.join(' ')}: exit ${r.status ?? r.signal}: ${r.stderr.trim().split('\n')[0] ?? ''}`;
+  if (r.status !== 0) return `${step.argv.join(' ')}: ${r.signal !== null ? `killed by ${r.signal}` : `exit ${r.status}`}: ${r.stderr.trim().split('\n')[0] ?? ''}`;
   return undefined;
 }
 

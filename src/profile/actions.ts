@@ -191,7 +191,9 @@ export interface MergeOptions extends ReadOptions {
 
 export function mergeProfileFiles(files: readonly string[], out: string, io: ProfileIo, opts: MergeOptions = {}): Output {
   const warnings: string[] = [];
-  const inputs = files.map((file) => ({ file, parsed: readProfile(file, undefined, io, opts, warnings) }));
+  // each input checked as `profile check` checks it (for the host: names, program size ...)
+  const host = io.hostArch();
+  const inputs = files.map((file) => ({ file, parsed: readProfile(file, host, io, opts, warnings) }));
   const { profile: merged, conflicts, notes } = mergeProfiles(inputs);
   if (conflicts.length > 0) {
     throw new JailctlError('PROFILE_INVALID', conflicts.join('\n'), {
@@ -205,7 +207,13 @@ export function mergeProfileFiles(files: readonly string[], out: string, io: Pro
     profile = preset.profile;
     notes.push(...(preset.added.length > 0 ? [`added for ${opts.preset}: ${preset.added.join(', ')}`] : []), ...preset.notes);
   }
-  io.writeAtomic(out, serializeOci(profile));
+  const text = serializeOci(profile);
+  // what would not check must not replace OUT, which may be one of the inputs (an in-place merge)
+  const { problems } = parseProfile(text, out, parseOptions(io, host, { ...opts, strict: false }));
+  if (problems.length > 0) {
+    throw new JailctlError('PROFILE_INVALID', problems.map((p) => `merged profile: ${p}`).join('\n'), { hint: `${out} was not written (the inputs check one by one, their union does not)` });
+  }
+  io.writeAtomic(out, text);
   const syscalls = new Set(profile.rules.map((r) => r.syscall)).size;
   return { stdout: [...notes.map((n) => `note: ${n}`), `wrote ${out}: ${syscalls} syscalls from ${files.length} profile${files.length === 1 ? '' : 's'}`].join('\n') + '\n', warnings };
 }

@@ -15,7 +15,7 @@ import { launcherAlive } from './proc.js';
 import { resolveSignal, type FailedInstance, type ProcdInstance, type ProcdService } from './procd.js';
 import { ensureServiceDir, listRecordedServices, readServiceRecord, readTextIfExists, removeServiceRecord, writeServiceRecord, type InstanceRecord, type ServiceRecord } from './record.js';
 import type { ScriptAction, ScriptDescription } from './script/actions.js';
-import { runInitScript } from './script/evaluate.js';
+import { describeShellEnd, runInitScript } from './script/evaluate.js';
 import { parseLauncherState } from './status.js';
 
 /** What carrying out the log did, for the caller to print. */
@@ -211,7 +211,7 @@ async function runHook(a: ApplyContext, name: string): Promise<void> {
   const script = record?.script ?? `${a.context.initd}/${a.context.name}`;
   const result = runInitScript({ script, name: a.context.name, configDir: a.context.configDir, action: '_hook', args: [name], running: runningSnapshot(a.context.stateDir) });
   a.report.lines.push(...result.output);
-  if (result.status !== 0) a.report.lines.push(`jailctl: note: ${name} exited with status ${result.status}`);
+  if (result.status !== 0) a.report.lines.push(`jailctl: note: ${name} ${describeShellEnd(result)}`);
   await applyActions({ ...a, depth: a.depth + 1 }, result.actions);
 }
 

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { JailctlError } from '../errors.js';
 import { readInputTextIfExists } from '../io/input-file.js';
 import { INPUT_LIMITS } from '../io/input-limits.js';
-import type { ServiceContext } from './context.js';
+import { scriptPath, type ServiceContext } from './context.js';
 import { bootTimeMs, firstChildOf, launcherAlive, processAlive, sleep } from './proc.js';
-import { listRecordedServices, readServiceRecord, readTextIfExists, serviceDir } from './record.js';
+import { listRecordedServices, readServiceRecord, readTextIfExists, serviceDir, type ServiceRecord } from './record.js';
 import { buildServiceStatus, parseLauncherState, type InstanceFacts, type ServiceStatus } from './status.js';
 
 const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, n]) => [n, name]));
@@ -31,16 +31,66 @@ export function runningSnapshot(stateDir: string): string {
   return listRecordedServices(stateDir).flatMap((name) => readServiceStatus(stateDir, name).instances.map((i) => `${name} ${i.instance} ${i.state === 'running' || i.state === 'tracing' ? 'running' : 'stopped'}\n`)).join('');
 }
 
-/** Every script in --initd (and every service with state but no script), with its status. */
-export function listServices(context: Omit<ServiceContext, 'name'>): ServiceStatus[] {
-  let scripts: string[] = [];
+/** The one-line error for a NAME that is neither a script in --initd nor a service with state. */
+export function missingScriptError(context: ServiceContext): JailctlError | undefined {
+  const script = scriptPath(context);
   try {
-    scripts = readdirSync(context.initd).filter((n) => !n.startsWith('.') && isFile(join(context.initd, n)));
+    statSync(script);
+    return undefined;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || readServiceRecordOrUnreadable(context.stateDir, context.name) !== undefined) return undefined;
+  }
+  return new JailctlError('PATH_MISSING', `init script ${script}: no such script`, { path: script, hint: 'check the service name, and pass the folder of init scripts with --initd DIR' });
+}
+
+/** The record, 'unreadable' when the state folder cannot be read, or undefined when there is none. */
+function readServiceRecordOrUnreadable(stateDir: string, name: string): ServiceRecord | 'unreadable' | undefined {
+  try {
+    return readServiceRecord(stateDir, name);
+  } catch (err) {
+    if (err instanceof JailctlError) return 'unreadable';
+    throw err;
+  }
+}
+
+export interface ServiceListing {
+  /** one per procd init script in --initd and per service with state; `status` undefined when unreadable */
+  services: { name: string; status?: ServiceStatus; unreadable?: string }[];
+  /** files of --initd left out: not procd init scripts (a host's sysvinit scripts) */
+  leftOut: string[];
+}
+
+/** Every procd init script in --initd (and every service with state but no script), with its status. */
+export function listServices(context: Omit<ServiceContext, 'name'>): ServiceListing {
+  let files: string[] = [];
+  try {
+    files = readdirSync(context.initd).filter((n) => !n.startsWith('.') && isFile(join(context.initd, n)));
   } catch (err) {
     throw new JailctlError('PATH_MISSING', `--initd ${context.initd}: cannot list it (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { path: context.initd, hint: 'pass the folder of init scripts with --initd DIR' });
   }
+  const scripts = files.filter((n) => isProcdScript(join(context.initd, n)));
   const names = [...new Set([...scripts, ...listRecordedServices(context.stateDir)])].sort();
-  return names.map((name) => readServiceStatus(context.stateDir, name));
+  return { services: names.map((name) => statusOrWhyNot(context.stateDir, name)), leftOut: files.filter((n) => !scripts.includes(n)).sort() };
+}
+
+function statusOrWhyNot(stateDir: string, name: string): ServiceListing['services'][number] {
+  try {
+    return { name, status: readServiceStatus(stateDir, name) };
+  } catch (err) {
+    if (!(err instanceof JailctlError)) throw err;
+    return { name, unreadable: err.message };
+  }
+}
+
+/** What the evaluation runs (the shim's rc.common refuses the rest): a script setting USE_PROCD. */
+function isProcdScript(path: string): boolean {
+  let text: string;
+  try {
+    text = readInputTextIfExists(path, '', INPUT_LIMITS.script) ?? '';
+  } catch {
+    return false; // documented fallback: a script we cannot read is not one we could run
+  }
+  return /^\s*USE_PROCD=["']?[^\s"']/m.test(text);
 }
 
 function isFile(path: string): boolean {

@@ -35,6 +35,8 @@ interface ServiceFlags {
 const VERBS = ['start', 'stop', 'restart', 'reload', 'boot', 'shutdown', 'status', 'trace', 'harden', 'unharden', 'logs', 'save-plan', 'enable', 'disable', 'enabled', 'running'];
 /** LSB: `status` exits 3 when the service is not running, 1 when it was started but is not (all) running. */
 const EXIT_NOT_RUNNING = 1;
+/** LSB: `status` of a service that is not installed is "program or service status is unknown". */
+const EXIT_STATUS_UNKNOWN = 4;
 
 export function registerService(program: Command): void {
   program
@@ -61,7 +63,7 @@ export function registerService(program: Command): void {
     .option('--procd-dir <dir>', "harden: where procd's files go (DIR/seccomp/NAME.json, DIR/capabilities/NAME.json)", '/etc')
     .addOption(new Option('--settle <ms>', 'start, restart, reload, boot: how long a started instance must stay up to count as running').argParser(parseInteger('--settle')))
     .option('--seccomp-strict', 'start, restart, reload, boot: refuse a seccomp profile runc, crun or procd would accept with warnings')
-    .addHelpText('after', '\nstatus exits 0 when every instance runs, 3 when the service is stopped, 1 otherwise;\nstart, restart, reload and boot likewise exit 0 only when every instance runs.')
+    .addHelpText('after', '\nstatus exits 0 when every instance runs, 3 when the service is stopped, 1 otherwise, 4 when there is\nno such script (and no state); start, restart, reload and boot likewise exit 0 only when every\ninstance runs; any command on a script that does not exist exits 125 (status: 4).')
     .action(async (name: string, command: string | undefined, args: string[], flags: ServiceFlags) => runService(name, command, args, flags));
 }
 
@@ -81,6 +83,10 @@ async function runService(name: string, command: string | undefined, args: strin
     });
   }
   const context: ServiceContext = { name, ...baseContext(flags) };
+  const { missingScriptError } = await import('../../service/inspect.js');
+  // no script and nothing recorded: a typo, not a stopped service (a started one keeps its state)
+  const missing = missingScriptError(context);
+  if (missing !== undefined) throw Object.assign(missing, { exitStatus: command === 'status' ? EXIT_STATUS_UNKNOWN : EXIT_JAILCTL_FAILED });
   try {
     await runVerb(context, command, args, flags);
   } catch (err) {
@@ -200,8 +206,17 @@ async function printStatus(context: ServiceContext, json: boolean): Promise<void
 
 async function printList(flags: ServiceFlags): Promise<void> {
   const [{ listServices }, { formatStatusLine }] = await Promise.all([import('../../service/inspect.js'), import('../../service/status.js')]);
-  const all = listServices(baseContext(flags));
-  process.stdout.write(flags.json ? `${toJson(all)}\n` : all.map((s) => `${formatStatusLine(s)}\n`).join(''));
+  const { services, leftOut } = listServices(baseContext(flags));
+  if (leftOut.length > 0) {
+    const shown = leftOut.slice(0, 5).join(', ') + (leftOut.length > 5 ? ` and ${leftOut.length - 5} more` : '');
+    process.stderr.write(`jailctl: note: left out ${leftOut.length} file${leftOut.length === 1 ? '' : 's'} of ${resolve(flags.initd)} that ${leftOut.length === 1 ? 'is no procd init script' : 'are no procd init scripts'} (no USE_PROCD=1): ${shown}\n`);
+  }
+  if (flags.json) {
+    process.stdout.write(`${toJson(services.map((s) => s.status ?? { name: s.name, state: 'unknown', error: s.unreadable }))}\n`);
+    return;
+  }
+  // a state folder this user may not read (root's /var/run/jailctl): the script is listed, its state is unknown
+  process.stdout.write(services.map((s) => `${s.status !== undefined ? formatStatusLine(s.status) : `${s.name}: state unknown (${s.unreadable})`}\n`).join(''));
 }
 
 async function reloadConfig(flags: ServiceFlags): Promise<void> {

@@ -4,7 +4,7 @@
 // prints is handed back, in order, for the caller to show as it is.
 import { spawnSync, type StdioOptions } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JailctlError, isErrnoError } from '../../errors.js';
 import { readInputTextIfExists } from '../../io/input-file.js';
@@ -40,8 +40,10 @@ export interface ScriptRun {
 export interface ScriptResult {
   actions: ScriptAction[];
   description: ScriptDescription;
-  /** the shell's exit status */
+  /** the shell's exit status (128 + N when signal N killed it) */
   status: number;
+  /** the signal that killed the shell, when one did (SIGKILL ...) */
+  signal?: string;
   /** what the script printed on stdout and stderr, in order (when captured) */
   output: string[];
   /** where the script found OpenWrt's libraries (environment.ts) */
@@ -88,7 +90,7 @@ export function runInitScript(run: ScriptRun): ScriptResult {
     if (shimError !== undefined) throw withOutput(scriptError(run.script, shimError.trim().split('\n')[0]!), output);
     if (shell.error !== undefined) throw withOutput(new JailctlError('SPEC_INVALID', `init script ${run.script}: ${shell.error}`, { ...(shell.hint !== undefined ? { hint: shell.hint } : {}) }), output);
     const { actions, description } = parseActionLog(readIfExists(log) ?? '', run.script);
-    return { actions, description, status: shell.status, output, source: environment.source };
+    return { actions, description, status: shell.status, ...(shell.signal !== undefined ? { signal: shell.signal } : {}), output, source: environment.source };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -137,7 +139,7 @@ function checkScript(script: string): void {
 function checkSyntax(script: string, shell: ShellChoice): void {
   const r = spawnSync(shell.argv[0]!, [...shell.argv.slice(1), '-n', script], { encoding: 'utf8', timeout: 10_000 });
   if (r.status === 0) return;
-  const line = r.stderr.split('\n').find((l) => l.trim() !== '') ?? `sh -n exited with status ${r.status}`;
+  const line = r.stderr.split('\n').find((l) => l.trim() !== '') ?? `sh -n ${describeShellEnd({ status: r.status ?? SHELL_NOT_RUN, ...(r.signal !== null ? { signal: r.signal } : {}) })}`;
   throw new JailctlError('SPEC_INVALID', `init script ${script}: ${stripScript(script, line)}`, { path: script, hint: 'fix the shell syntax; `sh -n SCRIPT` shows the same error' });
 }
 
@@ -171,9 +173,17 @@ function shimEnv(run: ScriptRun, environment: ScriptEnvironment, work: string): 
   return env;
 }
 
+/** neither an exit status nor a signal (spawnSync could not run it): jailctl's own failure */
+const SHELL_NOT_RUN = 125;
+
 const TIMEOUT_HINT = 'a script must not wait for anything while it runs';
 
-function runShim(run: ScriptRun, environment: ScriptEnvironment, work: string, outFile: string): { status: number; error?: string; hint?: string } {
+/** How the shell ended, in words: "exited with status 2", "was killed by SIGKILL". */
+export function describeShellEnd(result: { status: number; signal?: string }): string {
+  return result.signal !== undefined ? `was killed by ${result.signal}` : `exited with status ${result.status}`;
+}
+
+function runShim(run: ScriptRun, environment: ScriptEnvironment, work: string, outFile: string): { status: number; signal?: string; error?: string; hint?: string } {
   // the shell (shell.ts) in the evaluation's mount namespace (view.ts), wrapped once more by the
   // dry run's throwaway view: runInSandbox runs the same argv
   const argv = environment.command('. "$JAILCTL_SHIM/rc.common"', [run.script, run.script, run.action, ...(run.args ?? [])]);
@@ -188,7 +198,8 @@ function runShim(run: ScriptRun, environment: ScriptEnvironment, work: string, o
     const stdio: StdioOptions = run.output === 'inherit' ? ['inherit', 'inherit', 'inherit'] : ['ignore', out, out];
     const r = spawnSync(argv[0]!, argv.slice(1), { env, cwd: '/', timeout, stdio });
     if (r.error !== undefined) return { status: 125, error: `it did not finish (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})`, hint: TIMEOUT_HINT };
-    return { status: r.status ?? 128 + 9 };
+    if (r.signal !== null) return { status: 128 + (constants.signals[r.signal] ?? 0), signal: r.signal };
+    return { status: r.status ?? SHELL_NOT_RUN };
   } finally {
     closeSync(out);
   }
@@ -214,7 +225,7 @@ export function explainEarlyExit(script: string, result: ScriptResult, what: str
     : missingInclude
       ? "the script includes a file this host does not have (jailctl provides /lib/functions.sh, /lib/functions/{network,service,system,procd}.sh, /lib/config/uci.sh and /usr/share/libubox/jshn.sh; other files come with the script's package)"
       : 'run the script by hand (sh -x) to see where it stops';
-  return new JailctlError('SPEC_INVALID', `init script ${script}: ${what} did not finish: the script exited with status ${result.status}${last !== undefined ? ` after "${last}"` : ''}`, { path: script, hint });
+  return new JailctlError('SPEC_INVALID', `init script ${script}: ${what} did not finish: the script ${describeShellEnd(result)}${last !== undefined ? ` after "${last}"` : ''}`, { path: script, hint });
 }
 
 /** What the shim wrote into our temporary folder (the script could put anything there). */

@@ -15,7 +15,7 @@ function expectError(t: Test, args: string[], pattern: RegExp): void {
 t.test('no command', async (t) => expectError(t, ['pair'], /^jailctl: service pair: no command given; expected start, stop, restart, reload, boot, shutdown, status, trace, harden, unharden, logs, save-plan, enable, disable, enabled, running or one of the script's commands$/));
 t.test('unknown command', async (t) => expectError(t, ['pair', 'frobnicate'], /^jailctl: service pair: unknown command "frobnicate"; the script knows /));
 t.test('a name that is not a file name', async (t) => expectError(t, ['../etc/passwd', 'start', '--dry-run'], /service name "\.\.\/etc\/passwd"/));
-t.test('a script that does not exist', async (t) => expectError(t, ['no-such-service', 'start', '--dry-run'], /^jailctl: init script \S+no-such-service: cannot read it \(ENOENT\)$/));
+t.test('a script that does not exist', async (t) => expectError(t, ['no-such-service', 'start', '--dry-run'], /^jailctl: init script \S+no-such-service: no such script$/));
 t.test('syntax error', async (t) => expectError(t, ['syntax-error', 'start', '--dry-run'], /^jailctl: init script \S+syntax-error: line 11: /));
 t.test('unknown parameter', async (t) => expectError(t, ['unknown-param', 'start', '--dry-run'], /procd_set_param: unknown parameter "respwan"/));
 t.test('missing seccomp file', async (t) => expectError(t, ['missing-seccomp', 'start', '--dry-run'], /instance "instance1": procd_set_param seccomp \/nonexistent\/jailctl-test\/seccomp\.json: no such file$/));

@@ -1,4 +1,4 @@
-// Every shipped profile (profiles/**/*.json but the schemas and the capabilities files) passes
+// Every shipped profile (profiles/**/*.json but the schemas, jail specs and capabilities files) passes
 // the checks and compiles for every architecture jailctl supports; every capabilities file parses.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -13,7 +13,7 @@ function jsonFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const path = join(dir, e.name);
     if (e.isDirectory()) return e.name === 'schema' ? [] : jsonFiles(path);
-    return e.name.endsWith('.json') ? [path] : [];
+    return e.name.endsWith('.json') && !e.name.endsWith('.jail.json') ? [path] : []; // .jail.json: jail specs
   });
 }
 

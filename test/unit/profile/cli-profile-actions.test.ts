@@ -82,3 +82,28 @@ t.test('merge writes once, through the interface', async (t) => {
   t.same(Object.keys(written), ['m.json']);
   t.match(written['m.json'], /"names": \["read", "execve", "exit", "write"\]/);
 });
+
+/** An OCI profile allowing ioctl for `count` request numbers, every third from `first` (no ranges
+ * to fold): about one instruction each on mips. */
+function ioctlProfile(first: number, count: number): string {
+  const rules = Array.from({ length: count }, (_, i) => ({ names: ['ioctl'], action: 'SCMP_ACT_ALLOW', args: [{ index: 1, value: first + 3 * i, op: 'SCMP_CMP_EQ' }] }));
+  return JSON.stringify({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['execve', 'exit_group', 'read', 'write'], action: 'SCMP_ACT_ALLOW' }, ...rules] });
+}
+
+t.test('merge checks each input as profile check does', async (t) => {
+  const tooBig = ioctlProfile(1000, 5000); // parses, but over the kernel's 4096 instructions
+  const { io, written } = fakeIo({ 'a.json': GOOD, 'big.json': tooBig });
+  t.equal(checkProfileFiles(['big.json'], undefined, io).problems.length, 1, 'check refuses it');
+  t.throws(() => mergeProfileFiles(['a.json', 'big.json'], 'm.json', io), { code: 'PROFILE_INVALID', message: /^big\.json: .*4096/ });
+  t.same(written, {}, 'nothing written');
+});
+
+t.test('an in-place merge whose result would not check leaves the working profile alone', async (t) => {
+  const a = ioctlProfile(1000, 2200);
+  const { io, written } = fakeIo({ 'a.json': a, 'b.json': ioctlProfile(1001, 2200) });
+  t.same(checkProfileFiles(['a.json', 'b.json'], undefined, io).problems, [], 'both inputs check');
+  t.throws(() => mergeProfileFiles(['a.json', 'b.json'], 'a.json', io), {
+    code: 'PROFILE_INVALID', message: /^merged profile: a\.json: .*needs \d+ BPF instructions; the kernel accepts at most 4096/, hint: /a\.json was not written/,
+  });
+  t.same(written, {}, 'a.json not replaced');
+});
