@@ -3,8 +3,11 @@
 // by native/notify.c, which only answers.
 //
 // Two reasons to notify instead of letting the kernel decide:
-// - named refusals: the profile's KILL_PROCESS becomes USER_NOTIF, so pid 1 can log which call
-//   was refused before it kills the process (a bare SIGSYS names nothing). Unlike the tracer this
+// - named refusals: the profile's kills (KILL_PROCESS, and KILL_THREAD: SCMP_ACT_KILL, procd
+//   legacy's policy 0) become USER_NOTIF, so pid 1 can log which call was refused before it kills
+//   the process (a bare SIGSYS names nothing). pid 1 cannot end one thread alone: a thread kill
+//   ends the process, as the kernel's does for a single-threaded one (the caller is its only
+//   thread and is blocked in the call, so no thread can appear meanwhile). Unlike the tracer this
 //   replaces (SECCOMP_RET_TRACE), a service cannot answer for pid 1: only pid 1 holds the listener,
 //   and the filter refuses the service a listener of its own (seccomp(2) with
 //   SECCOMP_FILTER_FLAG_NEW_LISTENER), the one thing that could win over ours: of two filters
@@ -40,7 +43,7 @@ export interface RunFilter {
 }
 
 export interface NotifyOptions {
-  /** name refused calls (the profile's KILL_PROCESS) instead of a bare SIGSYS (default true) */
+  /** name refused calls (the profile's KILL_PROCESS and KILL_THREAD) instead of a bare SIGSYS (default true) */
   nameRefusals?: boolean;
 }
 
@@ -49,7 +52,7 @@ const NOTIFY: Action = { kind: 'NOTIFY' };
 /** The filter for `profile` on `arch`, notifying pid 1 where it must answer. */
 export function buildRunFilter(profile: SeccompProfile, arch: ArchName | string, options: NotifyOptions = {}): RunFilter {
   const target = resolveArch(arch).name;
-  const nameRefusals = options.nameRefusals !== false && usesKillProcess(profile);
+  const nameRefusals = options.nameRefusals !== false && usesKill(profile);
   const gateExec = !allowsExecve(profile);
   if (!nameRefusals && !gateExec) {
     const plain = compileFilter(profile, target);
@@ -73,8 +76,10 @@ export function buildRunFilter(profile: SeccompProfile, arch: ArchName | string,
   };
 }
 
-function usesKillProcess(profile: SeccompProfile): boolean {
-  return profile.defaultAction.kind === 'KILL_PROCESS' || profile.rules.some((r) => r.action.kind === 'KILL_PROCESS');
+const KILLS = new Set(['KILL_PROCESS', 'KILL_THREAD']);
+
+function usesKill(profile: SeccompProfile): boolean {
+  return KILLS.has(profile.defaultAction.kind) || profile.rules.some((r) => KILLS.has(r.action.kind));
 }
 
 /**
@@ -97,7 +102,10 @@ export function withExecveNotified(profile: SeccompProfile): SeccompProfile {
  * What the kernel evaluates: the profile's own program, its kills (rules, default and other
  * ABIs) notifying so pid 1 can name them. Decided as the profile decides: only the returns change.
  */
-const killsNotify = (value: number): number => (value === SECCOMP_RET.KILL_PROCESS ? SECCOMP_RET.USER_NOTIF : value);
+const killsNotify = (value: number): number => {
+  const action = (value & SECCOMP_RET_ACTION_FULL) >>> 0;
+  return action === SECCOMP_RET.KILL_PROCESS || action === SECCOMP_RET.KILL_THREAD ? SECCOMP_RET.USER_NOTIF : value;
+};
 
 /**
  * What pid 1 evaluates: the profile's own program, every return reduced to what pid 1 can carry

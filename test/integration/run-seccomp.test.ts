@@ -120,3 +120,16 @@ t.test('a profile without execve that also warns (OpenWrt\'s name other arches h
   t.match(strict.stderr, /^jailctl: .*no-execve-warned\.json: \/syscalls\/0\/names\/0: "nosuchcall" is not a syscall/m);
   t.notOk(existsSync(join(marks, 'started')), 'the service never started');
 });
+
+t.test('a thread kill (SCMP_ACT_KILL, procd legacy policy 0) is named as a process kill is', async (t) => {
+  const names = SHELL_SYSCALLS.filter((n) => n !== 'uname' && resolveSyscall(arch, n) !== undefined);
+  const legacy = join(dir, 'legacy-policy0.json');
+  writeFileSync(legacy, JSON.stringify({ whitelist: names }));
+  const oci = profile('kill-thread.json', { without: ['uname'], defaultAction: 'SCMP_ACT_KILL' });
+  for (const p of [legacy, oci]) {
+    const r = jailctl(['run', ...roWithLibs('/bin/uname'), '--seccomp', p, '--', '/bin/uname', '-s']);
+    t.equal(r.code, 159, `killed as the kernel's thread kill ends a single-threaded process: ${r.stderr}`);
+    t.equal(r.stdout, '');
+    t.match(r.stderr, /^jailctl: \S+: seccomp refused uname in pid \d+ \(\S*uname\); killing it$/m, p);
+  }
+});
