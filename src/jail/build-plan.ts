@@ -5,7 +5,7 @@ import { JailctlError } from '../errors.js';
 import { INPUT_LIMITS } from '../io/input-limits.js';
 import { capabilityList, EMPTY_CAPS, parseCapabilities, SECBIT, type CapSets } from './caps.js';
 import { buildCgroupPlan } from './cgroups.js';
-import { resolveElfDeps, type ElfDeps } from './elf-deps.js';
+import { elfInterpreterOf, resolveElfDeps, type ElfDeps } from './elf-deps.js';
 import type { HostFacts } from './host.js';
 import { joinPath, resolveHostPath } from './host-paths.js';
 import { resolveIdentity, type Identity } from './ids.js';
@@ -229,6 +229,7 @@ function serviceSteps(spec: JailSpec, host: HostFacts, executable: string, id: I
     rlimits: spec.rlimits, arch: host.arch, identity: ids, caps, noNewPrivs: true, cwd: spec.cwd,
     env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`), executable, argv: spec.command, seccomp: inputs.seccomp,
     baseline: inputs.baseline?.(capabilityList(caps.bounding | caps.permitted | caps.ambient)),
+    execNote: spec.autoLibs ? undefined : noAutoLibsNote(host, executable),
   });
 }
 
@@ -249,6 +250,8 @@ export interface ServiceStepOptions {
   seccomp: PlanInputs['seccomp'];
   /** the baseline filter (`jailctl run` only), loaded before the profile */
   baseline?: { filter: Uint8Array; describe: string } | undefined;
+  /** what execve's failure should also name (an ELF interpreter left to the user's binds) */
+  execNote?: string | undefined;
 }
 
 /** The steps of the service process, in the order the kernel needs them. */
@@ -281,6 +284,13 @@ export function buildServiceSteps(o: ServiceStepOptions): PlanStep[] {
       hint: 'check the profile with `jailctl profile check`; the jail\'s pid 1 answers through seccomp user notification (Linux 5.6)',
     });
   }
-  steps.push({ phase: S, op: 'execve', path: o.executable, argv: o.argv, env: o.env, exitIfMissing: 127, exitIfDenied: 126, describe: `execute ${o.executable}` });
+  steps.push({ phase: S, op: 'execve', path: o.executable, argv: o.argv, env: o.env, exitIfMissing: 127, exitIfDenied: 126, describe: `execute ${o.executable}${o.execNote === undefined ? '' : ` (${o.execNote})`}` });
   return steps;
+}
+
+/** With --no-auto-libs the program's ELF interpreter is the user's to bind: a missing one makes
+ * execve fail with ENOENT for a file that exists, so the message names it. */
+function noAutoLibsNote(host: HostFacts, executable: string): string | undefined {
+  const interpreter = elfInterpreterOf(host, executable);
+  return interpreter === undefined ? undefined : `its ELF interpreter ${interpreter} must be in the jail: --no-auto-libs binds nothing for it`;
 }

@@ -322,3 +322,17 @@ const MACHINE_NAMES: Readonly<Record<number, string>> = {
 function missing(message: string, path: string, hint: string): JailctlError {
   return new JailctlError('ELF_DEP_MISSING', message, { path, hint });
 }
+
+/** The ELF interpreter (PT_INTERP) `path` asks the kernel for, if it is a dynamic ELF program;
+ * undefined for anything else or a file that cannot be read. For messages only. */
+export function elfInterpreterOf(host: HostFacts, path: string): string | undefined {
+  try {
+    const real = resolveRealPath(host, path)?.real;
+    if (real === undefined) return undefined;
+    const head = host.readRange(real, 0, BINPRM_BUF_SIZE);
+    if (head === undefined || !isElf(head)) return undefined;
+    return parseElf((offset, length) => host.readRange(real, offset, length), path).interpreter;
+  } catch {
+    return undefined;
+  }
+}

@@ -87,3 +87,12 @@ t.test('a NUL byte in a spec string is named with its field', async (t) => {
   t.equal(r.code, 125);
   t.match(r.stderr, /^jailctl: ro\[0\]: contains a NUL byte/);
 });
+
+t.test('--no-auto-libs: the ELF interpreter left out of the jail is named, not only "no such file"', async (t) => {
+  const ls = '/usr/bin/ls';
+  const r = jailctl(['run', '--no-auto-libs', '--ro', ls, '--', ls, '/']);
+  t.equal(r.code, 127, r.stderr);
+  t.match(r.stderr, /^jailctl: ls: execute \/usr\/bin\/ls \(its ELF interpreter \/\S+ld-linux\S* must be in the jail: --no-auto-libs binds nothing for it\): execve\(2\): ENOENT/m);
+  const bound = jailctl(['run', '--no-auto-libs', '--ro', '/usr', '--ro', '/lib', '--ro', '/lib64', '--', ls, '/']);
+  t.equal(bound.code, 0, `with the loader bound it runs: ${bound.stderr}`);
+});
