@@ -22,11 +22,14 @@ const CONFIGS: Record<string, string[]> = {
   '--rw': ['--proc', '--dev', '--rw', `${dir}/data`],
 };
 
+// no /tmp unless asked; but a bind below /tmp (a checkout there) makes /tmp its parent directory
+const TMP_PROBE = dir.startsWith('/tmp/') ? '' : '/tmp';
+
 /** Everything a service could try on the jail's own file system, in one run per configuration. */
 const SURVEY = `
 { echo x > /probe-root; } 2>&- && echo "ROOT_WRITE yes" || echo "ROOT_WRITE no"
 { mkdir /probe-dir; } 2>&- && echo "ROOT_MKDIR yes" || echo "ROOT_MKDIR no"
-for p in /oldroot /newroot /masks /tmp; do [ -e $p ] && echo "EXISTS $p"; done
+for p in /oldroot /newroot /masks ${TMP_PROBE}; do [ -e $p ] && echo "EXISTS $p"; done
 for n in 3 4 5 6 7 8 9; do { true >&$n; } 2>&- && echo "FD_OPEN $n"; done
 if [ -d /proc/self ]; then
   for f in /proc/$$/fd/*; do echo "FD_TARGET $(readlink $f)"; done
