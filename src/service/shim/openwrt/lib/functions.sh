@@ -206,7 +206,7 @@ include() {
 }
 
 __jc_no_accounts() {
-	echo "jailctl: $1: not changing this host's accounts (create them with the host's tools, e.g. useradd/groupadd)" >&2
+	echo "jailctl: note: $1: not changing this host's accounts (create them with the host's tools, e.g. useradd/groupadd)" >&2
 	return 1
 }
 
