@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import type { PlanDependency } from '../jail/plan-cache.js';
 import { storePlans, type PlanToStore } from '../jail/save-plan.js';
 import { requireRoot, scriptPath, type ServiceContext } from './context.js';
-import { isPlanned } from './plan-service.js';
-import { planService } from './start.js';
+import { allInstancesPlanned, planService } from './start.js';
 
 /** The files the script's evaluation read besides HostFacts: the script and the UCI folder. */
 function scriptDependencies(context: ServiceContext): PlanDependency[] {
@@ -44,10 +43,9 @@ export function saveServicePlans(context: ServiceContext, dir: string): { files:
     };
     const planned = planService(context, 'start', { depsOf });
     lines = planned.lines;
-    const failed = planned.instances.find((i) => !isPlanned(i));
-    if (failed !== undefined && !isPlanned(failed)) throw failed.error;
+    const instances = allInstancesPlanned(planned, context, 'save');
     files.length = 0;
-    return planned.instances.filter(isPlanned).map(({ instance, plan }) => {
+    return instances.map(({ instance, plan }) => {
       const file = join(dir, `${context.name}.${instance.instance}.plan`);
       files.push(file);
       return { file, plan, deps: deps.get(instance.instance) ?? new Map<string, PlanDependency>() };

@@ -57,6 +57,20 @@ function withLines(err: JailctlError, lines: string[]): ScriptError {
   return e;
 }
 
+/** Every instance's plan, for the commands that need them all (trace, harden, save-plan): the
+ * first instance that cannot be planned is the error, and so is a service set without any
+ * instance (the script's own lines, shown above the error, usually say why). */
+export function allInstancesPlanned(planned: PlannedService, context: ServiceContext, command: string): PlannedInstance[] {
+  for (const p of planned.instances) if (!isPlanned(p)) throw withLines(p.error, planned.lines);
+  const instances = planned.instances.filter(isPlanned);
+  if (instances.length === 0) {
+    throw withLines(new JailctlError('SPEC_INVALID', `${context.name}: start_service opened no instance, so there is nothing to ${command}`, {
+      hint: `the script's own lines above say why; \`jailctl service ${context.name} start --dry-run\` shows what it asks for`,
+    }), planned.lines);
+  }
+  return instances;
+}
+
 /** What `--dry-run` prints: each plannable instance's supervised plan; the others' errors. */
 export function dryRunPlans(context: ServiceContext, planned: PlannedService): { plans: unknown[]; failures: JailctlError[] } {
   const runningHook = planned.description.hooks.includes('service_running');

@@ -9,10 +9,10 @@ import { TraceAggregator, type TraceResult } from '../../trace/aggregate.js';
 import { buildTracedPlan } from '../../trace/trace-plan.js';
 import { requireRoot, type ServiceContext } from '../context.js';
 import { instanceRecord, type PlannedInstance } from '../instances.js';
-import { isPlanned, type PlanMode } from '../plan-service.js';
+import type { PlanMode } from '../plan-service.js';
 import { launcherAlive } from '../proc.js';
 import { readServiceRecord, removeServiceRecord, writeServiceRecord, type ServiceRecord } from '../record.js';
-import { planService, type PlannedService } from '../start.js';
+import { allInstancesPlanned, planService, type PlannedService } from '../start.js';
 import { buildHardenCaptures, EvidenceCollector } from './evidence.js';
 
 export interface RunOptions {
@@ -45,10 +45,8 @@ export async function runTracedService(context: ServiceContext, mode: Extract<Pl
     throw new JailctlError('USAGE', `${context.name} is running; stop it before hardening`, { hint: `jailctl service ${context.name} stop` });
   }
   const planned = planService(context, mode);
-  const failed = planned.instances.find((i) => !isPlanned(i));
-  if (failed !== undefined && !isPlanned(failed)) throw failed.error;
+  const instances = allInstancesPlanned(planned, context, mode === 'trace' ? 'harden' : 'check');
   options.onLines(planned.lines);
-  const instances = planned.instances.filter(isPlanned);
   const record: ServiceRecord = { version: 1, name: context.name, script: planned.script, mode: 'trace', startedAt: Date.now(), tracerPid: process.pid, instances: [], description: planned.description, triggers: [] };
   const jails: { run: TracedRun; aggregator: TraceAggregator; jail: SpawnedJail }[] = [];
   for (const p of instances) {

@@ -19,8 +19,7 @@ import { requireRoot, type ServiceContext } from '../context.js';
 import { launcherAlive } from '../proc.js';
 import { readServiceRecord, removeServiceRecord, writeServiceRecord, type InstanceRecord, type ServiceRecord } from '../record.js';
 import { instanceRecord } from '../instances.js';
-import { isPlanned } from '../plan-service.js';
-import { planService, type PlannedService } from '../start.js';
+import { allInstancesPlanned, planService, type PlannedService } from '../start.js';
 import { buildTracedProfile, type SyscallCount } from './trace-profile.js';
 
 export interface TraceOptions {
@@ -51,9 +50,7 @@ export interface TracePlan {
 export function planTrace(context: ServiceContext, output?: string, dryRun = false): TracePlan {
   const arch = archFromNode();
   const planned = planService(context, 'trace', { sandbox: dryRun });
-  const failed = planned.instances.find((i) => !isPlanned(i));
-  if (failed !== undefined && !isPlanned(failed)) throw failed.error;
-  const instances = planned.instances.filter(isPlanned);
+  const instances = allInstancesPlanned(planned, context, 'trace');
   const traced: TracedInstance[] = instances.map(({ instance, plan }) => ({
     instance: instance.instance,
     output: output ?? instance.config.seccomp ?? `/tmp/${context.name}.json`,
