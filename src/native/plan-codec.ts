@@ -63,7 +63,11 @@ function operands(step: PlanStep, signals: SignalNumbering): Operand {
     case 'die-with-parent': return { ints: [n(step.parentPid)], strs: [] };
     case 'parent-death-signal': return { ints: [n(signalNumberOrThrow(step.signal, signals))], strs: [] };
     case 'report-count': return { ints: [], strs: [step.file, step.key, step.once, step.many.before, step.many.after] };
-    case 'trace-counter': return { ints: [n(step.auditArch)], strs: [step.filter] };
+    case 'trace-counter': {
+      const r = step.recorder;
+      if (r === undefined) return { ints: [n(step.auditArch)], strs: [step.filter] };
+      return { ints: [n(step.auditArch), n(r.ringBytes), ...r.argOffsets.map(n), n(r.nrOffset), n(r.probeNr)], strs: [step.filter, r.filter, r.spec] };
+    }
     case 'supervise': return {
       ints: [step.respawn ? 1n : 0n, n(step.thresholdMs), n(step.timeoutMs), n(step.retry), n(step.termTimeoutMs), n(step.readyFd), n(step.hookArgv.length), n(step.hookEnv.length)],
       strs: [step.stateFile, step.logFile, step.syslogIdent, step.pidfile, ...step.hookArgv, ...step.hookEnv],

@@ -11,7 +11,9 @@ export type TraceRecord =
   /** while the program runs: calls so far and distinct (ABI, number) pairs, counted by the tracer */
   | { type: 'progress'; syscalls: number; distinct: number }
   /** at the end, when the in-kernel counter ran: how many calls it counted without a stop */
-  | { type: 'counter'; count: number };
+  | { type: 'counter'; count: number; /** calls its recorder recorded, when it ran */ recorded?: number }
+  /** at the end, when the in-kernel recorder's ring was full: calls whose arguments were lost */
+  | { type: 'lost'; count: number };
 
 export const RECORD_HEADER_SIZE = 48;
 
@@ -77,7 +79,11 @@ export class TraceRecordDecoder {
       case 5: return { type: 'exit', pid, status: Number(view.getBigInt64(at + 24, le)) };
       // flags: the ptrace event that reported it; PTRACE_EVENT_CLONE (3) is a thread
       case 6: return { type: 'spawn', pid, parent: Number(view.getBigInt64(at + 24, le)), thread: view.getBigInt64(at + 32, le) === 3n };
-      case 8: return { type: 'counter', count: Number(view.getBigInt64(at + 24, le)) };
+      case 8: {
+        const recorded = Number(view.getBigInt64(at + 32, le));
+        return { type: 'counter', count: Number(view.getBigInt64(at + 24, le)), ...(recorded >= 0 ? { recorded } : {}) };
+      }
+      case 9: return { type: 'lost', count: Number(view.getBigInt64(at + 24, le)) };
       case 7: return { type: 'progress', syscalls: Number(view.getBigInt64(at + 24, le)), distinct: Number(view.getBigInt64(at + 32, le)) };
       default: return undefined;
     }
