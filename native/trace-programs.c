@@ -1,6 +1,7 @@
 /* The trace's eBPF programs (trace-programs.h). Registers: r6 = the tracepoint's context, r7 =
  * the thread id, r8/r9 = a bitmap word and bit (in the recorder: the record and its spec). */
 #define _GNU_SOURCE
+#include <signal.h>
 #include <stdint.h>
 #include "trace-programs.h"
 
@@ -166,11 +167,14 @@ static void build_record(struct jc_bpf_prog *p, const int *fds, uint32_t words, 
   OP(p, BPF_STX | BPF_W | BPF_MEM, R(8), R(2), 8, 0);
   OP(p, BPF_ALU64 | BPF_ADD | BPF_K, R(2), 0, 0, data);
   OP(p, BPF_STX | BPF_DW | BPF_MEM, R(10), R(2), -16, 0);
-  /* out: the tracer is woken only once the ring is a quarter full (it drains at every stop too) */
+  /* out: the tracer is woken only once the ring is a quarter full (it drains at every stop too);
+   * past half full the thread stops itself (SIGSTOP, which the tracer drains at and swallows),
+   * so that a burst of calls cannot outrun a tracer that shares its CPU */
   jc_bpf_label(p, L_OUT);
   jc_bpf_map(p, R(1), fds[MAP_RING]);
   OP(p, BPF_ALU64 | BPF_MOV | BPF_K, R(2), 0, 0, JC_BPF_RB_AVAIL_DATA);
   jc_bpf_call(p, JC_BPF_FUNC_RINGBUF_QUERY);
+  OP(p, BPF_STX | BPF_DW | BPF_MEM, R(10), R(0), -32, 0);
   OP(p, BPF_ALU64 | BPF_MOV | BPF_K, R(4), 0, 0, JC_BPF_RB_NO_WAKEUP);
   jc_bpf_jump(p, BPF_JMP | BPF_JLT | BPF_K, R(0), 0, (int32_t)(rec->ring_bytes / 4), L_WAKE);
   OP(p, BPF_ALU64 | BPF_MOV | BPF_K, R(4), 0, 0, JC_BPF_RB_FORCE_WAKEUP);
@@ -179,7 +183,12 @@ static void build_record(struct jc_bpf_prog *p, const int *fds, uint32_t words, 
   OP(p, BPF_ALU64 | BPF_MOV | BPF_X, R(2), R(8), 0, 0);
   OP(p, BPF_LDX | BPF_DW | BPF_MEM, R(3), R(10), -16, 0);
   jc_bpf_call(p, JC_BPF_FUNC_RINGBUF_OUTPUT);
-  jc_bpf_jump(p, BPF_JMP | BPF_JEQ | BPF_K, R(0), 0, 0, L_SLOT);
+  jc_bpf_jump(p, BPF_JMP | BPF_JNE | BPF_K, R(0), 0, 0, L_LOST);
+  OP(p, BPF_LDX | BPF_DW | BPF_MEM, R(1), R(10), -32, 0);
+  jc_bpf_jump(p, BPF_JMP | BPF_JLT | BPF_K, R(1), 0, (int32_t)(rec->ring_bytes / 2), L_SLOT);
+  OP(p, BPF_ALU64 | BPF_MOV | BPF_K, R(1), 0, 0, SIGSTOP);
+  jc_bpf_call(p, JC_BPF_FUNC_SEND_SIGNAL_THREAD);
+  jc_bpf_jump(p, BPF_JMP | BPF_JA, 0, 0, 0, L_SLOT);
   /* the ring is full: counted as lost, which the trace reports */
   jc_bpf_label(p, L_LOST);
   OP(p, BPF_ALU64 | BPF_MOV | BPF_K, R(1), 0, 0, JC_COUNTER_NRS);

@@ -312,8 +312,9 @@ int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncap
       else if (in_set(parked, 0)) { set_put(parked, pid, 1); continue; }
     } else if (event == 0) {
       siginfo_t si;
-      /* a group-stop (no siginfo) is resumed; a real signal is delivered */
-      if (ptrace(PTRACE_GETSIGINFO, pid, 0, &si) == 0) inject = sig;
+      /* a group-stop (no siginfo) is resumed; a real signal is delivered, but the recorder's own
+       * SIGSTOP (sent by the kernel when its ring is half full: drained above) is swallowed */
+      if (ptrace(PTRACE_GETSIGINFO, pid, 0, &si) == 0) inject = sig == SIGSTOP && si.si_code == SI_KERNEL && counter && counter->recording ? 0 : sig;
     }
     ptrace(resume, pid, 0, inject);
   }
