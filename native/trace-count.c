@@ -27,10 +27,12 @@
 #define HAVE_WORD_ATOMICS 1
 static void word_or(volatile uint64_t *w, uint64_t bits) { __atomic_fetch_or(w, bits, __ATOMIC_SEQ_CST); }
 static void word_and(volatile uint64_t *w, uint64_t bits) { __atomic_fetch_and(w, bits, __ATOMIC_SEQ_CST); }
+static void word_add(volatile uint64_t *w, uint64_t n) { __atomic_fetch_add(w, n, __ATOMIC_SEQ_CST); }
 #else
 #define HAVE_WORD_ATOMICS 0
 static void word_or(volatile uint64_t *w, uint64_t bits) { (void)w; (void)bits; }  /* never active */
 static void word_and(volatile uint64_t *w, uint64_t bits) { (void)w; (void)bits; }
+static void word_add(volatile uint64_t *w, uint64_t n) { (void)w; (void)n; }
 #endif
 
 static int sys_bpf(int cmd, union bpf_attr *attr) {
@@ -120,7 +122,7 @@ static int check_recorder(struct jc_counter *c, const struct jc_recorder_config 
   long ret = syscall(rec->probe_nr, (long)-100 /* AT_FDCWD, as a libc passes it */, "/.jailctl-recorder-check", 0L, 0L);
   jc_counter_member(c, probe.tid, 0);
   probe.ret = ret < 0 ? -(int64_t)errno : ret;
-  if ((uint32_t)rec->probe_nr < JC_COUNTER_NRS) __atomic_fetch_sub(&c->counts[rec->probe_nr], 1, __ATOMIC_SEQ_CST);
+  if ((uint32_t)rec->probe_nr < JC_COUNTER_NRS) word_add(&c->counts[rec->probe_nr], (uint64_t)-1);
   jc_ring_drain(&c->ring, on_probe_record, &probe);
   return probe.seen == 1 && probe.ok ? 0 : -1;
 }

@@ -13,6 +13,16 @@
 #define RING_DISCARD (1u << 30)
 #define RING_HEADER 8
 
+/* The positions are 64-bit words: a launcher without 64-bit atomics (32-bit MIPS) has no counter
+ * and so no ring (trace-count.c). */
+#ifdef __GCC_HAVE_SYNC_COMPARE_AND_SWAP_8
+static uint64_t load_position(volatile uint64_t *at) { return __atomic_load_n(at, __ATOMIC_ACQUIRE); }
+static void store_position(volatile uint64_t *at, uint64_t value) { __atomic_store_n(at, value, __ATOMIC_RELEASE); }
+#else
+static uint64_t load_position(volatile uint64_t *at) { (void)at; return 0; }
+static void store_position(volatile uint64_t *at, uint64_t value) { (void)at; (void)value; }
+#endif
+
 int jc_ring_map(struct jc_ring *r, int fd, uint32_t size) {
   size_t page = (size_t)sysconf(_SC_PAGESIZE);
   void *consumer = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -41,9 +51,9 @@ void jc_ring_unmap(struct jc_ring *r) {
 int jc_ring_drain(struct jc_ring *r, jc_ring_fn fn, void *arg) {
   if (!r->data) return 0;
   int n = 0;
-  uint64_t at = __atomic_load_n(r->consumer, __ATOMIC_ACQUIRE);
+  uint64_t at = load_position(r->consumer);
   for (;;) {
-    uint64_t end = __atomic_load_n(r->producer, __ATOMIC_ACQUIRE);
+    uint64_t end = load_position(r->producer);
     if (at >= end) break;
     const uint8_t *header = r->data + (at & (r->size - 1));
     uint32_t len = __atomic_load_n((const uint32_t *)header, __ATOMIC_ACQUIRE);
@@ -57,7 +67,7 @@ int jc_ring_drain(struct jc_ring *r, jc_ring_fn fn, void *arg) {
       }
     }
     at += (RING_HEADER + body + 7) & ~7ull;
-    __atomic_store_n(r->consumer, at, __ATOMIC_RELEASE);
+    store_position(r->consumer, at);
   }
   return n;
 }
