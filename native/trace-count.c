@@ -70,6 +70,7 @@ static void close_all(struct jc_counter *c) {
   if (c->bits) munmap((void *)c->bits, 3 * (size_t)c->words * 8);
   if (c->counts) munmap((void *)c->counts, (JC_COUNTER_NRS + 1) * 8);
   if (c->slots) munmap(c->slots, JC_RESULT_SLOTS * sizeof *c->slots);
+  if (c->specs) munmap(c->specs, JC_COUNTER_NRS * sizeof(struct jc_record_spec));
   jc_ring_unmap(&c->ring);
   for (int i = 0; i < NFDS; i++) if (c->fds[i] >= 0) close(c->fds[i]);
   memset(c, 0, sizeof *c);
@@ -84,23 +85,20 @@ static int give_up(struct jc_counter *c) {
   return -1;
 }
 
-/* The plan's spec, as the programs read it: argument positions turned into register offsets. */
-static int fill_specs(struct jc_counter *c, const struct jc_recorder_config *rec, int clear) {
+/* The plan's spec, as the programs read it: argument positions turned into register offsets,
+ * written straight into the (mmap'ed) map; `clear` empties it. */
+static void fill_specs(struct jc_counter *c, const struct jc_recorder_config *rec, int clear) {
   for (uint32_t nr = 0; nr < JC_COUNTER_NRS && 4 * nr + 3 < rec->spec_len; nr++) {
-    static const uint8_t none[4] = {0, 255, 255, 255};
-    const uint8_t *s = clear ? none : &rec->spec[4 * nr];
-    if (s[0] == 0 && !clear) continue;
-    uint32_t off[3];
-    for (int i = 0; i < 3; i++) off[i] = s[1 + i] < 6 && rec->arg_offsets[s[1 + i]] >= 0 ? (uint32_t)rec->arg_offsets[s[1 + i]] : NONE;
-    struct jc_record_spec value = {s[0], off[0], off[1], off[2]};
-    union bpf_attr attr;
-    memset(&attr, 0, sizeof attr);
-    attr.map_fd = (uint32_t)c->fds[MAP_SPECS];
-    attr.key = (uint64_t)(uintptr_t)&nr;
-    attr.value = (uint64_t)(uintptr_t)&value;
-    if (sys_bpf(BPF_MAP_UPDATE_ELEM, &attr) < 0) return -1;
+    const uint8_t *s = &rec->spec[4 * nr];
+    struct jc_record_spec value = {0, NONE, NONE, NONE};
+    if (!clear && s[0] != 0) {
+      value.kind = s[0];
+      uint32_t *off[3] = {&value.arg, &value.aux, &value.flags};
+      for (int i = 0; i < 3; i++) if (s[1 + i] < 6 && rec->arg_offsets[s[1 + i]] >= 0) *off[i] = (uint32_t)rec->arg_offsets[s[1 + i]];
+    }
+    c->specs[nr] = value;
   }
-  return 0;
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 struct probe_result { pid_t tid; int32_t nr; int64_t ret, value; int ok, seen; };
@@ -129,12 +127,14 @@ static int check_recorder(struct jc_counter *c, const struct jc_recorder_config 
 
 static int open_recorder(struct jc_counter *c, const struct jc_recorder_config *rec) {
   if (rec->ring_bytes < 4096 || (rec->ring_bytes & (rec->ring_bytes - 1)) != 0) return -1;
-  if ((c->fds[MAP_SPECS] = create_map(BPF_MAP_TYPE_ARRAY, JC_COUNTER_NRS, 4, sizeof(struct jc_record_spec), 0)) < 0 ||
+  if ((c->fds[MAP_SPECS] = create_array(JC_COUNTER_NRS, sizeof(struct jc_record_spec))) < 0 ||
+      !(c->specs = map_memory(c->fds[MAP_SPECS], JC_COUNTER_NRS * sizeof(struct jc_record_spec))) ||
       (c->fds[MAP_SCRATCH] = create_map(BPF_MAP_TYPE_PERCPU_ARRAY, 1, 4, SCRATCH_BYTES, 0)) < 0 ||
       (c->fds[MAP_RING] = create_map(JC_BPF_MAP_TYPE_RINGBUF, rec->ring_bytes, 0, 0, 0)) < 0 ||
       jc_ring_map(&c->ring, c->fds[MAP_RING], rec->ring_bytes) < 0)
     return -1;
-  return fill_specs(c, rec, 0);
+  fill_specs(c, rec, 0);
+  return 0;
 }
 
 int jc_counter_open(struct jc_counter *c, const struct jc_recorder_config *rec) {

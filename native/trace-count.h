@@ -56,6 +56,8 @@ struct jc_recorder_config {
   int32_t probe_nr;
 };
 
+struct jc_record_spec;
+
 struct jc_ring {
   int fd;
   uint32_t size;
@@ -71,6 +73,7 @@ struct jc_counter {
   volatile uint64_t *bits;    /* [0, w): traced tids; [w, 2w): counted by the tracer; [2w, 3w): recording */
   volatile uint64_t *counts;  /* calls per number, of the traced tasks' own ABI; then records lost */
   struct jc_result_slot *slots;
+  struct jc_record_spec *specs;  /* per call number: what the recorder reads (trace-programs.h) */
   uint32_t words;
   struct jc_ring ring;
 };

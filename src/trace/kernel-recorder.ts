@@ -47,9 +47,10 @@ export function recorderStops(hostArch: ArchName): number[] {
   return STOPPING.map((name) => resolveSyscall(hostArch, name)).filter((nr): nr is number => nr !== undefined && nr < COUNTER_NRS);
 }
 
-/** The ring buffer: a power of two, a 64th of the memory up to 8 MiB (at least 256 KiB), which
- * holds tens of thousands of calls between two drains. */
+/** The ring buffer: a power of two, a 256th of the memory up to 1 MiB (at least 256 KiB). The
+ * tracer drains it at every stop and when a quarter is used; past half a recording thread waits
+ * for the tracer (native/trace-programs.c), so a bigger ring would only cost set-up time. */
 export function ringBytes(memory: number = totalmem()): number {
-  const want = Math.min(8 * 1024 * 1024, Math.max(256 * 1024, memory / 64));
+  const want = Math.min(1024 * 1024, Math.max(256 * 1024, memory / 256));
   return 2 ** Math.floor(Math.log2(want));
 }

@@ -48,11 +48,11 @@ t.test('register layouts: six arguments and the number, within struct pt_regs', 
   }
 });
 
-t.test('the ring: a power of two between 256 KiB and 8 MiB, a 64th of the memory', async (t) => {
-  t.equal(ringBytes(16 * 2 ** 30), 8 * 2 ** 20, 'a big machine: 8 MiB');
-  t.equal(ringBytes(128 * 2 ** 20), 2 * 2 ** 20, 'a 128 MiB router: 2 MiB');
-  t.equal(ringBytes(8 * 2 ** 20), 256 * 1024, 'at least 256 KiB');
-  t.equal(ringBytes(100 * 2 ** 20), 1 * 2 ** 20, 'rounded down to a power of two');
+t.test('the ring: a power of two between 256 KiB and 1 MiB, a 256th of the memory', async (t) => {
+  t.equal(ringBytes(16 * 2 ** 30), 2 ** 20, 'a big machine: 1 MiB');
+  t.equal(ringBytes(128 * 2 ** 20), 512 * 1024, 'a 128 MiB router: 512 KiB');
+  t.equal(ringBytes(32 * 2 ** 20), 256 * 1024, 'at least 256 KiB');
+  t.equal(ringBytes(200 * 2 ** 20), 512 * 1024, 'rounded down to a power of two');
 });
 
 t.test('a counted trace carries the recorder where the layout is known, unless turned off', async (t) => {
