@@ -11,15 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/ptrace.h>
-#include <sys/signalfd.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "trace.h"
 #include "trace-count.h"
 #include "trace-out.h"
+#include "trace-wait.h"
 
 #define MAX_PENDING 1024
 #define MAX_PATH 4096
@@ -173,43 +172,9 @@ static void on_recorded_call(void *arg, const struct jc_kernel_record *r) {
   jc_out_emit(d->fd, type, tid, cap->arch, cap->nr, r->ret, r->value, r->flags, r + 1, len);
 }
 
-static void drain_recorded(struct recorded *d) {
+static void drain_recorded(void *arg) {
+  struct recorded *d = arg;
   if (d->counter && d->counter->recording) jc_ring_drain(&d->counter->ring, on_recorded_call, d);
-}
-
-/* The next stop of a traced task. With the recorder, waiting also wakes for the ring (SIGCHLD
- * through a signalfd, so that a stop between the last look and the wait is not missed). Returns
- * -1 with EINTR when the progress timer fired. */
-struct waiter { int epoll, signals; };
-
-static void waiter_open(struct waiter *w, struct jc_counter *c) {
-  w->epoll = w->signals = -1;
-  if (!c || !c->recording) return;
-  sigset_t chld;
-  sigemptyset(&chld);
-  sigaddset(&chld, SIGCHLD);
-  sigprocmask(SIG_BLOCK, &chld, NULL);
-  w->signals = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
-  w->epoll = epoll_create1(EPOLL_CLOEXEC);
-  struct epoll_event on_signal = {EPOLLIN, {.fd = w->signals}}, on_ring = {EPOLLIN, {.fd = c->ring.fd}};
-  if (w->signals < 0 || w->epoll < 0 || epoll_ctl(w->epoll, EPOLL_CTL_ADD, w->signals, &on_signal) < 0 ||
-      epoll_ctl(w->epoll, EPOLL_CTL_ADD, c->ring.fd, &on_ring) < 0) {
-    if (w->epoll >= 0) close(w->epoll);
-    w->epoll = -1; /* waitpid alone: the ring is drained at each stop and on the timer */
-  }
-}
-
-static pid_t next_stop(struct waiter *w, struct recorded *d, int *status) {
-  if (w->epoll < 0) return waitpid(-1, status, __WALL);
-  for (;;) {
-    pid_t pid = waitpid(-1, status, __WALL | WNOHANG);
-    if (pid != 0) return pid;
-    drain_recorded(d);
-    struct epoll_event ready[2];
-    if (epoll_wait(w->epoll, ready, 2, -1) < 0) return -1;
-    struct signalfd_siginfo info;
-    while (read(w->signals, &info, sizeof info) > 0) continue;
-  }
 }
 
 static void on_syscall_exit(pid_t pid, int fd) {
@@ -249,11 +214,11 @@ int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncap
   *recorded = (struct recorded){fd, counter, counting ? counting->native_arch : 0, 0, {0}};
   for (int i = 0; counter && counter->recording && i < ncaps; i++)
     if (caps[i].arch == recorded->arch && caps[i].nr >= 0 && caps[i].nr < JC_COUNTER_NRS && !recorded->by_nr[caps[i].nr]) recorded->by_nr[caps[i].nr] = &caps[i];
-  struct waiter waiter;
-  waiter_open(&waiter, counter);
+  struct jc_stop_waiter waiter;
+  jc_stop_waiter_open(&waiter, counter && counter->recording ? counter->ring.fd : -1);
   jc_progress_start();
   for (;;) {
-    pid_t pid = next_stop(&waiter, recorded, &status);
+    pid_t pid = jc_next_stop(&waiter, &status, drain_recorded, recorded);
     collect_results(fd, counter);
     drain_recorded(recorded);
     if (jc_progress_due()) jc_out_progress(fd, counter ? counting : NULL);
