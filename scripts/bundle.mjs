@@ -53,8 +53,22 @@ const cjs = await build({
   banner: { js: '#!/usr/bin/env node' },
 });
 
+// commander requires node:child_process (and with it net and stream) at load time, for the
+// executable subcommands jailctl never uses: in the trace bundle it gets a stand-in that loads
+// the module only if one of its functions is called
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) => (/[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'lazy-child-process', namespace: 'jailctl-lazy' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'jailctl-lazy' }, () => ({
+      contents: "module.exports = new Proxy({}, { get: (_, name) => require('node:child_process')[name] });",
+      loader: 'js',
+    }));
+  },
+};
 const trace = await build({
   ...common,
+  plugins: [lazyChildProcess],
   entryPoints: [join(root, 'src', 'cli', 'trace-main.ts')],
   outfile: join(dist, 'trace.cjs'),
   format: 'cjs',

@@ -1,0 +1,16 @@
+/* The launcher as a child of Node (jailctl trace): plan in a memfd on fd 3, records on a pipe. */
+#ifndef JC_LAUNCHER_SPAWN_H
+#define JC_LAUNCHER_SPAWN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Starts `path` with the plan on fd 3 and the write end of a new pipe on fd 4 (stdin and stderr
+ * are ours; stdout is ours, or our stderr when `stdout_from_stderr`). Sets *pid and *trace_r (the
+ * pipe's read end, close-on-exec); returns 0 or -errno. */
+int jc_spawn_launcher(const char *path, const unsigned char *plan, size_t plan_len, int stdout_from_stderr, pid_t *pid, int *trace_r);
+
+/* waitpid(pid) until it is reaped; 0 with its status, or -errno. Blocks: thread pool only. */
+int jc_wait_child(pid_t pid, int *status);
+
+#endif
