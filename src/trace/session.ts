@@ -116,7 +116,7 @@ export async function runTraceSession(context: TraceContext, reporter: TraceRepo
       hint: 'run it as root, or trace without --jail',
     });
   }
-  checkMergeInputs(context.outputs);
+  const merge = await checkMergeInputs(context.outputs);
   checkOutputsWritable(context.outputs);
   const aggregator = new TraceAggregator(planned.hostArch, { cwd: planned.cwd });
   const { exitCode, sawCalls } = await traceLaunchPlan(planned.plan, aggregator, reporter, { stdoutToStderr: context.stdoutToStderr === true });
@@ -124,7 +124,7 @@ export async function runTraceSession(context: TraceContext, reporter: TraceRepo
   if (!sawCalls) return { exitCode, result, written: [] }; // the launcher said why
   for (const [call, n] of Object.entries(result.unknown)) reporter.warn(`${n} calls of ${call}, which no syscall table names, are left out of the profile`);
   const mountOptions = { command: planned.executable, cwd: planned.cwd, ...(planned.jailMounts !== undefined ? { jail: planned.jailMounts } : {}) };
-  const written = writeTraceOutputs(result, context.outputs, mountOptions, reporter.warn);
+  const written = writeTraceOutputs(result, context.outputs, mountOptions, reporter.warn, merge);
   return { exitCode, result, written: written.lines, ...(written.profileText !== undefined ? { profileText: written.profileText } : {}) };
 }
 
