@@ -105,7 +105,7 @@ for (const name of readdirSync(chunks)) {
 }
 // the code cache needs dist/cli/code-cache.js (tsc's output) and the bundle; made after a trace of
 // /bin/true, else (no launcher built yet, no ptrace here) after a dry run; without one, a slower start
-const makeCache = (mode) => spawnSync(process.execPath, [join(root, 'scripts', 'code-cache.mjs'), mode], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
+const makeCache = (mode) => spawnSync(process.execPath, [join(root, 'scripts', 'code-cache.mjs'), mode], { encoding: 'utf8', timeout: 60_000 });
 const made = (run) => run.status === 0 && existsSync(join(dist, 'trace.cjs.cache'));
 let cache = makeCache('trace');
 if (!made(cache)) cache = makeCache('dry-run');

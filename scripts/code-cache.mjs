@@ -24,9 +24,10 @@ const args = mode === 'trace'
   : ['--dry-run'];
 process.argv = [process.argv[0], join(dist, 'jailctl.cjs'), 'trace', ...args, '--', '/bin/true'];
 process.stdout.write = () => true; // the plan itself is not wanted
-process.on('beforeExit', () => {
+// on 'exit': the trace ends with process.exit() once its outputs are written (trace-main.ts)
+process.on('exit', (code) => {
   rmSync(out, { recursive: true, force: true });
-  if (process.exitCode !== undefined && process.exitCode !== 0) return; // no cache of a failed run
+  if (code !== 0) return; // no cache of a failed run
   // by rename(2), as bundle.mjs writes every file: a starting jailctl never reads half a cache
   const temp = `${bundle}.cache.${process.pid}.tmp`;
   writeFileSync(temp, script.createCachedData());

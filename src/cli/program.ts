@@ -32,6 +32,7 @@ export function buildProgram(commands: Commands, only?: string): Command {
  * SIGPIPE ends a C tool; any other output error is one line, not an unhandled 'error' event.
  * Output written to a standard output that was closed when we started fails like EBADF. */
 function handleOutputErrors(): void {
+  hooked = true;
   const onError = (stream: NodeJS.WriteStream, what: string) => (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(EXIT_OUTPUT_CLOSED);
     if (stream !== process.stderr) process.stderr.write(`jailctl: cannot write to ${what}: ${err.message}\n`);
@@ -67,10 +68,32 @@ function whenFirstUsed(name: 'stdout' | 'stderr', setup: (stream: NodeJS.WriteSt
     get() {
       Object.defineProperty(process, name, own);
       const stream = process[name];
+      created.push(stream);
       setup(stream);
       return stream;
     },
   });
+}
+
+/** process.stdout and process.stderr once something used them (whenFirstUsed), after runCli has
+ * set that up (else both are looked at). */
+const created: NodeJS.WriteStream[] = [];
+let hooked = false;
+
+/**
+ * Ends the process now that the command is done, rather than after Node has torn its heap down
+ * (a few milliseconds, much of a short trace): on the next turn of the loop, after any write error
+ * reported on the next tick has been handled, and once stdout and stderr hold nothing unwritten
+ * (a pipe takes what it has room for; the rest is written as the reader reads).
+ */
+export function exitOnceFlushed(): void {
+  const streams = hooked ? created : [process.stdout, process.stderr];
+  const check = (): void => {
+    if (streams.every((stream) => stream.writableLength === 0)) process.exit();
+    // rare (a profile larger than a pipe, a slow reader): look again shortly
+    else setTimeout(check, 2);
+  };
+  setImmediate(check);
 }
 
 export async function runCli(given: string[], commands: Commands): Promise<void> {
