@@ -132,12 +132,14 @@ struct wait_work {
 static void wait_execute(napi_env env, void *data) {
   (void)env;
   struct wait_work *w = data;
-  w->rc = jc_wait_child(w->pid, &w->status);
+  w->rc = jc_wait_exit(w->pid);
 }
 
 static void wait_complete(napi_env env, napi_status status, void *data) {
   struct wait_work *w = data;
   napi_value result, code, signal;
+  /* reaped here, on the main thread: until now a kill() of this pid could only reach our child */
+  if (status == napi_ok && w->rc == 0) w->rc = jc_reap(w->pid, &w->status);
   if (status != napi_ok || w->rc < 0) {
     napi_value text, error;
     napi_create_string_utf8(env, status != napi_ok ? "waitpid was cancelled" : strerror(-w->rc), NAPI_AUTO_LENGTH, &text);
@@ -157,8 +159,9 @@ static void wait_complete(napi_env env, napi_status status, void *data) {
   free(w);
 }
 
-/* waitChild(pid: number) -> Promise<{code: number | null, signal: number | null}>: reaps the
- * child on a thread-pool thread (nothing else in jailctl waits for it). */
+/* waitChild(pid: number) -> Promise<{code: number | null, signal: number | null}>: waits for the
+ * child's exit on a thread-pool thread and reaps it on the main one (nothing else in jailctl
+ * waits for it). */
 static napi_value wait_child(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1], promise, name;

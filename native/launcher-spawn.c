@@ -1,7 +1,8 @@
 /* Starting the launcher as a child while Node stays (jailctl trace; src/native/spawn.ts), without
  * node:child_process: the whole plan is in a memfd on fd 3 before the launcher runs (it reads it
  * at once, instead of waiting for Node's event loop to write and close a pipe), the trace records
- * come back on a pipe at fd 4, and waiting for the exit happens on a thread-pool thread. */
+ * come back on a pipe at fd 4, and waiting for the exit happens on a thread-pool thread (the
+ * reaping itself on Node's, so that a signal we forward never reaches a recycled pid). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -90,7 +91,15 @@ int jc_spawn_launcher(const char *path, const unsigned char *plan, size_t plan_l
   return 0;
 }
 
-int jc_wait_child(pid_t pid, int *status) {
+int jc_wait_exit(pid_t pid) {
+  siginfo_t info;
+  for (;;) {
+    if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) == 0) return 0;
+    if (errno != EINTR) return -errno;
+  }
+}
+
+int jc_reap(pid_t pid, int *status) {
   for (;;) {
     pid_t got = waitpid(pid, status, 0);
     if (got == pid) return 0;

@@ -10,7 +10,11 @@
  * pipe's read end, close-on-exec); returns 0 or -errno. */
 int jc_spawn_launcher(const char *path, const unsigned char *plan, size_t plan_len, int stdout_from_stderr, pid_t *pid, int *trace_r);
 
-/* waitpid(pid) until it is reaped; 0 with its status, or -errno. Blocks: thread pool only. */
-int jc_wait_child(pid_t pid, int *status);
+/* Waits until the child `pid` has exited, leaving it unreaped (its pid stays ours); 0 or -errno.
+ * Blocks: thread pool only. */
+int jc_wait_exit(pid_t pid);
+
+/* Reaps the child `pid`; 0 with its status, or -errno. */
+int jc_reap(pid_t pid, int *status);
 
 #endif

@@ -9,7 +9,8 @@ export interface NativeAddon {
    * a new pipe on its fd 4, whose read end (close-on-exec) is `traceFd`; its stdout is our
    * stderr with `stdoutToStderr`. Throws with `code` = errno name. */
   spawnLauncher(path: string, plan: Uint8Array, stdoutToStderr: boolean): { pid: number; traceFd: number };
-  /** Reaps our child `pid` on a thread-pool thread: its exit code, or the signal that killed it. */
+  /** Waits for our child `pid` to exit (on a thread-pool thread) and reaps it (on this one): its
+   * exit code, or the signal that killed it. */
   waitChild(pid: number): Promise<{ code: number | null; signal: number | null }>;
   /** AF_PACKET SOCK_RAW socket bound to `ifname` for `ethertype` (native/packet.c); throws with `code` = errno name. */
   openPacketSocket(ifname: string, ethertype: number, recvTimeoutMs: number): { fd: number; ifindex: number; mac: Buffer };
