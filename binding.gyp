@@ -3,7 +3,7 @@
     {
       "target_name": "jailctl_native",
       "conditions": [["OS!='linux'", {"type": "none"}]],
-      "sources": ["native/addon.c", "native/packet.c"],
+      "sources": ["native/addon.c", "native/packet.c", "native/launcher-spawn.c"],
       "defines": ["NAPI_VERSION=8"],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-fvisibility=hidden", "-fstack-protector-strong"]
     },

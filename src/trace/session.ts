@@ -118,7 +118,7 @@ export async function runTraceSession(context: TraceContext, reporter: TraceRepo
       hint: 'run it as root, or trace without --jail',
     });
   }
-  checkMergeInputs(context.outputs);
+  const merge = await checkMergeInputs(context.outputs);
   checkOutputsWritable(context.outputs);
   const aggregator = new TraceAggregator(planned.hostArch, { cwd: planned.cwd });
   const { exitCode, sawCalls } = await traceLaunchPlan(planned.plan, aggregator, reporter, { stdoutToStderr: context.stdoutToStderr === true });
@@ -129,7 +129,7 @@ export async function runTraceSession(context: TraceContext, reporter: TraceRepo
     reporter.warn(`the in-kernel recorder lost the arguments of ${result.lostRecords} calls (its ring buffer was full): the profile is complete, the files and sockets are not; trace again, or with JAILCTL_TRACE_COUNTER=count`);
   }
   const mountOptions = { command: planned.executable, cwd: planned.cwd, ...(planned.jailMounts !== undefined ? { jail: planned.jailMounts } : {}) };
-  const written = writeTraceOutputs(result, context.outputs, mountOptions, reporter.warn);
+  const written = writeTraceOutputs(result, context.outputs, mountOptions, reporter.warn, merge);
   return { exitCode, result, written: written.lines, ...(written.profileText !== undefined ? { profileText: written.profileText } : {}) };
 }
 
