@@ -65,12 +65,12 @@ const PRIMARY: Readonly<Record<ErrnoFamily, Readonly<Record<string, number>>>> =
   powerpc: GENERIC,
 };
 
-/** Every name (primary and alias) -> number, per family. */
-export const ERRNO_TABLES: Readonly<Record<ErrnoFamily, Readonly<Record<string, number>>>> = {
-  generic: withAliases('generic'),
-  mips: withAliases('mips'),
-  powerpc: withAliases('powerpc'),
-};
+/** Every name (primary and alias) -> number, per family; built on first use (a trace that only
+ * names errnos never needs it). */
+const WITH_ALIASES: Partial<Record<ErrnoFamily, Readonly<Record<string, number>>>> = {};
+export function errnoTable(family: ErrnoFamily): Readonly<Record<string, number>> {
+  return (WITH_ALIASES[family] ??= withAliases(family));
+}
 
 function withAliases(family: ErrnoFamily): Record<string, number> {
   const table: Record<string, number> = { ...PRIMARY[family] };
@@ -83,7 +83,7 @@ function withAliases(family: ErrnoFamily): Record<string, number> {
 
 /** The number of an errno name (EPERM, ENOSYS ...) in one family, or undefined. */
 export function resolveErrno(family: ErrnoFamily, name: string): number | undefined {
-  return ERRNO_TABLES[family][name.toUpperCase()];
+  return errnoTable(family)[name.toUpperCase()];
 }
 
 /** The primary name of an errno number in one family (EAGAIN, not EWOULDBLOCK), or undefined. */
