@@ -99,6 +99,15 @@ function isDirectory(path: string): boolean {
   return statSync(fsPath(path), { throwIfNoEntry: false })?.isDirectory() === true;
 }
 
+/** Entry names, sorted. Node decodes them as UTF-8 in C++; only a directory holding a name that
+ * is not UTF-8 (decoded as U+FFFD) is read again as bytes, for decodeRaw's escapes. */
+function readDirNames(local: string): string[] {
+  const raw = fsPath(local);
+  const names = readdirSync(raw);
+  if (names.some((name) => name.includes('\uFFFD'))) return readdirSync(raw, { encoding: 'buffer' }).map(decodeRaw).sort();
+  return names.sort();
+}
+
 export interface HostFsOptions {
   /** the machine's arch name (default: this host's) */
   arch?: string;
@@ -130,6 +139,6 @@ export function createHostFs(options: HostFsOptions = {}): HostFacts {
       if (local === undefined) return undefined;
       return input === undefined ? readHostText(local) : readInputTextIfExists(local, input.what, input.limit);
     },
-    readDir: (path) => absentOr(path, located(path, true, (local) => readdirSync(fsPath(local), { encoding: 'buffer' }).map(decodeRaw).sort())),
+    readDir: (path) => absentOr(path, located(path, true, readDirNames)),
   };
 }
