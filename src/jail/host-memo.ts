@@ -4,21 +4,28 @@
 import type { FileInfo, HostFacts } from './host.js';
 
 export function memoizeHost(host: HostFacts): HostFacts {
-  const lstats = new Map<string, FileInfo | undefined>();
-  const links = new Map<string, string | undefined>();
-  const dirs = new Map<string, string[] | undefined>();
-  const remember = <T>(cache: Map<string, T>, path: string, read: (path: string) => T): T => {
-    if (cache.has(path)) return cache.get(path) as T;
-    const value = read(path);
-    cache.set(path, value);
-    return value;
-  };
+  // null stands for a remembered undefined: one lookup per call
+  const lstats = new Map<string, FileInfo | null>();
+  const links = new Map<string, string | null>();
+  const dirs = new Map<string, string[] | null>();
   return {
     arch: host.arch,
-    lstat: (path) => remember(lstats, path, (p) => host.lstat(p)),
-    readlink: (path) => remember(links, path, (p) => host.readlink(p)),
+    lstat: (path) => {
+      let info = lstats.get(path);
+      if (info === undefined) lstats.set(path, (info = host.lstat(path) ?? null));
+      return info ?? undefined;
+    },
+    readlink: (path) => {
+      let target = links.get(path);
+      if (target === undefined) links.set(path, (target = host.readlink(path) ?? null));
+      return target ?? undefined;
+    },
     // a copy: callers may sort or change the list they get
-    readDir: (path) => remember(dirs, path, (p) => host.readDir(p))?.slice(),
+    readDir: (path) => {
+      let names = dirs.get(path);
+      if (names === undefined) dirs.set(path, (names = host.readDir(path) ?? null));
+      return names?.slice();
+    },
     readRange: (path, offset, length) => host.readRange(path, offset, length),
     readText: (path) => host.readText(path),
   };

@@ -45,7 +45,9 @@ t.test('resolveRealPath() gives undefined for what the kernel could not open', a
 t.test('cachedRealPaths() answers as resolveRealPath() does, whatever was asked before', async (t) => {
   const paths = ['/lib/x86_64-linux-gnu/libz.so.1', '/lib64/ld.so', '//usr/./lib//x86_64-linux-gnu/', '/', '/usr/lib/..', '/..',
     '/opt/link/../lib/x', '/opt/link/tool', '/opt/link', '/missing', '/missing/x', '/loop/a', '/loop/a/x', '/dangling', '/file/x', '/file/..',
-    'relative/path', '', '/usr/lib/x86_64-linux-gnu/libc.so.6', '/usr/lib/x86_64-linux-gnu', '/srv/deep/lib/x', '/opt/lib/x'];
+    'relative/path', '', '/usr/lib/x86_64-linux-gnu/libc.so.6', '/usr/lib/x86_64-linux-gnu', '/srv/deep/lib/x', '/opt/lib/x',
+    // a name below "/" reached by "//", doubled and trailing slashes, a symlink's own directory
+    '//file', '//usr', '/usr//lib/x86_64-linux-gnu/libc.so.6', '/usr/lib/x86_64-linux-gnu/', '/lib/x86_64-linux-gnu/libc.so.6'];
   // asked in order and in reverse, parents before and after their children
   for (const order of [paths, [...paths].reverse()]) {
     const cached = cachedRealPaths(memoizeHost(host));
@@ -59,6 +61,17 @@ t.test('memoizeHost() reads each path of the host once', async (t) => {
   const memo = memoizeHost(counting);
   for (let i = 0; i < 3; i++) for (const p of ['/file', '/missing', '/usr/lib']) memo.lstat(p);
   t.same(seen, ['/file', '/missing', '/usr/lib'], 'a missing path is remembered too');
+  const links: string[] = [];
+  const dirs: string[] = [];
+  const memo2 = memoizeHost({ ...host, arch: host.arch, lstat: (p) => host.lstat(p), readRange: (p, o, l) => host.readRange(p, o, l), readText: (p) => host.readText(p),
+    readlink: (p) => (links.push(p), host.readlink(p)), readDir: (p) => (dirs.push(p), host.readDir(p)) });
+  for (let i = 0; i < 2; i++) {
+    t.equal(memo2.readlink('/lib'), 'usr/lib');
+    t.equal(memo2.readlink('/file'), undefined);
+    t.equal(memo2.readDir('/missing'), undefined);
+  }
+  t.same(links, ['/lib', '/file'], 'a readlink is remembered, also when there is no link');
+  t.same(dirs, ['/missing'], 'a missing directory is remembered');
   const listed = memo.readDir('/usr');
   listed?.push('changed by a caller');
   t.same(memo.readDir('/usr'), host.readDir('/usr'), 'callers get copies of a listing');
