@@ -48,9 +48,22 @@ const MISSING_HINT = 'or pass --no-auto-libs and bind what the program needs wit
 const MUSL_RESERVED = /^lib(c|pthread|rt|m|dl|util|xnet)\./;
 const AT_PLATFORM: Record<string, string> = { i386: 'i686' };
 
+/**
+ * What resolving several programs over one host can share, for a pass short enough that the host
+ * does not change (a trace's mount list): the ELF files parsed, by real path, and ld.so.conf.
+ */
+export interface ElfDepsCache {
+  infos: Map<string, ElfInfo>;
+  confDirs?: string[];
+}
+
+export function newElfDepsCache(): ElfDepsCache {
+  return { infos: new Map() };
+}
+
 /** Every host file `path` needs to run; see ElfDeps. */
-export function resolveElfDeps(host: HostFacts, path: string): ElfDeps {
-  const resolver = new Resolver(host);
+export function resolveElfDeps(host: HostFacts, path: string, cache: ElfDepsCache = newElfDepsCache()): ElfDeps {
+  const resolver = new Resolver(host, cache);
   resolver.add(path, 'the program itself', 'program');
   const elf = resolver.followScripts(path);
   if (elf !== undefined) resolver.loadProgram(elf);
@@ -61,15 +74,16 @@ export function resolveElfDeps(host: HostFacts, path: string): ElfDeps {
 class Resolver {
   readonly files: ElfDep[] = [];
   private readonly listed = new Set<string>();
-  private readonly infos = new Map<string, ElfInfo>();
+  private readonly infos: Map<string, ElfInfo>;
   private readonly displayDirs = new Map<string, string | undefined>();
   private readonly objects: LoadedObject[] = [];
   private musl = false;
   private interpreter = '';
   private interpreterReal: string | undefined;
-  private confDirs: string[] | undefined;
 
-  constructor(private readonly host: HostFacts) {}
+  constructor(private readonly host: HostFacts, private readonly cache: ElfDepsCache) {
+    this.infos = cache.infos;
+  }
 
   add(path: string, reason: string, kind: ElfDep['kind']): void {
     if (this.listed.has(path)) return;
@@ -194,8 +208,8 @@ class Resolver {
     }
     dirs.push(...object.info.runpath.map((d) => this.expandTokens(d, object)));
     if ((object.info.flags1 & DF_1_NODEFLIB) === 0) {
-      this.confDirs ??= resolveLdSoConf(this.host);
-      dirs.push(...this.confDirs, ...glibcSystemDirs(object.info.class, this.interpreterReal));
+      this.cache.confDirs ??= resolveLdSoConf(this.host);
+      dirs.push(...this.cache.confDirs, ...glibcSystemDirs(object.info.class, this.interpreterReal));
     }
     return uniqueAbsolute(dirs);
   }

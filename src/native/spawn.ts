@@ -6,7 +6,7 @@ import { endianness } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { JailctlError } from '../errors.js';
 import type { LaunchPlan, PlanStep } from '../jail/plan.js';
-import { TraceRecordDecoder, type TraceRecord } from '../trace/records.js';
+import { TraceRecordDecoder, type TraceRecord, type TraceRecordSink } from '../trace/records.js';
 import { launcherPath } from './binding.js';
 import { encodeLaunchPlan } from './plan-codec.js';
 
@@ -27,10 +27,11 @@ export function withParentDeath(plan: LaunchPlan, parentPid: number): LaunchPlan
 }
 
 /**
- * Starts the launcher as our child; `onRecord` receives every trace record. With
- * `stdoutToStderr` the jail's standard output is our standard error (ours stays for a summary).
+ * Starts the launcher as our child; `onRecord` receives every trace record (a sink gets them
+ * without an object per record). With `stdoutToStderr` the jail's standard output is our
+ * standard error (ours stays for a summary).
  */
-export function spawnLaunchPlan(plan: LaunchPlan, onRecord: (record: TraceRecord) => void, options: { stdoutToStderr?: boolean } = {}): SpawnedJail {
+export function spawnLaunchPlan(plan: LaunchPlan, onRecord: ((record: TraceRecord) => void) | TraceRecordSink, options: { stdoutToStderr?: boolean } = {}): SpawnedJail {
   // as execLaunchPlan does: no host path in the launcher's (and pid 1's) argv, no environment
   const child = spawn(launcherPath(), ['3'], { argv0: 'jailctl-launch', env: {}, stdio: ['inherit', options.stdoutToStderr === true ? 2 : 'inherit', 'inherit', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new JailctlError('JAIL_SETUP_FAILED', 'cannot start the launcher');
@@ -40,7 +41,8 @@ export function spawnLaunchPlan(plan: LaunchPlan, onRecord: (record: TraceRecord
   planPipe.end(Buffer.from(encodeLaunchPlan(withParentDeath(plan, process.pid))));
   const decoder = new TraceRecordDecoder(endianness() === 'LE');
   tracePipe.on('data', (chunk: Buffer) => {
-    for (const record of decoder.push(chunk)) onRecord(record);
+    if (typeof onRecord !== 'function') decoder.feed(chunk, onRecord);
+    else for (const record of decoder.push(chunk)) onRecord(record);
   });
   const traceClosed = new Promise<void>((resolve) => tracePipe.on('close', resolve));
   const exited = new Promise<{ code: number; signal: NodeJS.Signals | null }>((resolve) =>
