@@ -76,3 +76,25 @@ t.test('memoizeHost() reads each path of the host once', async (t) => {
   listed?.push('changed by a caller');
   t.same(memo.readDir('/usr'), host.readDir('/usr'), 'callers get copies of a listing');
 });
+
+t.test('memoizeHost().readRange(): what the host reads, from blocks each read once', async (t) => {
+  const data = Uint8Array.from({ length: 10000 }, (_, i) => (i * 7) & 0xff);
+  const files = new FakeHost({ '/data': { kind: 'file', data }, '/dir/x': 'x' });
+  const asked: [string, number, number][] = [];
+  const memo = memoizeHost({ ...files, arch: files.arch, lstat: (p) => files.lstat(p), readlink: (p) => files.readlink(p), readDir: (p) => files.readDir(p),
+    readText: (p) => files.readText(p), readRange: (p, o, l) => (asked.push([p, o, l]), files.readRange(p, o, l)) });
+  const ranges: [number, number][] = [[0, 16], [0, 64], [64, 728], [4000, 200], [4096, 4096], [8190, 4000], [9999, 1], [10000, 5], [20000, 8], [12, 0], [100, 9000]];
+  for (const [offset, length] of [...ranges, ...ranges]) {
+    t.same(memo.readRange('/data', offset, length), files.readRange('/data', offset, length), `${offset}+${length}`);
+  }
+  t.ok(asked.filter(([, , l]) => l > 0).every(([, o, l]) => o % 4096 === 0 && l % 4096 === 0), 'whole blocks');
+  t.equal(asked.filter(([, o]) => o === 0).length, 1, 'the first block once, for every read in it');
+  const got = memo.readRange('/data', 0, 4);
+  got![0] = 99;
+  t.equal(memo.readRange('/data', 0, 1)![0], 0, 'callers get copies');
+  asked.length = 0;
+  t.equal(memo.readRange('/dir', 0, 4), undefined, 'a directory has no bytes');
+  t.equal(memo.readRange('/missing', 0, 4), undefined);
+  t.equal(memo.readRange('/missing', 8192, 4), undefined);
+  t.equal(asked.filter(([p]) => p === '/missing').length, 1, 'an unreadable file is remembered');
+});
