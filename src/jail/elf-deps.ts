@@ -6,7 +6,7 @@ import { JailctlError } from '../errors.js';
 import { isElf, parseElf, parseShebang, BINPRM_BUF_SIZE, type ElfHeader, type ElfInfo } from './elf.js';
 import type { HostFacts } from './host.js';
 import { dirname, joinPath, normalizePath } from './host-paths.js';
-import { resolveRealPath } from './host-realpath.js';
+import { resolveRealPath, type RealPath } from './host-realpath.js';
 import { glibcLibToken, glibcSystemDirs, resolveLdSoConf, resolveMuslPath } from './ld-config.js';
 
 export interface ElfDep {
@@ -55,10 +55,12 @@ const AT_PLATFORM: Record<string, string> = { i386: 'i686' };
 export interface ElfDepsCache {
   infos: Map<string, ElfInfo>;
   confDirs?: string[];
+  /** resolveRealPath over the host, or a cache of it (cachedRealPaths) */
+  realPath?: (path: string) => RealPath | undefined;
 }
 
-export function newElfDepsCache(): ElfDepsCache {
-  return { infos: new Map() };
+export function newElfDepsCache(realPath?: (path: string) => RealPath | undefined): ElfDepsCache {
+  return realPath === undefined ? { infos: new Map() } : { infos: new Map(), realPath };
 }
 
 /** Every host file `path` needs to run; see ElfDeps. */
@@ -81,8 +83,11 @@ class Resolver {
   private interpreter = '';
   private interpreterReal: string | undefined;
 
+  private readonly realPath: (path: string) => RealPath | undefined;
+
   constructor(private readonly host: HostFacts, private readonly cache: ElfDepsCache) {
     this.infos = cache.infos;
+    this.realPath = cache.realPath ?? ((path) => resolveRealPath(host, path));
   }
 
   add(path: string, reason: string, kind: ElfDep['kind']): void {
@@ -121,7 +126,7 @@ class Resolver {
 
   /** The executable, its PT_INTERP, then DT_NEEDED breadth first as _dl_map_object_deps does. */
   loadProgram(path: string): void {
-    const real = resolveRealPath(this.host, path)!.real;
+    const real = this.realPath(path)!.real;
     // the kernel maps the program; its $ORIGIN comes from /proc/self/exe, a real path
     const main: LoadedObject = { path, real, info: this.parseProgram(real, path), origin: dirname(real), loader: undefined, names: new Set() };
     this.objects.push(main);
@@ -233,7 +238,7 @@ class Resolver {
 
   /** `path` if it is a regular file the loader would accept for `wanted`; records skipped ones. */
   private candidate(path: string, wanted: ElfHeader, skipped: string[]): Candidate | undefined {
-    const resolved = resolveRealPath(this.host, path);
+    const resolved = this.realPath(path);
     if (resolved === undefined || resolved.info.kind !== 'file') return undefined;
     const display = this.displayPath(path);
     // a file that is not ELF stops ld.so too ("invalid ELF header"): parseElf throws
@@ -252,7 +257,7 @@ class Resolver {
   private displayPath(path: string): string {
     if (!path.split('/').some((p) => p === '.' || p === '..')) return normalizePath(path);
     const dir = path.slice(0, path.lastIndexOf('/'));
-    if (!this.displayDirs.has(dir)) this.displayDirs.set(dir, resolveRealPath(this.host, dir || '/')?.real);
+    if (!this.displayDirs.has(dir)) this.displayDirs.set(dir, this.realPath(dir || '/')?.real);
     return joinPath(this.displayDirs.get(dir) ?? normalizePath(dir), path.slice(path.lastIndexOf('/') + 1));
   }
 
@@ -296,7 +301,7 @@ class Resolver {
   }
 
   private requireFile(path: string, error: () => JailctlError): string {
-    const resolved = resolveRealPath(this.host, path);
+    const resolved = this.realPath(path);
     if (resolved === undefined || resolved.info.kind !== 'file') throw error();
     return resolved.real;
   }

@@ -134,20 +134,25 @@ export class TraceAggregator implements TraceRecordSink {
     names.set(call.syscall, (names.get(call.syscall) ?? 0) + count);
   }
 
+  // runs for nearly every record: few calls, nothing allocated but the file's first entry
   path(pid: number, auditArch: number, nr: number, ret: number, dirfd: number, flags: number, path: string): void {
-    const call = this.callOf(auditArch, nr);
-    if (call === undefined) return;
-    this.firstPathCall ??= { syscall: call.syscall, ret };
+    const call = auditArch === this.lastArch ? this.lastCalls!.get(nr) ?? this.callOf(auditArch, nr) : this.callOf(auditArch, nr);
+    if (call === undefined || call === null) return;
+    if (this.firstPathCall === undefined) this.firstPathCall = { syscall: call.syscall, ret };
     let kind = call.kinds.get(flags);
-    if (kind === undefined) {
-      const classified = classifyPathCallFlags(call.abi, call.syscall, flags);
-      call.kinds.set(flags, (kind = classified === undefined ? null : fileCallOf(classified)));
-    }
+    if (kind === undefined) kind = this.classify(call, flags);
     // an empty path with AT_EMPTY_PATH works on the descriptor itself (fstat), not on a path
     if (kind === null || path === '') return;
     const absolute = this.paths.resolveAt(pid, path, dirfd);
-    this.paths.afterCall(pid, call.syscall, absolute, kind, ret);
+    if (kind.movesBase && ret >= 0) this.paths.afterCall(pid, call.syscall, absolute, kind, ret);
     this.files.note(absolute ?? path, absolute !== undefined, call.syscall, kind, ret < 0 ? this.errnoOf(call, ret) : undefined);
+  }
+
+  private classify(call: Call, flags: number): FileCall | null {
+    const classified = classifyPathCallFlags(call.abi, call.syscall, flags);
+    const kind = classified === undefined ? null : fileCallOf(classified, PathResolver.movesBase(call.syscall));
+    call.kinds.set(flags, kind);
+    return kind;
   }
 
   record(record: TraceRecord): void {

@@ -139,6 +139,11 @@ export class PathResolver {
     return base === undefined ? undefined : joinPath(base, path);
   }
 
+  /** Whether a successful `syscall` changes what later calls resolve against (see afterCall). */
+  static movesBase(syscall: string): boolean {
+    return syscall === 'chdir' || KINDS[syscall] === 'open';
+  }
+
   /** Updates what later calls resolve against, after a call on `path` returned `ret`. */
   afterCall(pid: number, syscall: string, path: string | undefined, call: PathCall, ret: bigint | number): void {
     if (ret < 0 || path === undefined) return;

@@ -31,11 +31,13 @@ export interface FileCall extends PathCall {
   writes: boolean;
   creates: boolean;
   removes: boolean;
+  /** when it succeeds, it changes the working directory or a directory descriptor */
+  movesBase: boolean;
 }
 
-export function fileCallOf(call: PathCall): FileCall {
+export function fileCallOf(call: PathCall, movesBase = false): FileCall {
   const has = (use: FileUse): boolean => call.uses.includes(use);
-  return { ...call, writes: has('write') || has('create') || has('remove'), creates: has('create'), removes: has('remove') };
+  return { ...call, writes: has('write') || has('create') || has('remove'), creates: has('create'), removes: has('remove'), movesBase };
 }
 
 export class FileTable {

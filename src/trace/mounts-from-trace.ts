@@ -161,7 +161,7 @@ function programsAndLibraries(look: Lookup, started: readonly string[], needs: r
   const programs = new Set<string>();
   const libraries = new Set<string>();
   // programs share their loader and libc: each file is parsed once
-  const elfCache = newElfDepsCache();
+  const elfCache = newElfDepsCache(look.real);
   let next = [...new Set(started)];
   while (next.length > 0) {
     for (const program of next) {

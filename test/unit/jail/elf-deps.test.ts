@@ -1,6 +1,7 @@
 import t from 'tap';
 import { newElfDepsCache, resolveElfDeps } from '../../../src/jail/elf-deps.js';
 import type { HostFacts } from '../../../src/jail/host.js';
+import { cachedRealPaths } from '../../../src/jail/host-realpath.js';
 import { buildElf, EM_386, EM_ARM, EM_MIPS, type ElfSpec } from '../../helpers/elf-builder.js';
 import { FakeHost, type FakeTree } from '../../helpers/fake-host.js';
 
@@ -275,4 +276,6 @@ t.test('programs resolved with one ElfDepsCache: the same answers, each file par
   t.notOk(reads.includes(libc), 'libc is not read again');
   t.ok(readsOfLibc > 0);
   t.equal(texts.filter((p) => p === '/etc/ld.so.conf').length, 1, 'ld.so.conf read once');
+  const withRealPaths = newElfDepsCache(cachedRealPaths(host));
+  for (const program of ['/usr/bin/app', '/usr/bin/other']) t.same(resolveElfDeps(host, program, withRealPaths), resolveElfDeps(host, program), `${program}, real paths from a cache`);
 });
