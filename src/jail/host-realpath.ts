@@ -50,14 +50,15 @@ export function cachedRealPaths(host: HostFacts): (path: string) => RealPath | u
   // null: not a plain name in a directory (a symlink, ".", "..", a parent that is no directory)
   const inKnownParent = (path: string): RealPath | undefined | null => {
     const slash = path.lastIndexOf('/');
-    if (slash <= 0 || slash === path.length - 1) return null;
-    const name = path.slice(slash + 1);
-    if (name === '.' || name === '..') return null;
+    const length = path.length;
+    if (slash <= 0 || slash === length - 1) return null;
+    // "." and "..": told by their characters, without slicing every name out
+    if (path.charCodeAt(length - 1) === 0x2e && (slash === length - 2 || (slash === length - 3 && path.charCodeAt(length - 2) === 0x2e))) return null;
     const parentPath = path.slice(0, slash);
     const parent = real(parentPath);
     if (parent?.info.kind !== 'dir') return null;
     // most directories are their own real path: the name is then looked up as given
-    const candidate = parent.real === '/' ? `/${name}` : parent.real === parentPath ? path : `${parent.real}/${name}`;
+    const candidate = parent.real === '/' ? path.slice(slash) : parent.real === parentPath ? path : `${parent.real}${path.slice(slash)}`;
     const info = host.lstat(candidate);
     if (info === undefined) return undefined;
     return info.kind === 'symlink' ? null : { real: candidate, info };

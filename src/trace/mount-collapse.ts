@@ -41,9 +41,10 @@ export function collapseDirectories(needs: readonly Need[], host: HostFacts, rea
   const boundAbove = boundAncestors(dirs);
   // a need is dropped when a bound directory above it (one of its ancestors) shows it
   const shown = (n: Need): boolean => n.path !== '/' && boundAbove(parentOf(n.path)).some((d) => covers(d, n) && isWithin(real(n.path), real(d.path)));
-  const kept: Bind[] = [];
-  for (const n of all) if (!shown(n)) kept.push({ path: n.path, writable: n.writable });
-  return kept.sort((a, b) => (a.path < b.path ? -1 : 1));
+  const kept = new Map<string, Bind>();
+  for (const n of all) if (!shown(n)) kept.set(n.path, { path: n.path, writable: n.writable });
+  // by path (each once), sorted natively as `<` orders strings
+  return [...kept.keys()].sort().map((path) => kept.get(path)!);
 }
 
 /** The directory holding a normalized absolute path ("/" for "/" and "/a"). */
