@@ -70,8 +70,9 @@ export class TraceRecordDecoder {
   /** Feeds bytes; returns every record completed by them. */
   push(chunk: Uint8Array): TraceRecord[] {
     const out: TraceRecord[] = [];
-    this.each(chunk, (at, type) => {
-      if (type >= COUNT && type <= COUNTER) out.push(this.decodeObject(at));
+    this.each(chunk, (at) => {
+      const record = this.decodeObject(at);
+      if (record !== undefined) out.push(record);
     });
     return out;
   }
@@ -81,8 +82,10 @@ export class TraceRecordDecoder {
     this.each(chunk, (at, type, len) => {
       if (type === PATH) this.decodePath(at, len, sink);
       else if (type === COUNT) sink.count(this.view.getUint32(at + 8, this.littleEndian), this.view.getInt32(at + 12, this.littleEndian), this.int64(at + AT_VALUE));
-      else if (type >= VALUE && type <= COUNTER) sink.record(this.decodeObject(at));
-      // other types: a newer tracer's, skipped whole
+      else {
+        const record = this.decodeObject(at);
+        if (record !== undefined) sink.record(record);
+      }
     });
   }
 
@@ -128,7 +131,9 @@ export class TraceRecordDecoder {
     return this.view.getInt32(at + this.hi, this.littleEndian) * TWO_32 + this.view.getUint32(at + this.lo, this.littleEndian);
   }
 
-  private decodeObject(at: number): TraceRecord {
+  /** The record at `at` as an object; undefined for a type this decoder does not know (a newer
+   * tracer's), which is skipped whole. A new record type is one more case here. */
+  private decodeObject(at: number): TraceRecord | undefined {
     const view = this.view;
     const le = this.littleEndian;
     const data = at + RECORD_HEADER_SIZE;
@@ -154,7 +159,8 @@ export class TraceRecordDecoder {
       case SPAWN: return { type: 'spawn', pid, parent: this.int64(at + AT_VALUE), thread: view.getBigInt64(at + AT_FLAGS, le) === 3n };
       case COUNTER: return { type: 'counter', count: this.int64(at + AT_VALUE) };
       case PROGRESS: return { type: 'progress', syscalls: this.int64(at + AT_VALUE), distinct: this.int64(at + AT_FLAGS) };
-      default: return { type: 'count', auditArch, nr, count: this.int64(at + AT_VALUE) }; // COUNT
+      case COUNT: return { type: 'count', auditArch, nr, count: this.int64(at + AT_VALUE) };
+      default: return undefined;
     }
   }
 }
