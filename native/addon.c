@@ -1,6 +1,7 @@
 /* N-API glue only: unpack arguments, call, throw. The addon replaces the Node process with
  * the native launcher (Node 20 has no execve), handing it the encoded plan in a memfd, or with
- * another of jailctl's programs (the failsafe daemon). */
+ * another of jailctl's programs (the failsafe daemon); or starts the launcher as a child that a
+ * trace reads records from (launcher-spawn.c). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -9,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "launcher-spawn.h"
 #include "packet.h"
 
 #define CHECK(call) do { if ((call) != napi_ok) { napi_throw_error(env, "NATIVE_FAILED", #call " failed"); return NULL; } } while (0)
@@ -73,6 +76,109 @@ static napi_value exec_launcher(napi_env env, napi_callback_info info) {
   int e = errno;
   close(fd);
   return throw_errno(env, path, e);
+}
+
+/* A Uint8Array argument's bytes; false after throwing. */
+static bool typed_bytes(napi_env env, napi_value value, const char *name, void **data, size_t *length) {
+  bool is_typed;
+  napi_typedarray_type type;
+  size_t offset;
+  napi_value buffer;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, value, &type, length, data, &buffer, &offset) != napi_ok || type != napi_uint8_array) {
+    char msg[64];
+    snprintf(msg, sizeof msg, "expected %s to be a Uint8Array", name);
+    napi_throw_type_error(env, "EINVAL", msg);
+    return false;
+  }
+  return true;
+}
+
+/* spawnLauncher(launcherPath: string, plan: Uint8Array, stdoutToStderr: boolean)
+ *   -> {pid, traceFd}; throws an Error whose code is the errno name. */
+static napi_value spawn_launcher(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char path[4096];
+  size_t path_len, length;
+  void *data;
+  bool to_stderr;
+  if (argc != 3 || napi_get_value_string_utf8(env, argv[0], path, sizeof path, &path_len) != napi_ok || path_len == 0 ||
+      napi_get_value_bool(env, argv[2], &to_stderr) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "expected spawnLauncher(path, plan, stdoutToStderr)");
+    return NULL;
+  }
+  if (!typed_bytes(env, argv[1], "plan", &data, &length)) return NULL;
+  pid_t pid;
+  int trace_fd, rc = jc_spawn_launcher(path, data, length, to_stderr, &pid, &trace_fd);
+  if (rc < 0) return throw_errno(env, path, -rc);
+  napi_value result, pid_value, fd_value;
+  CHECK(napi_create_object(env, &result));
+  CHECK(napi_create_int32(env, pid, &pid_value));
+  CHECK(napi_create_int32(env, trace_fd, &fd_value));
+  CHECK(napi_set_named_property(env, result, "pid", pid_value));
+  CHECK(napi_set_named_property(env, result, "traceFd", fd_value));
+  return result;
+}
+
+struct wait_work {
+  napi_async_work work;
+  napi_deferred deferred;
+  pid_t pid;
+  int status, rc;
+};
+
+static void wait_execute(napi_env env, void *data) {
+  (void)env;
+  struct wait_work *w = data;
+  w->rc = jc_wait_exit(w->pid);
+}
+
+static void wait_complete(napi_env env, napi_status status, void *data) {
+  struct wait_work *w = data;
+  napi_value result, code, signal;
+  /* reaped here, on the main thread: until now a kill() of this pid could only reach our child */
+  if (status == napi_ok && w->rc == 0) w->rc = jc_reap(w->pid, &w->status);
+  if (status != napi_ok || w->rc < 0) {
+    napi_value text, error;
+    napi_create_string_utf8(env, status != napi_ok ? "waitpid was cancelled" : strerror(-w->rc), NAPI_AUTO_LENGTH, &text);
+    napi_create_error(env, NULL, text, &error);
+    napi_reject_deferred(env, w->deferred, error);
+  } else {
+    napi_create_object(env, &result);
+    napi_get_null(env, &code);
+    napi_get_null(env, &signal);
+    if (WIFEXITED(w->status)) napi_create_int32(env, WEXITSTATUS(w->status), &code);
+    else if (WIFSIGNALED(w->status)) napi_create_int32(env, WTERMSIG(w->status), &signal);
+    napi_set_named_property(env, result, "code", code);
+    napi_set_named_property(env, result, "signal", signal);
+    napi_resolve_deferred(env, w->deferred, result);
+  }
+  napi_delete_async_work(env, w->work);
+  free(w);
+}
+
+/* waitChild(pid: number) -> Promise<{code: number | null, signal: number | null}>: waits for the
+ * child's exit on a thread-pool thread and reaps it on the main one (nothing else in jailctl
+ * waits for it). */
+static napi_value wait_child(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], promise, name;
+  int32_t pid;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 1 || napi_get_value_int32(env, argv[0], &pid) != napi_ok || pid <= 0) {
+    napi_throw_type_error(env, "EINVAL", "expected waitChild(pid)");
+    return NULL;
+  }
+  struct wait_work *w = calloc(1, sizeof *w);
+  if (!w) return throw_errno(env, "calloc", ENOMEM);
+  w->pid = pid;
+  CHECK(napi_create_promise(env, &w->deferred, &promise));
+  CHECK(napi_create_string_utf8(env, "jailctl:waitChild", NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_create_async_work(env, NULL, name, wait_execute, wait_complete, w, &w->work));
+  CHECK(napi_queue_async_work(env, w->work));
+  return promise;
 }
 
 /* A JavaScript array of strings as a NULL-terminated vector in one block; NULL after throwing. */
@@ -179,6 +285,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_property_descriptor props[] = {
     {"execLauncher", NULL, exec_launcher, NULL, NULL, NULL, napi_enumerable, NULL},
     {"execProgram", NULL, exec_program, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"spawnLauncher", NULL, spawn_launcher, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"waitChild", NULL, wait_child, NULL, NULL, NULL, napi_enumerable, NULL},
     {"openPacketSocket", NULL, open_packet_socket, NULL, NULL, NULL, napi_enumerable, NULL},
     {"version", NULL, version, NULL, NULL, NULL, napi_enumerable, NULL},
   };

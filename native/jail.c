@@ -25,6 +25,15 @@ static void forward_to_service(int sig) {
   if (g_service > 0) kill(g_service, sig);
 }
 
+/* The counter, with its recorder when the plan has one (see JC_OP_TRACE_COUNTER). */
+static void open_counter(struct jc_jail_args *args) {
+  const struct jc_op *op = args->counter_op;
+  if (op->nints < 10) { jc_counter_open(&args->counter, NULL); return; }
+  struct jc_recorder_config rec = {(const uint8_t *)op->strs[2], op->lens[2], {0}, (int32_t)op->ints[8], (uint32_t)op->ints[1], (int32_t)op->ints[9]};
+  for (int i = 0; i < 6; i++) rec.arg_offsets[i] = (int32_t)op->ints[2 + i];
+  jc_counter_open(&args->counter, &rec);
+}
+
 int jc_jail_configure(const struct jc_plan *plan, struct jc_jail_args *args) {
   memset(args, 0, sizeof *args);
   args->plan = plan;
@@ -45,7 +54,7 @@ int jc_jail_configure(const struct jc_plan *plan, struct jc_jail_args *args) {
       args->has_notify = 1;
     } else if (op->code == JC_OP_SUPERVISE && op->nints >= 6) {
       args->ready_fd = (int)op->ints[5];
-    } else if (op->code == JC_OP_TRACE_COUNTER && op->nints == 1 && op->nstrs == 1) {
+    } else if (op->code == JC_OP_TRACE_COUNTER && ((op->nints == 1 && op->nstrs == 1) || (op->nints == 10 && op->nstrs == 3))) {
       args->counter_op = op;
     } else if (op->code == JC_OP_TRACE && op->nints >= 1 && (op->nints - 1) % 6 == 0) {
       args->trace_fd = (int)op->ints[0];
@@ -60,7 +69,7 @@ int jc_jail_configure(const struct jc_plan *plan, struct jc_jail_args *args) {
   }
   /* the counter is attached before clone(), while we hold the privileges BPF needs; where the
    * kernel refuses it, every call stops for the tracer as without it */
-  if (args->counter_op && args->trace_fd >= 0) jc_counter_open(&args->counter);
+  if (args->counter_op && args->trace_fd >= 0) open_counter(args);
   /* Signals that arrive before the handlers are in place stay pending instead of killing us */
   sigset_t block;
   sigemptyset(&block);
@@ -114,8 +123,9 @@ static void use_counting_filter(struct jc_jail_args *args, uint32_t from) {
     if (op->phase != JC_PHASE_SERVICE) continue;
     if (op->code == JC_OP_TRACE_ME) traced = 1;
     else if (op->code == JC_OP_SECCOMP && traced && op->nstrs == 1) {
-      op->strs[0] = args->counter_op->strs[0];
-      op->lens[0] = args->counter_op->lens[0];
+      int which = args->counter.recording ? 1 : 0; /* the recorder's filter stops on fewer calls */
+      op->strs[0] = args->counter_op->strs[which];
+      op->lens[0] = args->counter_op->lens[which];
       return;
     }
   }

@@ -68,7 +68,9 @@ enum jc_op_code {
   JC_OP_REPORT_COUNT,       /* strs: file, key, text for 1, text before and after N: prints the
                                text when the file's "key N" line has N > 0 (cgroup oom_kill) */
   JC_OP_TRACE_COUNTER = 41, /* ints: audit arch of the calls it counts; strs: the tracing filter to load
-                               instead when the in-kernel counter could be attached */
+                               instead when the in-kernel counter could be attached. With its recorder
+                               also ints: ring bytes, the 6 argument offsets, the number's offset,
+                               faccessat's number; strs: the filter with the recorder, its spec */
   JC_OP_MAX
 };
 

@@ -1,30 +1,24 @@
-/* The in-kernel syscall counter of a trace (see trace-count.h): three mmap'able BPF arrays, a
- * 40-instruction program on raw_syscalls:sys_enter and a 20-instruction one on sys_exit. Any
- * refusal by the kernel (no root, no BPF, an older kernel) leaves the trace to count every call by
- * ptrace, as before. */
+/* The in-kernel syscall counter and recorder of a trace (see trace-count.h): mmap'able BPF
+ * arrays, a ring buffer, a program on raw_syscalls:sys_enter and one on sys_exit, written with
+ * bpf-asm.h. Any refusal by the kernel (no root, no BPF, an older kernel) leaves the trace to
+ * stop on every call by ptrace, as before; a recorder refused alone leaves calls with arguments
+ * to stop. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <linux/bpf.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "bpf-asm.h"
 #include "trace-count.h"
+#include "trace-programs.h"
 
-#ifndef BPF_ATOMIC
-#define BPF_ATOMIC 0xc0
-#endif
-#ifndef BPF_F_MMAPABLE
-#define BPF_F_MMAPABLE (1U << 10)
-#endif
 
-/* Thread ids run below PID_MAX_LIMIT: 4M on 64-bit kernels (a 32-bit launcher may run on one),
- * 32768 on 32-bit ones. Two bitmaps of 4M bits are 1 MiB. */
-#define PID_LIMIT 4194304u
-
-enum { MAP_BITS, MAP_COUNTS, MAP_SLOTS, PROG_ENTER, PROG_EXIT, LINK_ENTER, LINK_EXIT };
-#define NFDS 7
+#define NFDS 10
+#define SCRATCH_BYTES (sizeof(struct jc_kernel_record) + JC_RECORD_DATA)
+#define NONE 0xffffffffu
 
 /* The bitmaps are 64-bit words the program changes with BPF's 64-bit atomics. A launcher built
  * without 64-bit atomics of its own (32-bit MIPS, whose kernels emulate them with locks the
@@ -33,123 +27,30 @@ enum { MAP_BITS, MAP_COUNTS, MAP_SLOTS, PROG_ENTER, PROG_EXIT, LINK_ENTER, LINK_
 #define HAVE_WORD_ATOMICS 1
 static void word_or(volatile uint64_t *w, uint64_t bits) { __atomic_fetch_or(w, bits, __ATOMIC_SEQ_CST); }
 static void word_and(volatile uint64_t *w, uint64_t bits) { __atomic_fetch_and(w, bits, __ATOMIC_SEQ_CST); }
+static void word_add(volatile uint64_t *w, uint64_t n) { __atomic_fetch_add(w, n, __ATOMIC_SEQ_CST); }
 #else
 #define HAVE_WORD_ATOMICS 0
 static void word_or(volatile uint64_t *w, uint64_t bits) { (void)w; (void)bits; }  /* never active */
 static void word_and(volatile uint64_t *w, uint64_t bits) { (void)w; (void)bits; }
+static void word_add(volatile uint64_t *w, uint64_t n) { (void)w; (void)n; }
 #endif
 
 static int sys_bpf(int cmd, union bpf_attr *attr) {
   return (int)syscall(SYS_bpf, cmd, attr, sizeof *attr);
 }
 
-static int create_map(uint32_t entries, uint32_t value_size) {
+static int create_map(uint32_t type, uint32_t entries, uint32_t key_size, uint32_t value_size, uint32_t flags) {
   union bpf_attr attr;
   memset(&attr, 0, sizeof attr);
-  attr.map_type = BPF_MAP_TYPE_ARRAY;
-  attr.key_size = 4;
+  attr.map_type = type;
+  attr.key_size = key_size;
   attr.value_size = value_size;
   attr.max_entries = entries;
-  attr.map_flags = BPF_F_MMAPABLE;
+  attr.map_flags = flags;
   return sys_bpf(BPF_MAP_CREATE, &attr);
 }
-
-/* A tiny eBPF assembler: instructions appended in order, jumps to the end patched at the end. */
-struct prog { struct bpf_insn insn[64]; int n; int exits[8]; int nexits; };
-
-static void op(struct prog *p, uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
-  struct bpf_insn i = {code, dst, src, off, imm};
-  p->insn[p->n++] = i;
-}
-static void map_fd(struct prog *p, uint8_t dst, int fd) {
-  op(p, BPF_LD | BPF_DW | BPF_IMM, dst, BPF_PSEUDO_MAP_FD, 0, fd);
-  op(p, 0, 0, 0, 0, 0);
-}
-static void to_exit(struct prog *p, uint8_t code, uint8_t dst, int32_t imm) {
-  p->exits[p->nexits++] = p->n;
-  op(p, code, dst, 0, 0, imm);
-}
-/* r0 = &map[key in r(key)], or to the end when the key is out of range */
-static void lookup(struct prog *p, int fd, uint8_t key) {
-  op(p, BPF_STX | BPF_W | BPF_MEM, BPF_REG_10, key, -4, 0);
-  op(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0);
-  op(p, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -4);
-  map_fd(p, BPF_REG_1, fd);
-  op(p, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem);
-  to_exit(p, BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0);
-}
-
-/* r6 = ctx, r7 = tid, r8 = its bitmap word, r9 = its bit */
-static void build(struct prog *p, int bits, int counts, uint32_t words) {
-  op(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_6, BPF_REG_1, 0, 0);
-  op(p, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_current_pid_tgid);
-  op(p, BPF_ALU | BPF_MOV | BPF_X, BPF_REG_7, BPF_REG_0, 0, 0); /* the low half: the thread id */
-  to_exit(p, BPF_JMP | BPF_JGE | BPF_K, BPF_REG_7, (int32_t)PID_LIMIT);
-  op(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_8, BPF_REG_7, 0, 0);
-  op(p, BPF_ALU64 | BPF_RSH | BPF_K, BPF_REG_8, 0, 0, 6);
-  op(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_9, BPF_REG_7, 0, 0);
-  op(p, BPF_ALU64 | BPF_AND | BPF_K, BPF_REG_9, 0, 0, 63);
-  /* a traced task? */
-  lookup(p, bits, BPF_REG_8);
-  op(p, BPF_LDX | BPF_DW | BPF_MEM, BPF_REG_1, BPF_REG_0, 0, 0);
-  op(p, BPF_ALU64 | BPF_RSH | BPF_X, BPF_REG_1, BPF_REG_9, 0, 0);
-  op(p, BPF_ALU64 | BPF_AND | BPF_K, BPF_REG_1, 0, 0, 1);
-  to_exit(p, BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_1, 0);
-  /* counted by the tracer already: clear the mark, count nothing */
-  op(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_8, 0, 0);
-  op(p, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_1, 0, 0, (int32_t)words);
-  lookup(p, bits, BPF_REG_1);
-  op(p, BPF_LDX | BPF_DW | BPF_MEM, BPF_REG_1, BPF_REG_0, 0, 0);
-  op(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_2, 0, 0, 1);
-  op(p, BPF_ALU64 | BPF_LSH | BPF_X, BPF_REG_2, BPF_REG_9, 0, 0);
-  op(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_1, 0, 0);
-  op(p, BPF_ALU64 | BPF_AND | BPF_X, BPF_REG_3, BPF_REG_2, 0, 0);
-  op(p, BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_3, 0, 3, 0); /* not marked: count it */
-  op(p, BPF_ALU64 | BPF_XOR | BPF_K, BPF_REG_2, 0, 0, -1);
-  op(p, BPF_STX | BPF_DW | BPF_ATOMIC, BPF_REG_0, BPF_REG_2, 0, BPF_AND);
-  to_exit(p, BPF_JMP | BPF_JA, 0, 0);
-  /* count it by its number (ctx->args[1] of sys_enter) */
-  op(p, BPF_LDX | BPF_DW | BPF_MEM, BPF_REG_1, BPF_REG_6, 8, 0);
-  to_exit(p, BPF_JMP | BPF_JGE | BPF_K, BPF_REG_1, JC_COUNTER_NRS);
-  lookup(p, counts, BPF_REG_1);
-  op(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_1, 0, 0, 1);
-  op(p, BPF_STX | BPF_DW | BPF_ATOMIC, BPF_REG_0, BPF_REG_1, 0, BPF_ADD);
-  for (int i = 0; i < p->nexits; i++) p->insn[p->exits[i]].off = (int16_t)(p->n - p->exits[i] - 1);
-  op(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
-  op(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
-}
-
-/* sys_exit: the result of a call the tracer asked for (its thread's slot in WANT), kept */
-static void build_exit(struct prog *p, int slots) {
-  op(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_6, BPF_REG_1, 0, 0);
-  op(p, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_current_pid_tgid);
-  op(p, BPF_ALU | BPF_MOV | BPF_X, BPF_REG_7, BPF_REG_0, 0, 0);
-  op(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_8, BPF_REG_7, 0, 0);
-  op(p, BPF_ALU64 | BPF_AND | BPF_K, BPF_REG_8, 0, 0, JC_RESULT_SLOTS - 1);
-  lookup(p, slots, BPF_REG_8);
-  op(p, BPF_LDX | BPF_W | BPF_MEM, BPF_REG_1, BPF_REG_0, 0, 0);
-  to_exit(p, BPF_JMP | BPF_JNE | BPF_X, BPF_REG_1, 0);
-  p->insn[p->n - 1].src_reg = BPF_REG_7; /* another thread's slot */
-  op(p, BPF_LDX | BPF_W | BPF_MEM, BPF_REG_1, BPF_REG_0, 4, 0);
-  to_exit(p, BPF_JMP | BPF_JNE | BPF_K, BPF_REG_1, JC_SLOT_WANT);
-  op(p, BPF_LDX | BPF_DW | BPF_MEM, BPF_REG_1, BPF_REG_6, 8, 0); /* ctx->args[1]: the return value */
-  op(p, BPF_STX | BPF_DW | BPF_MEM, BPF_REG_0, BPF_REG_1, 8, 0);
-  /* DONE after the value, ordered (an exchange is a full barrier on every arch) */
-  op(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_1, 0, 0, JC_SLOT_DONE);
-  op(p, BPF_STX | BPF_W | BPF_ATOMIC, BPF_REG_0, BPF_REG_1, 4, BPF_XCHG);
-  for (int i = 0; i < p->nexits; i++) p->insn[p->exits[i]].off = (int16_t)(p->n - p->exits[i] - 1);
-  op(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
-  op(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
-}
-
-static int load(struct prog *p) {
-  union bpf_attr attr;
-  memset(&attr, 0, sizeof attr);
-  attr.prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT;
-  attr.insns = (uint64_t)(uintptr_t)p->insn;
-  attr.insn_cnt = (uint32_t)p->n;
-  attr.license = (uint64_t)(uintptr_t)"GPL";
-  return sys_bpf(BPF_PROG_LOAD, &attr);
+static int create_array(uint32_t entries, uint32_t value_size) {
+  return create_map(BPF_MAP_TYPE_ARRAY, entries, 4, value_size, BPF_F_MMAPABLE);
 }
 
 static int attach(int prog, const char *tracepoint) {
@@ -165,35 +66,107 @@ static void *map_memory(int fd, size_t size) {
   return at == MAP_FAILED ? NULL : at;
 }
 
-static int give_up(struct jc_counter *c) {
-  int saved = errno;
-  if (c->bits) munmap((void *)c->bits, 2 * (size_t)c->words * 8);
-  if (c->counts) munmap((void *)c->counts, JC_COUNTER_NRS * 8);
+static void close_all(struct jc_counter *c) {
+  if (c->bits) munmap((void *)c->bits, 3 * (size_t)c->words * 8);
+  if (c->counts) munmap((void *)c->counts, (JC_COUNTER_NRS + 1) * 8);
   if (c->slots) munmap(c->slots, JC_RESULT_SLOTS * sizeof *c->slots);
+  if (c->specs) munmap(c->specs, JC_COUNTER_NRS * sizeof(struct jc_record_spec));
+  jc_ring_unmap(&c->ring);
   for (int i = 0; i < NFDS; i++) if (c->fds[i] >= 0) close(c->fds[i]);
   memset(c, 0, sizeof *c);
   for (int i = 0; i < NFDS; i++) c->fds[i] = -1;
+  c->ring.fd = -1;
+}
+
+static int give_up(struct jc_counter *c) {
+  int saved = errno;
+  close_all(c);
   errno = saved;
   return -1;
 }
 
-int jc_counter_open(struct jc_counter *c) {
-  static struct prog enter, leave;
+/* The plan's spec, as the programs read it: argument positions turned into register offsets,
+ * written straight into the (mmap'ed) map; `clear` empties it. */
+static void fill_specs(struct jc_counter *c, const struct jc_recorder_config *rec, int clear) {
+  for (uint32_t nr = 0; nr < JC_COUNTER_NRS && 4 * nr + 3 < rec->spec_len; nr++) {
+    const uint8_t *s = &rec->spec[4 * nr];
+    struct jc_record_spec value = {0, NONE, NONE, NONE};
+    if (!clear && s[0] != 0) {
+      value.kind = s[0];
+      uint32_t *off[3] = {&value.arg, &value.aux, &value.flags};
+      for (int i = 0; i < 3; i++) if (s[1 + i] < 6 && rec->arg_offsets[s[1 + i]] >= 0) *off[i] = (uint32_t)rec->arg_offsets[s[1 + i]];
+    }
+    c->specs[nr] = value;
+  }
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+struct probe_result { pid_t tid; int32_t nr; int64_t ret, value; int ok, seen; };
+
+static void on_probe_record(void *arg, const struct jc_kernel_record *r) {
+  struct probe_result *want = arg;
+  static const char path[] = "/.jailctl-recorder-check";
+  want->seen++;
+  want->ok = r->tid == (uint32_t)want->tid && r->nr == want->nr && r->ret == want->ret && r->value == want->value &&
+             r->flags == 0 && r->len == sizeof path - 1 && memcmp(r + 1, path, sizeof path - 1) == 0;
+}
+
+/* The recorder's check: one faccessat of ours, recorded, must come back exactly as made (number,
+ * result, dirfd, mode and path); anything else (another register layout, a compat launcher)
+ * leaves the recorder off. */
+static int check_recorder(struct jc_counter *c, const struct jc_recorder_config *rec) {
+  struct probe_result probe = {(pid_t)syscall(SYS_gettid), rec->probe_nr, 0, -100, 0, 0};
+  jc_counter_member(c, probe.tid, 1);
+  long ret = syscall(rec->probe_nr, (long)-100 /* AT_FDCWD, as a libc passes it */, "/.jailctl-recorder-check", 0L, 0L);
+  jc_counter_member(c, probe.tid, 0);
+  probe.ret = ret < 0 ? -(int64_t)errno : ret;
+  if ((uint32_t)rec->probe_nr < JC_COUNTER_NRS) word_add(&c->counts[rec->probe_nr], (uint64_t)-1);
+  jc_ring_drain(&c->ring, on_probe_record, &probe);
+  return probe.seen == 1 && probe.ok ? 0 : -1;
+}
+
+static int open_recorder(struct jc_counter *c, const struct jc_recorder_config *rec) {
+  if (rec->ring_bytes < 4096 || (rec->ring_bytes & (rec->ring_bytes - 1)) != 0) return -1;
+  if ((c->fds[MAP_SPECS] = create_array(JC_COUNTER_NRS, sizeof(struct jc_record_spec))) < 0 ||
+      !(c->specs = map_memory(c->fds[MAP_SPECS], JC_COUNTER_NRS * sizeof(struct jc_record_spec))) ||
+      (c->fds[MAP_SCRATCH] = create_map(BPF_MAP_TYPE_PERCPU_ARRAY, 1, 4, SCRATCH_BYTES, 0)) < 0 ||
+      (c->fds[MAP_RING] = create_map(JC_BPF_MAP_TYPE_RINGBUF, rec->ring_bytes, 0, 0, 0)) < 0 ||
+      jc_ring_map(&c->ring, c->fds[MAP_RING], rec->ring_bytes) < 0)
+    return -1;
+  fill_specs(c, rec, 0);
+  return 0;
+}
+
+int jc_counter_open(struct jc_counter *c, const struct jc_recorder_config *rec) {
+  static struct jc_bpf_prog enter, leave;
   memset(c, 0, sizeof *c);
   for (int i = 0; i < NFDS; i++) c->fds[i] = -1;
+  c->ring.fd = -1;
   if (!HAVE_WORD_ATOMICS) { errno = ENOSYS; return -1; }
-  c->words = PID_LIMIT / 64;
-  if ((c->fds[MAP_BITS] = create_map(2 * c->words, 8)) < 0 || (c->fds[MAP_COUNTS] = create_map(JC_COUNTER_NRS, 8)) < 0 ||
-      (c->fds[MAP_SLOTS] = create_map(JC_RESULT_SLOTS, sizeof *c->slots)) < 0) return give_up(c);
-  if (!(c->bits = map_memory(c->fds[MAP_BITS], 2 * (size_t)c->words * 8)) || !(c->counts = map_memory(c->fds[MAP_COUNTS], JC_COUNTER_NRS * 8)) ||
+  c->words = JC_PID_LIMIT / 64;
+  if ((c->fds[MAP_BITS] = create_array(3 * c->words, 8)) < 0 || (c->fds[MAP_COUNTS] = create_array(JC_COUNTER_NRS + 1, 8)) < 0 ||
+      (c->fds[MAP_SLOTS] = create_array(JC_RESULT_SLOTS, sizeof *c->slots)) < 0) return give_up(c);
+  if (!(c->bits = map_memory(c->fds[MAP_BITS], 3 * (size_t)c->words * 8)) || !(c->counts = map_memory(c->fds[MAP_COUNTS], (JC_COUNTER_NRS + 1) * 8)) ||
       !(c->slots = map_memory(c->fds[MAP_SLOTS], JC_RESULT_SLOTS * sizeof *c->slots))) return give_up(c);
-  memset(&enter, 0, sizeof enter);
-  memset(&leave, 0, sizeof leave);
-  build(&enter, c->fds[MAP_BITS], c->fds[MAP_COUNTS], c->words);
-  build_exit(&leave, c->fds[MAP_SLOTS]);
-  if ((c->fds[PROG_ENTER] = load(&enter)) < 0 || (c->fds[PROG_EXIT] = load(&leave)) < 0) return give_up(c);
+  /* the recorder's maps: refused (an older kernel) means counting alone */
+  if (rec && open_recorder(c, rec) < 0) rec = NULL;
+  for (int attempt = 0; attempt < 2; attempt++) {
+    jc_bpf_init(&enter);
+    jc_bpf_init(&leave);
+    jc_trace_build_enter(&enter, c->fds, c->words, rec != NULL);
+    jc_trace_build_exit(&leave, c->fds, c->words, rec);
+    if (jc_bpf_finish(&enter) == 0 && jc_bpf_finish(&leave) == 0 && (c->fds[PROG_ENTER] = jc_bpf_load(&enter)) >= 0) {
+      if ((c->fds[PROG_EXIT] = jc_bpf_load(&leave)) >= 0) break;
+      close(c->fds[PROG_ENTER]);
+      c->fds[PROG_ENTER] = -1;
+    }
+    if (!rec) return give_up(c);
+    rec = NULL; /* a verifier that refuses the recorder: count alone */
+  }
   if ((c->fds[LINK_ENTER] = attach(c->fds[PROG_ENTER], "sys_enter")) < 0 || (c->fds[LINK_EXIT] = attach(c->fds[PROG_EXIT], "sys_exit")) < 0) return give_up(c);
   c->active = 1;
+  c->recording = rec && check_recorder(c, rec) == 0;
+  if (rec && !c->recording) fill_specs(c, rec, 1); /* nothing marked for recording any more */
   return 0;
 }
 
@@ -227,17 +200,18 @@ void jc_counter_drop_result(struct jc_counter *c, pid_t tid) {
 }
 
 void jc_counter_member(struct jc_counter *c, pid_t tid, int traced) {
-  if (!c || !c->active || tid <= 0 || (uint32_t)tid >= PID_LIMIT) return;
+  if (!c || !c->active || tid <= 0 || (uint32_t)tid >= JC_PID_LIMIT) return;
   uint64_t bit = 1ull << (tid & 63);
   uint32_t word = (uint32_t)tid >> 6;
   if (traced) word_or(&c->bits[word], bit);
-  else {
-    word_and(&c->bits[word], ~bit);
-    word_and(&c->bits[c->words + word], ~bit);
-  }
+  else for (int which = 0; which < 3; which++) word_and(&c->bits[which * c->words + word], ~bit);
 }
 
 void jc_counter_counted(struct jc_counter *c, pid_t tid) {
-  if (!c || !c->active || tid <= 0 || (uint32_t)tid >= PID_LIMIT) return;
+  if (!c || !c->active || tid <= 0 || (uint32_t)tid >= JC_PID_LIMIT) return;
   word_or(&c->bits[c->words + ((uint32_t)tid >> 6)], 1ull << (tid & 63));
+}
+
+uint64_t jc_counter_lost(const struct jc_counter *c) {
+  return c && c->active ? c->counts[JC_COUNTER_NRS] : 0;
 }

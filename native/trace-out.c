@@ -59,7 +59,7 @@ void jc_out_count(uint32_t arch, int32_t nr) {
   if (c) c->n++;
 }
 
-void jc_out_counts(int fd, const struct jc_trace_counting *counting) {
+void jc_out_counts(int fd, const struct jc_trace_counting *counting, int64_t recorded) {
   if (counting) {
     /* what the in-kernel counter counted (calls that did not stop), added to the tracer's own */
     uint64_t total = 0;
@@ -69,7 +69,9 @@ void jc_out_counts(int fd, const struct jc_trace_counting *counting) {
       if (c) c->n += n;
       total += n;
     }
-    jc_out_emit(fd, JC_TREC_COUNTER, 0, 0, 0, 0, (int64_t)total, -1, NULL, 0);
+    jc_out_emit(fd, JC_TREC_COUNTER, 0, 0, 0, 0, (int64_t)total, recorded, NULL, 0);
+    uint64_t lost = jc_counter_lost(counting->counter);
+    if (lost) jc_out_emit(fd, JC_TREC_LOST, 0, 0, 0, 0, (int64_t)lost, -1, NULL, 0);
   }
   for (int i = 0; i < MAX_COUNTS; i++)
     if (counts[i].n) jc_out_emit(fd, JC_TREC_COUNT, 0, counts[i].arch, counts[i].nr, 0, (int64_t)counts[i].n, -1, NULL, 0);

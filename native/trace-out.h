@@ -17,8 +17,9 @@ void jc_out_count(uint32_t arch, int32_t nr);
 /* The totals so far (and the in-kernel counter's, when it runs), as a progress record. */
 void jc_out_progress(int fd, const struct jc_trace_counting *counting);
 
-/* At the end: the in-kernel counter's counts added, then one count record per (arch, nr). */
-void jc_out_counts(int fd, const struct jc_trace_counting *counting);
+/* At the end: the in-kernel counter's counts added, then one count record per (arch, nr);
+ * `recorded`: the calls the in-kernel recorder recorded, or -1 when it did not run. */
+void jc_out_counts(int fd, const struct jc_trace_counting *counting, int64_t recorded);
 
 /* A timer a few times a second: waitpid returns EINTR, and jc_progress_due() says it is time. */
 void jc_progress_start(void);

@@ -1,7 +1,10 @@
 /* ptrace loop. The service installs a seccomp filter answering SECCOMP_RET_TRACE, so each
  * syscall stops once (PTRACE_EVENT_SECCOMP) instead of twice; only calls whose result the plan
  * wants (file syscalls) are resumed with PTRACE_SYSCALL to see their exit. With the in-kernel
- * counter (trace-count.c) only those calls stop at all, and the counter counts the rest. */
+ * counter (trace-count.c) only those calls stop at all, and the counter counts the rest; with its
+ * recorder, they do not stop either: the kernel puts them in a ring buffer this loop drains before
+ * each stop it handles (so a spawn or an exec is told after everything its task did before), and
+ * whenever the ring is a quarter full. Then only execve, new tasks and other ABIs stop. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
@@ -15,6 +18,7 @@
 #include "trace.h"
 #include "trace-count.h"
 #include "trace-out.h"
+#include "trace-wait.h"
 
 #define MAX_PENDING 1024
 #define MAX_PATH 4096
@@ -142,6 +146,37 @@ static void stop_awaiting(struct jc_counter *c, pid_t pid) {
   if (pid > 0 && in_set(awaiting, pid)) { set_put(awaiting, pid, 0); nawaiting--; }
 }
 
+/* Drains the recorder's ring: each call the kernel recorded is told at once, in the order the
+ * calls ended, or held while its result is a restart code (as a stopped call's would be). */
+struct recorded { int fd; struct jc_counter *counter; uint32_t arch; uint64_t calls; const struct jc_capture *by_nr[JC_COUNTER_NRS]; };
+
+static void on_recorded_call(void *arg, const struct jc_kernel_record *r) {
+  struct recorded *d = arg;
+  pid_t tid = (pid_t)r->tid;
+  d->calls++;
+  /* a call of the same task that stopped at its entry ended before this one */
+  if (nawaiting && in_set(awaiting, tid)) collect_results(d->fd, d->counter);
+  struct pending *p = nheld ? slot_for(tid, 0) : NULL;
+  if (p && p->held) emit_pending(d->fd, tid, p, p->ret);
+  const struct jc_capture *cap = r->nr >= 0 && r->nr < JC_COUNTER_NRS ? d->by_nr[r->nr] : NULL;
+  if (!cap) return;
+  uint32_t len = r->len < MAX_PATH ? r->len : MAX_PATH;
+  p = r->ret <= -512 && r->ret >= -516 ? slot_for(tid, 1) : NULL; /* ERESTART* */
+  if (p && !p->cap) {
+    *p = (struct pending){tid, cap, r->value, r->flags, r->ret, 1, len, {0}};
+    memcpy(p->data, r + 1, len);
+    nheld++;
+    return;
+  }
+  uint32_t type = cap->kind == 1 ? JC_TREC_PATH : cap->kind == 2 ? JC_TREC_VALUE : JC_TREC_BYTES;
+  jc_out_emit(d->fd, type, tid, cap->arch, cap->nr, r->ret, r->value, r->flags, r + 1, len);
+}
+
+static void drain_recorded(void *arg) {
+  struct recorded *d = arg;
+  if (d->counter && d->counter->recording) jc_ring_drain(&d->counter->ring, on_recorded_call, d);
+}
+
 static void on_syscall_exit(pid_t pid, int fd) {
   struct pending *p = slot_for(pid, 0);
   struct __ptrace_syscall_info info;
@@ -174,11 +209,18 @@ int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncap
   int service_status = 0, status, service_filtered = 0;
   struct jc_counter *counter = counting ? counting->counter : NULL;
   pending = calloc(MAX_PENDING, sizeof *pending);
-  if (!pending) return -1;
+  struct recorded *recorded = calloc(1, sizeof *recorded);
+  if (!pending || !recorded) return -1;
+  *recorded = (struct recorded){fd, counter, counting ? counting->native_arch : 0, 0, {0}};
+  for (int i = 0; counter && counter->recording && i < ncaps; i++)
+    if (caps[i].arch == recorded->arch && caps[i].nr >= 0 && caps[i].nr < JC_COUNTER_NRS && !recorded->by_nr[caps[i].nr]) recorded->by_nr[caps[i].nr] = &caps[i];
+  struct jc_stop_waiter waiter;
+  jc_stop_waiter_open(&waiter, counter && counter->recording ? counter->ring.fd : -1);
   jc_progress_start();
   for (;;) {
-    pid_t pid = waitpid(-1, &status, __WALL);
+    pid_t pid = jc_next_stop(&waiter, &status, drain_recorded, recorded);
     collect_results(fd, counter);
+    drain_recorded(recorded);
     if (jc_progress_due()) jc_out_progress(fd, counter ? counting : NULL);
     if (pid < 0) { if (errno == EINTR) continue; break; } /* ECHILD: the whole tree is gone */
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
@@ -235,14 +277,16 @@ int jc_trace_loop(pid_t service, int fd, const struct jc_capture *caps, int ncap
       else if (in_set(parked, 0)) { set_put(parked, pid, 1); continue; }
     } else if (event == 0) {
       siginfo_t si;
-      /* a group-stop (no siginfo) is resumed; a real signal is delivered */
-      if (ptrace(PTRACE_GETSIGINFO, pid, 0, &si) == 0) inject = sig;
+      /* a group-stop (no siginfo) is resumed; a real signal is delivered, but the recorder's own
+       * SIGSTOP (sent by the kernel when its ring is half full: drained above) is swallowed */
+      if (ptrace(PTRACE_GETSIGINFO, pid, 0, &si) == 0) inject = sig == SIGSTOP && si.si_code == SI_KERNEL && counter && counter->recording ? 0 : sig;
     }
     ptrace(resume, pid, 0, inject);
   }
   collect_results(fd, counter);
+  drain_recorded(recorded);
   jc_progress_stop();
-  jc_out_counts(fd, counter ? counting : NULL);
+  jc_out_counts(fd, counter ? counting : NULL, counter && counter->recording ? (int64_t)recorded->calls : -1);
   jc_out_flush(fd);
   return service_status;
 }

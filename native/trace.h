@@ -17,7 +17,9 @@ enum jc_trace_record {
   JC_TREC_SPAWN = 6,  /* a new traced process or thread: pid, value = parent pid, flags = the
                          PTRACE_EVENT that reported it (PTRACE_EVENT_CLONE: a thread) */
   JC_TREC_PROGRESS = 7, /* while it runs, a few times a second: value = calls so far, flags = distinct (arch, nr) */
-  JC_TREC_COUNTER = 8,  /* at the end, with the in-kernel counter: value = the calls it counted */
+  JC_TREC_COUNTER = 8,  /* at the end, with the in-kernel counter: value = the calls it counted, flags =
+                         the calls its recorder recorded (-1: no recorder) */
+  JC_TREC_LOST = 9,     /* at the end, when the recorder's ring was full: value = calls not recorded */
 };
 
 struct jc_trace_header {

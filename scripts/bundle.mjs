@@ -15,7 +15,7 @@
 // them. (tsc's per-module output beside them is for scripts/, not what the bin loads.)
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -53,8 +53,22 @@ const cjs = await build({
   banner: { js: '#!/usr/bin/env node' },
 });
 
+// commander requires node:child_process (and with it net and stream) at load time, for the
+// executable subcommands jailctl never uses: in the trace bundle it gets a stand-in that loads
+// the module only if one of its functions is called
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) => (/[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'lazy-child-process', namespace: 'jailctl-lazy' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'jailctl-lazy' }, () => ({
+      contents: "module.exports = new Proxy({}, { get: (_, name) => require('node:child_process')[name] });",
+      loader: 'js',
+    }));
+  },
+};
 const trace = await build({
   ...common,
+  plugins: [lazyChildProcess],
   entryPoints: [join(root, 'src', 'cli', 'trace-main.ts')],
   outfile: join(dist, 'trace.cjs'),
   format: 'cjs',
@@ -89,6 +103,10 @@ for (const name of readdirSync(chunks)) {
   const path = join(chunks, name);
   if (!written.has(path) && Date.now() - statSync(path).mtimeMs > STALE_CHUNK_MS) unlinkSync(path);
 }
-// the code cache needs dist/cli/code-cache.js (tsc's output) and the bundle; without it, a slower start
-const cache = spawnSync(process.execPath, [join(root, 'scripts', 'code-cache.mjs')], { encoding: 'utf8' });
-if (cache.status !== 0) console.warn(`bundle: no code cache for dist/trace.cjs (${(cache.stderr || `exit ${cache.status}`).trim().split('\n')[0]})`);
+// the code cache needs dist/cli/code-cache.js (tsc's output) and the bundle; made after a trace of
+// /bin/true, else (no launcher built yet, no ptrace here) after a dry run; without one, a slower start
+const makeCache = (mode) => spawnSync(process.execPath, [join(root, 'scripts', 'code-cache.mjs'), mode], { encoding: 'utf8', timeout: 60_000 });
+const made = (run) => run.status === 0 && existsSync(join(dist, 'trace.cjs.cache'));
+let cache = makeCache('trace');
+if (!made(cache)) cache = makeCache('dry-run');
+if (!made(cache)) console.warn(`bundle: no code cache for dist/trace.cjs (${(cache.stderr || `exit ${cache.status}`).trim().split('\n')[0]})`);

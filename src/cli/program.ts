@@ -32,24 +32,68 @@ export function buildProgram(commands: Commands, only?: string): Command {
  * SIGPIPE ends a C tool; any other output error is one line, not an unhandled 'error' event.
  * Output written to a standard output that was closed when we started fails like EBADF. */
 function handleOutputErrors(): void {
-  for (const [name, stream] of [['standard output', process.stdout], ['standard error', process.stderr]] as const) {
-    stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(EXIT_OUTPUT_CLOSED);
-      if (stream !== process.stderr) process.stderr.write(`jailctl: cannot write to ${name}: ${err.message}\n`);
-      process.exit(EXIT_JAILCTL_FAILED);
-    });
-  }
+  hooked = true;
+  const onError = (stream: NodeJS.WriteStream, what: string) => (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT_OUTPUT_CLOSED);
+    if (stream !== process.stderr) process.stderr.write(`jailctl: cannot write to ${what}: ${err.message}\n`);
+    process.exit(EXIT_JAILCTL_FAILED);
+  };
+  whenFirstUsed('stderr', (stream) => stream.on('error', onError(stream, 'standard error')));
   let wroteStdout = false;
-  const write = process.stdout.write.bind(process.stdout) as (...args: unknown[]) => boolean;
-  process.stdout.write = ((...args: unknown[]) => {
-    wroteStdout = true;
-    return write(...args);
-  }) as typeof process.stdout.write;
+  whenFirstUsed('stdout', (stream) => {
+    stream.on('error', onError(stream, 'standard output'));
+    const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+    stream.write = ((...args: unknown[]) => {
+      wroteStdout = true;
+      return write(...args);
+    }) as typeof stream.write;
+  });
   process.on('exit', () => {
     if (!wroteStdout || !stdoutWasClosed()) return;
     process.stderr.write('jailctl: cannot write to standard output: EBADF: it was closed when jailctl started\n');
     process.exitCode = EXIT_JAILCTL_FAILED;
   });
+}
+
+/** Runs `setup` on process.stdout or process.stderr when something first uses it, not now:
+ * Node makes the stream (loading node:stream, and net for a pipe or terminal) on first use, and
+ * a command that prints nothing (a trace writing only files) then never pays for it. */
+function whenFirstUsed(name: 'stdout' | 'stderr', setup: (stream: NodeJS.WriteStream) => void): void {
+  const own = Object.getOwnPropertyDescriptor(process, name);
+  // documented fallback: a Node that defines these otherwise gets them set up now
+  if (own?.get === undefined || own.configurable !== true) return setup(process[name]);
+  Object.defineProperty(process, name, {
+    configurable: true,
+    enumerable: own.enumerable ?? true,
+    get() {
+      Object.defineProperty(process, name, own);
+      const stream = process[name];
+      created.push(stream);
+      setup(stream);
+      return stream;
+    },
+  });
+}
+
+/** process.stdout and process.stderr once something used them (whenFirstUsed), after runCli has
+ * set that up (else both are looked at). */
+const created: NodeJS.WriteStream[] = [];
+let hooked = false;
+
+/**
+ * Ends the process now that the command is done, rather than after Node has torn its heap down
+ * (a few milliseconds, much of a short trace): on the next turn of the loop, after any write error
+ * reported on the next tick has been handled, and once stdout and stderr hold nothing unwritten
+ * (a pipe takes what it has room for; the rest is written as the reader reads).
+ */
+export function exitOnceFlushed(): void {
+  const streams = hooked ? created : [process.stdout, process.stderr];
+  const check = (): void => {
+    if (streams.every((stream) => stream.writableLength === 0)) process.exit();
+    // rare (a profile larger than a pipe, a slow reader): look again shortly
+    else setTimeout(check, 2);
+  };
+  setImmediate(check);
 }
 
 export async function runCli(given: string[], commands: Commands): Promise<void> {

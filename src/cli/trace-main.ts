@@ -3,9 +3,11 @@
 // start-up, and the loader and the other commands' code are a large part of it.
 import { restoreRawArgv } from '../io/raw-bytes.js';
 import { registerTrace } from './commands/trace.js';
-import { runCli } from './program.js';
+import { exitOnceFlushed, runCli } from './program.js';
 
 // the bin has done it already; again for a trace.cjs started on its own (a second call finds
 // the same bytes)
 restoreRawArgv(); // arguments that are not UTF-8 keep their bytes
-void runCli(process.argv, { trace: registerTrace });
+// every output file is written and synced when the command is done: no need to wait for Node
+// to tear its heap down
+void runCli(process.argv, { trace: registerTrace }).then(exitOnceFlushed);

@@ -71,7 +71,7 @@ export type PlanStep = StepBase & (
   /** cleanup: read the `key N` line of `file` (a cgroup's memory.events); when N > 0, print
    * `once` (N = 1) or `many.before` N `many.after` on stderr. The launcher only compares. */
   | { op: 'report-count'; file: string; key: string; once: string; many: { before: string; after: string } }
-  | { op: 'trace-counter'; auditArch: number; filter: Uint8Array }
+  | { op: 'trace-counter'; auditArch: number; filter: Uint8Array; recorder?: RecorderPlan }
 );
 
 /** A filter installed with SECCOMP_FILTER_FLAG_NEW_LISTENER: its fd number goes to pid 1, which
@@ -131,6 +131,18 @@ export interface SupervisePolicy {
 /** An argument the tracer reports for (arch, nr): a path string, an integer, or a buffer whose
  * length is argument `auxArg`; for paths `auxArg` is the dirfd argument and `flagsArg` the
  * open flags or mode argument (-1 for none). */
+/** The in-kernel recorder of a trace (src/trace/kernel-recorder.ts): the filter to load when it
+ * runs, its ring's size, where the host keeps a call's arguments and number at its exit, the
+ * launcher's check call and, per call number, what to record. */
+export interface RecorderPlan {
+  filter: Uint8Array;
+  ringBytes: number;
+  argOffsets: readonly number[];
+  nrOffset: number;
+  probeNr: number;
+  spec: Uint8Array;
+}
+
 export interface TraceCapture {
   auditArch: number;
   nr: number;

@@ -2,7 +2,6 @@
 // (build/Release, then build/Debug, or $JAILCTL_NATIVE_DIR) and says how to build them when
 // they are missing.
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { JailctlError } from '../errors.js';
 import { packageRoot } from '../io/package-root.js';
@@ -32,8 +31,10 @@ export function addonPath(): string {
 
 export function loadAddon(): NativeAddon {
   if (addon === undefined) {
-    const require = createRequire(import.meta.url);
-    addon = require(addonPath()) as NativeAddon;
+    // what require() of a .node file does, without its module resolution (an absolute path)
+    const module = { exports: {} };
+    process.dlopen(module, addonPath());
+    addon = module.exports as NativeAddon;
   }
   return addon;
 }

@@ -33,6 +33,17 @@ export class LeWriter {
     this.view.setBigInt64(at, BigInt.asIntN(64, value), true);
   }
 
+  /** An i64 given as a JavaScript number: no BigInt per value (a plan has ~1000 of them) when it
+   * is a safe integer; anything else goes through BigInt() and fails as it would. */
+  int(value: number): void {
+    if (!Number.isSafeInteger(value)) return this.i64(BigInt(value));
+    const at = this.reserve(8);
+    // two's complement in two halves: the high half is floor(value / 2^32), the low the rest
+    const high = Math.floor(value / 0x1_0000_0000);
+    this.view.setUint32(at, value - high * 0x1_0000_0000, true);
+    this.view.setInt32(at + 4, high, true);
+  }
+
   u64(value: bigint): void {
     this.i64(value);
   }

@@ -7,65 +7,69 @@ import { signalNumber, type SignalNumbering } from './os-signals.js';
 import type { LaunchPlan, PlanStep } from '../jail/plan.js';
 import { CAPTURE_KINDS, MNT_DETACH, OPF_OPTIONAL, OP_CODES, PHASE_CODES, PLAN_MAGIC, mountAttrs, mountFlags, namespaceFlags } from './ops.js';
 
-type Operand = { ints: bigint[]; strs: (string | Uint8Array)[] };
+// integers as numbers where planning has them so (LeWriter.int: no BigInt per value)
+type Operand = { ints: (number | bigint)[]; strs: (string | Uint8Array)[] };
 
 function operands(step: PlanStep, signals: SignalNumbering): Operand {
-  const n = (v: number | bigint): bigint => BigInt(v);
   switch (step.op) {
-    case 'clone': return { ints: [n(namespaceFlags(step.namespaces))], strs: [] };
-    case 'forward-signals': return { ints: step.signals.map((s) => n(signalNumberOrThrow(s, signals))), strs: [] };
+    case 'clone': return { ints: [namespaceFlags(step.namespaces)], strs: [] };
+    case 'forward-signals': return { ints: step.signals.map((s) => signalNumberOrThrow(s, signals)), strs: [] };
     case 'write-child-file': return { ints: [], strs: [step.file, step.content] };
-    case 'mkdir': return { ints: [n(step.mode)], strs: [step.path] };
+    case 'mkdir': return { ints: [step.mode], strs: [step.path] };
     case 'write-file': return { ints: [], strs: [step.path, step.content] };
     case 'attach-cgroup': return { ints: [], strs: [step.procsFile] };
     case 'rmdir': return { ints: [], strs: [step.path] };
-    case 'mount': return { ints: [n(mountFlags(step.flags))], strs: [step.source, step.target, step.fstype, step.data, step.procDir] };
+    case 'mount': return { ints: [mountFlags(step.flags)], strs: [step.source, step.target, step.fstype, step.data, step.procDir] };
     case 'bind': return { ints: [step.recursive ? 1n : 0n], strs: [step.source, step.target, step.procDir] };
-    case 'remount': return { ints: [n(mountFlags(step.flags))], strs: [step.target, step.procDir] };
-    case 'setattr': return { ints: [n(mountAttrs(step.set)), n(mountAttrs(step.clear)), step.recursive ? 1n : 0n], strs: [step.target] };
-    case 'mkfile': return { ints: [n(step.mode)], strs: [step.path] };
+    case 'remount': return { ints: [mountFlags(step.flags)], strs: [step.target, step.procDir] };
+    case 'setattr': return { ints: [mountAttrs(step.set), mountAttrs(step.clear), step.recursive ? 1n : 0n], strs: [step.target] };
+    case 'mkfile': return { ints: [step.mode], strs: [step.path] };
     case 'symlink': return { ints: [], strs: [step.target, step.path] };
     case 'pivot-root': return { ints: [], strs: [step.newRoot, step.putOld] };
-    case 'umount': return { ints: [step.detach ? n(MNT_DETACH) : 0n], strs: [step.target] };
+    case 'umount': return { ints: [step.detach ? MNT_DETACH : 0n], strs: [step.target] };
     case 'chdir': return { ints: [], strs: [step.path] };
     case 'sethostname': return { ints: [], strs: [step.hostname] };
     case 'loopback-up': return { ints: [], strs: [step.interface] };
-    case 'unshare': return { ints: [n(namespaceFlags(step.namespaces))], strs: [] };
+    case 'unshare': return { ints: [namespaceFlags(step.namespaces)], strs: [] };
     case 'fork-service': return { ints: [], strs: [] };
-    case 'rlimit': return { ints: [n(step.number), step.soft, step.hard], strs: [] };
-    case 'setgroups': return { ints: step.gids.map(n), strs: [] };
-    case 'setresgid': return { ints: [n(step.gid)], strs: [] };
+    case 'rlimit': return { ints: [step.number, step.soft, step.hard], strs: [] };
+    case 'setgroups': return { ints: step.gids, strs: [] };
+    case 'setresgid': return { ints: [step.gid], strs: [] };
     case 'keepcaps': return { ints: [step.on ? 1n : 0n], strs: [] };
-    case 'setresuid': return { ints: [n(step.uid)], strs: [] };
+    case 'setresuid': return { ints: [step.uid], strs: [] };
     case 'caps': return {
-      ints: [step.bounding, step.effective, step.permitted, step.inheritable, step.ambient, n(step.securebits ?? -1)],
+      ints: [step.bounding, step.effective, step.permitted, step.inheritable, step.ambient, step.securebits ?? -1],
       strs: [],
     };
     case 'no-new-privs': return { ints: [], strs: [] };
     case 'setsid': return { ints: [], strs: [] };
     case 'close-fds': return { ints: [], strs: [] };
-    case 'seccomp': return { ints: [n(step.flags), step.listener ? 1n : 0n, n(step.listener?.handshakeNr ?? -1)], strs: [step.filter] };
+    case 'seccomp': return { ints: [step.flags, step.listener ? 1n : 0n, step.listener?.handshakeNr ?? -1], strs: [step.filter] };
     case 'execve': return {
-      ints: [n(step.argv.length), n(step.env.length), n(step.exitIfMissing), n(step.exitIfDenied)],
+      ints: [step.argv.length, step.env.length, step.exitIfMissing, step.exitIfDenied],
       strs: [step.path, ...step.argv, ...step.env],
     };
     case 'trace': return {
-      ints: [n(step.fd), ...step.captures.flatMap((c) => [n(c.auditArch), n(c.nr), n(CAPTURE_KINDS[c.kind]), n(c.arg), n(c.auxArg), n(c.flagsArg)])],
+      ints: [step.fd, ...step.captures.flatMap((c) => [c.auditArch, c.nr, CAPTURE_KINDS[c.kind], c.arg, c.auxArg, c.flagsArg])],
       strs: [],
     };
     case 'trace-me': return { ints: [], strs: [] };
     case 'seccomp-notify': return {
-      ints: [n(step.handshake.auditArch), n(step.handshake.nr), n(step.execGates.length), ...step.execGates.flatMap((g) => [n(g.auditArch), n(g.nr)]), ...step.names.flatMap((d) => [n(d.auditArch), n(d.nr)])],
+      ints: [step.handshake.auditArch, step.handshake.nr, step.execGates.length, ...step.execGates.flatMap((g) => [g.auditArch, g.nr]), ...step.names.flatMap((d) => [d.auditArch, d.nr])],
       strs: [step.answer, ...step.names.map((d) => d.name)],
     };
     case 'open-proc': return { ints: [], strs: [] };
     case 'keyring': return { ints: [], strs: [] };
-    case 'die-with-parent': return { ints: [n(step.parentPid)], strs: [] };
-    case 'parent-death-signal': return { ints: [n(signalNumberOrThrow(step.signal, signals))], strs: [] };
+    case 'die-with-parent': return { ints: [step.parentPid], strs: [] };
+    case 'parent-death-signal': return { ints: [signalNumberOrThrow(step.signal, signals)], strs: [] };
     case 'report-count': return { ints: [], strs: [step.file, step.key, step.once, step.many.before, step.many.after] };
-    case 'trace-counter': return { ints: [n(step.auditArch)], strs: [step.filter] };
+    case 'trace-counter': {
+      const r = step.recorder;
+      if (r === undefined) return { ints: [step.auditArch], strs: [step.filter] };
+      return { ints: [step.auditArch, r.ringBytes, ...r.argOffsets, r.nrOffset, r.probeNr], strs: [step.filter, r.filter, r.spec] };
+    }
     case 'supervise': return {
-      ints: [step.respawn ? 1n : 0n, n(step.thresholdMs), n(step.timeoutMs), n(step.retry), n(step.termTimeoutMs), n(step.readyFd), n(step.hookArgv.length), n(step.hookEnv.length)],
+      ints: [step.respawn ? 1n : 0n, step.thresholdMs, step.timeoutMs, step.retry, step.termTimeoutMs, step.readyFd, step.hookArgv.length, step.hookEnv.length],
       strs: [step.stateFile, step.logFile, step.syslogIdent, step.pidfile, ...step.hookArgv, ...step.hookEnv],
     };
   }
@@ -91,7 +95,10 @@ export function encodeLaunchPlan(plan: LaunchPlan, signals: SignalNumbering = 'h
     w.u32(step.optional === true ? OPF_OPTIONAL : 0);
     w.u32(ints.length);
     w.u32(strs.length);
-    for (const i of ints) w.i64(i);
+    for (const i of ints) {
+      if (typeof i === 'bigint') w.i64(i);
+      else w.int(i);
+    }
     w.str(step.describe);
     w.str(step.hint ?? '');
     for (const s of strs) w.str(s);

@@ -41,6 +41,11 @@ export interface TraceResult {
   threads: number;
   /** calls the in-kernel counter counted without stopping the program (absent without it) */
   kernelCounted?: number;
+  /** calls whose arguments the in-kernel recorder could not keep (its ring was full): the files
+   * and sockets are incomplete by these (absent when none were lost) */
+  lostRecords?: number;
+  /** calls the in-kernel recorder recorded without stopping the program (absent without it) */
+  kernelRecorded?: number;
   files: FileAccess[];
   sockets: SocketUse[];
   exit?: TraceExit;
@@ -104,6 +109,8 @@ export class TraceAggregator implements TraceRecordSink {
   private tasks = 1;
   private threads = 0;
   private kernelCounted: number | undefined;
+  private lostRecords: number | undefined;
+  private kernelRecorded: number | undefined;
   private exit: TraceExit | undefined;
   /** the tracer's latest live totals, until its counts arrive at the end */
   private live: TraceProgress | undefined;
@@ -161,6 +168,10 @@ export class TraceAggregator implements TraceRecordSink {
       case 'path': return this.push(record);
       case 'counter':
         this.kernelCounted = (this.kernelCounted ?? 0) + record.count;
+        if (record.recorded !== undefined) this.kernelRecorded = (this.kernelRecorded ?? 0) + record.recorded;
+        return;
+      case 'lost':
+        this.lostRecords = (this.lostRecords ?? 0) + record.count;
         return;
       case 'spawn':
         this.tasks++;
@@ -214,6 +225,8 @@ export class TraceAggregator implements TraceRecordSink {
     };
     if (this.exit !== undefined) result.exit = this.exit;
     if (this.kernelCounted !== undefined) result.kernelCounted = this.kernelCounted;
+    if (this.lostRecords !== undefined) result.lostRecords = this.lostRecords;
+    if (this.kernelRecorded !== undefined) result.kernelRecorded = this.kernelRecorded;
     return result;
   }
 

@@ -1,25 +1,21 @@
 // Writing what a trace found (edge): the profile (-o), the stats file (--stats) and the mount
 // list (--mounts), each atomically, each merged with the file already there when --merge is
-// given. The pure builders are profile-from-trace.ts and mounts-from-trace.ts.
+// given (those files are read by merge-inputs.ts). The pure builders are profile-from-trace.ts and
+// mounts-from-trace.ts.
 import { existsSync } from 'node:fs';
-import { JailctlError } from '../errors.js';
-import validateJailSpec from '../generated/jail-spec.validate.js';
-import { readInputText } from '../io/input-file.js';
-import { INPUT_LIMITS, type InputLimit } from '../io/input-limits.js';
-import { hostDockerOptions } from '../io/profile-io.js';
 import { checkWritable, writeFileAtomic } from '../io/write-atomic.js';
 import { createHostFs } from '../jail/host-fs.js';
 import { memoizeHost } from '../jail/host-memo.js';
 import type { Action } from '../profile/model.js';
-import { parseProfileOrThrow } from '../profile/parse.js';
 import { applyRuntimePreset, type RuntimeName } from '../profile/presets.js';
 import { serializeOci } from '../profile/serialize.js';
-import { parseStats } from '../profile/stats.js';
-import { formatSchemaErrors } from '../schema/format-errors.js';
-import { describeJsonSyntaxError } from '../schema/json-syntax.js';
 import type { TraceResult } from './aggregate.js';
+import type * as MergeInputs from './merge-inputs.js';
 import { buildMountsFromTrace, mergeMountSpecs, type MountOptions, type MountSpec } from './mounts-from-trace.js';
 import { buildProfileFromCounts, buildTraceStats, countsOfStats, mergeTraceStats, mergeTracedProfile, totalCounts, type CallCounts } from './profile-from-trace.js';
+
+/** What reads the files a --merge folds into (merge-inputs.ts, loaded only then). */
+export type MergeReader = typeof MergeInputs;
 
 export interface TraceOutputs {
   /** -o: the OCI profile; without it the profile is returned as text */
@@ -41,37 +37,39 @@ export function checkOutputsWritable(outputs: TraceOutputs): void {
   }
 }
 
-/** With --merge, the files to merge into are read first: a bad one fails before the program runs. */
-export function checkMergeInputs(outputs: TraceOutputs): void {
-  if (!outputs.merge) return;
-  if (outputs.profile !== undefined && existsSync(outputs.profile)) parseProfileOrThrow(readText(outputs.profile, '-o', INPUT_LIMITS.profile), outputs.profile, { docker: hostDockerOptions() });
-  if (outputs.stats !== undefined && existsSync(outputs.stats)) parseStats(readText(outputs.stats, '--stats', INPUT_LIMITS.stats), outputs.stats);
-  if (outputs.mounts !== undefined && existsSync(outputs.mounts)) readMountSpec(outputs.mounts);
+/** With --merge, the files to merge into are read first: a bad one fails before the program runs.
+ * Returns their reader for writeTraceOutputs (undefined without --merge). */
+export async function checkMergeInputs(outputs: TraceOutputs): Promise<MergeReader | undefined> {
+  if (!outputs.merge) return undefined;
+  const reader = await import('./merge-inputs.js');
+  reader.checkMergeInputs(outputs);
+  return reader;
 }
 
-export function writeTraceOutputs(result: TraceResult, outputs: TraceOutputs, mountOptions: MountOptions, warn: (line: string) => void): { lines: string[]; profileText?: string } {
+/** `merge` is what checkMergeInputs returned: the files to fold into are read again now. */
+export function writeTraceOutputs(result: TraceResult, outputs: TraceOutputs, mountOptions: MountOptions, warn: (line: string) => void, merge?: MergeReader): { lines: string[]; profileText?: string } {
   const lines: string[] = [];
   let counts: CallCounts = result.counts;
   if (outputs.stats !== undefined) {
     let stats = buildTraceStats(result);
-    const merged = outputs.merge && existsSync(outputs.stats);
-    if (merged) stats = mergeTraceStats(parseStats(readText(outputs.stats, '--stats', INPUT_LIMITS.stats), outputs.stats), stats);
+    const merged = merge !== undefined && existsSync(outputs.stats);
+    if (merged) stats = mergeTraceStats(merge.readExistingStats(outputs.stats), stats);
     counts = countsOfStats(stats);
     writeFileAtomic(outputs.stats, `${JSON.stringify(stats, null, 2)}\n`);
     lines.push(`wrote ${outputs.stats} (${Object.keys(stats.counts).length} syscalls, ${stats.files.length} files${merged ? ', merged' : ''})`);
   }
-  const profileText = profileOf(result, outputs, counts, warn);
+  const profileText = profileOf(result, outputs, counts, warn, merge);
   if (outputs.profile !== undefined) {
     writeFileAtomic(outputs.profile, profileText.text);
     lines.push(`wrote ${outputs.profile} (${profileText.syscalls} syscalls${profileText.merged ? ', merged' : ''})`);
   }
-  if (outputs.mounts !== undefined) lines.push(writeMounts(result, outputs.mounts, outputs.merge, mountOptions, warn));
+  if (outputs.mounts !== undefined) lines.push(writeMounts(result, outputs.mounts, merge, mountOptions, warn));
   return outputs.profile === undefined ? { lines, profileText: profileText.text } : { lines };
 }
 
-function profileOf(result: TraceResult, outputs: TraceOutputs, counts: CallCounts, warn: (line: string) => void): { text: string; syscalls: number; merged: boolean } {
+function profileOf(result: TraceResult, outputs: TraceOutputs, counts: CallCounts, warn: (line: string) => void, merge: MergeReader | undefined): { text: string; syscalls: number; merged: boolean } {
   const file = outputs.profile;
-  const existing = file !== undefined && outputs.merge && existsSync(file) ? { file, parsed: parseProfileOrThrow(readText(file, '-o', INPUT_LIMITS.profile), file, { docker: hostDockerOptions() }) } : undefined;
+  const existing = file !== undefined && merge !== undefined && existsSync(file) ? { file, parsed: merge.readExistingProfile(file) } : undefined;
   // merged into a profile, the trace takes that profile's default unless told otherwise
   const defaultAction = outputs.defaultAction ?? existing?.parsed.profile.defaultAction;
   let profile = buildProfileFromCounts(result.counts, result.hostArch, { threaded: result.threads > 0, ...(defaultAction === undefined ? {} : { defaultAction }) });
@@ -88,37 +86,12 @@ function profileOf(result: TraceResult, outputs: TraceOutputs, counts: CallCount
   return { text: serializeOci(profile), syscalls: new Set(profile.rules.map((r) => r.syscall)).size, merged: existing !== undefined };
 }
 
-function writeMounts(result: TraceResult, file: string, merge: boolean, options: MountOptions, warn: (line: string) => void): string {
+function writeMounts(result: TraceResult, file: string, merge: MergeReader | undefined, options: MountOptions, warn: (line: string) => void): string {
   // thousands of traced files share their directories: each is looked up once
   const { spec, notes } = buildMountsFromTrace(result, memoizeHost(createHostFs()), options);
   for (const note of notes) warn(note);
-  const merged = merge && existsSync(file);
-  const out: MountSpec = merged ? mergeMountSpecs(readMountSpec(file), spec) : spec;
+  const merged = merge !== undefined && existsSync(file);
+  const out: MountSpec = merged ? mergeMountSpecs(merge.readExistingMounts(file), spec) : spec;
   writeFileAtomic(file, `${JSON.stringify(out, null, 2)}\n`);
   return `wrote ${file} (${(out.ro?.length ?? 0) + (out.rw?.length ?? 0)} binds${merged ? ', merged' : ''})`;
-}
-
-function readMountSpec(file: string): MountSpec {
-  const text = readText(file, '--mounts', INPUT_LIMITS.spec);
-  const hint = 'merge into a file jailctl trace wrote, or drop --merge';
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new JailctlError('SPEC_INVALID', `--mounts ${file}: ${describeJsonSyntaxError(text)}`, { path: file, hint });
-  }
-  // the mount list is a jail spec (for `run --spec`): anything else must not be merged into one
-  if (!validateJailSpec(json)) throw new JailctlError('SPEC_INVALID', formatSchemaErrors(`--mounts ${file}`, json, validateJailSpec.errors ?? []).join('\n'), { path: file, hint });
-  return json as MountSpec;
-}
-
-/** An output file that exists, read to merge into; it must be a regular file (with --merge,
- * `-o /dev/stdout` has nothing to merge from). */
-function readText(file: string, what: string, limit: InputLimit): string {
-  try {
-    return readInputText(file, what, limit);
-  } catch (err) {
-    if (!(err instanceof JailctlError) || err.hint === undefined) throw err;
-    throw new JailctlError(err.code, err.message, { path: file, cause: err, hint: `${err.hint}; or drop --merge` });
-  }
 }

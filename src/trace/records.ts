@@ -13,7 +13,9 @@ export type TraceRecord =
   /** while the program runs: calls so far and distinct (ABI, number) pairs, counted by the tracer */
   | { type: 'progress'; syscalls: number; distinct: number }
   /** at the end, when the in-kernel counter ran: how many calls it counted without a stop */
-  | { type: 'counter'; count: number };
+  | { type: 'counter'; count: number; /** calls its recorder recorded, when it ran */ recorded?: number }
+  /** at the end, when the in-kernel recorder's ring was full: calls whose arguments were lost */
+  | { type: 'lost'; count: number };
 
 export const RECORD_HEADER_SIZE = 48;
 
@@ -43,6 +45,7 @@ const EXIT = 5;
 const SPAWN = 6;
 const PROGRESS = 7;
 const COUNTER = 8;
+const LOST = 9;
 /** jc_trace_header field offsets */
 const AT_RET = 16;
 const AT_VALUE = 24;
@@ -157,7 +160,12 @@ export class TraceRecordDecoder {
       case EXIT: return { type: 'exit', pid, status: this.int64(at + AT_VALUE) };
       // flags: the ptrace event that reported it; PTRACE_EVENT_CLONE (3) is a thread
       case SPAWN: return { type: 'spawn', pid, parent: this.int64(at + AT_VALUE), thread: view.getBigInt64(at + AT_FLAGS, le) === 3n };
-      case COUNTER: return { type: 'counter', count: this.int64(at + AT_VALUE) };
+      case COUNTER: {
+        // flags: the calls the in-kernel recorder recorded, when it ran (else -1)
+        const recorded = this.int64(at + AT_FLAGS);
+        return { type: 'counter', count: this.int64(at + AT_VALUE), ...(recorded >= 0 ? { recorded } : {}) };
+      }
+      case LOST: return { type: 'lost', count: this.int64(at + AT_VALUE) };
       case PROGRESS: return { type: 'progress', syscalls: this.int64(at + AT_VALUE), distinct: this.int64(at + AT_FLAGS) };
       case COUNT: return { type: 'count', auditArch, nr, count: this.int64(at + AT_VALUE) };
       default: return undefined;

@@ -67,10 +67,12 @@ export async function planTraceSession(context: TraceContext, warn: (line: strin
   const chdir = plan.steps.find((s) => s.op === 'chdir' && s.phase === 'service');
   // the in-kernel counter knows tasks by the kernel's thread ids: only a tracer that sees those
   // (no pid namespace of its own or around it) can tell it which tasks are traced
-  // (JAILCTL_TRACE_COUNTER=off: every call stops, as where the kernel has no counter)
+  // (JAILCTL_TRACE_COUNTER=off: every call stops, as where the kernel has no counter; =count:
+  // counted in the kernel, but calls with arguments stop, as where it has no recorder)
   const counter = context.jail === undefined && process.geteuid?.() === 0 && context.env['JAILCTL_TRACE_COUNTER'] !== 'off' && inInitialPidNamespace();
+  const recorder = context.env['JAILCTL_TRACE_COUNTER'] !== 'count';
   return {
-    plan: buildTracedPlan(plan, hostArch, TRACE_FD, { counter }),
+    plan: buildTracedPlan(plan, hostArch, TRACE_FD, { counter, recorder }),
     hostArch,
     executable: exec?.op === 'execve' ? exec.path : context.command[0]!,
     cwd: chdir?.op === 'chdir' ? chdir.path : context.cwd,
@@ -116,15 +118,18 @@ export async function runTraceSession(context: TraceContext, reporter: TraceRepo
       hint: 'run it as root, or trace without --jail',
     });
   }
-  checkMergeInputs(context.outputs);
+  const merge = await checkMergeInputs(context.outputs);
   checkOutputsWritable(context.outputs);
   const aggregator = new TraceAggregator(planned.hostArch, { cwd: planned.cwd });
   const { exitCode, sawCalls } = await traceLaunchPlan(planned.plan, aggregator, reporter, { stdoutToStderr: context.stdoutToStderr === true });
   const result = aggregator.result();
   if (!sawCalls) return { exitCode, result, written: [] }; // the launcher said why
   for (const [call, n] of Object.entries(result.unknown)) reporter.warn(`${n} calls of ${call}, which no syscall table names, are left out of the profile`);
+  if (result.lostRecords !== undefined) {
+    reporter.warn(`the in-kernel recorder lost the arguments of ${result.lostRecords} calls (its ring buffer was full): the profile is complete, the files and sockets are not; trace again, or with JAILCTL_TRACE_COUNTER=count`);
+  }
   const mountOptions = { command: planned.executable, cwd: planned.cwd, ...(planned.jailMounts !== undefined ? { jail: planned.jailMounts } : {}) };
-  const written = writeTraceOutputs(result, context.outputs, mountOptions, reporter.warn);
+  const written = writeTraceOutputs(result, context.outputs, mountOptions, reporter.warn, merge);
   return { exitCode, result, written: written.lines, ...(written.profileText !== undefined ? { profileText: written.profileText } : {}) };
 }
 
@@ -166,6 +171,8 @@ export function summarizeTrace(outcome: TraceOutcome): TraceProgress & Record<st
     processes: result.processes,
     ...countTotals(result.counts),
     ...(result.kernelCounted !== undefined ? { kernelCounted: result.kernelCounted } : {}),
+    ...(result.kernelRecorded !== undefined ? { kernelRecorded: result.kernelRecorded } : {}),
+    ...(result.lostRecords !== undefined ? { lostRecords: result.lostRecords } : {}),
     abis: Object.keys(result.counts),
     files: result.files.length,
     sockets: result.sockets.map((s) => s.family),

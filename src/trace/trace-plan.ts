@@ -6,6 +6,10 @@ import { JailctlError } from '../errors.js';
 import { ARCHES, kernelGroupOf, resolveSyscall, syscallTable, type ArchName } from '../profile/arch.js';
 import { BPF, encodeProgram, jump, SECCOMP_DATA, SECCOMP_RET, stmt, type Insn } from '../profile/bpf.js';
 import type { LaunchPlan, PlanStep, TraceCapture } from '../jail/plan.js';
+import type { RecorderPlan } from '../jail/plan.js';
+import { COUNTER_NRS, EXIT_REGISTERS, recordSpec, recorderStops, ringBytes } from './kernel-recorder.js';
+
+export { COUNTER_NRS } from './kernel-recorder.js';
 
 /** File syscalls: [name, path arg, dirfd arg, flags/mode arg]. */
 const PATH_SYSCALLS: readonly (readonly [string, number, number, number])[] = [
@@ -50,18 +54,16 @@ export function buildTraceFilter(hostArch: ArchName): Uint8Array {
   return encodeProgram([stmt(BPF.RET | BPF.K, SECCOMP_RET.TRACE)], ARCHES[hostArch].endian);
 }
 
-/** Calls numbered below this are counted in the kernel when the counter runs (native/trace-count.h). */
-export const COUNTER_NRS = 1024;
-
 /**
  * The filter of a trace whose calls the in-kernel counter counts: only the calls whose arguments
- * are recorded stop, and every call the counter cannot count (another ABI, a number past its
- * table, x32's). The rest is allowed without a stop, and the kernel's seccomp cache lets them
- * through without running the filter at all.
+ * are recorded stop (with the recorder: only execve), and every call the counter cannot count
+ * (another ABI, a number past its table, x32's). The rest is allowed without a stop, and the
+ * kernel's seccomp cache lets them through without running the filter at all.
  */
-export function buildCountingFilter(hostArch: ArchName): Uint8Array {
+export function buildCountingFilter(hostArch: ArchName, options: { recorder?: boolean } = {}): Uint8Array {
   const auditArch = ARCHES[hostArch].auditArch;
-  const stops = [...new Set(buildTraceCaptures(hostArch).filter((c) => c.auditArch === auditArch && c.nr < COUNTER_NRS).map((c) => c.nr))].sort((a, b) => a - b);
+  const captured = buildTraceCaptures(hostArch).filter((c) => c.auditArch === auditArch && c.nr < COUNTER_NRS).map((c) => c.nr);
+  const stops = [...new Set(options.recorder === true ? recorderStops(hostArch) : captured)].sort((a, b) => a - b);
   // from instruction i, the distance to the TRACE return at the end
   const toTrace = (i: number): number => stops.length + 4 - i;
   const insns: Insn[] = [
@@ -90,13 +92,14 @@ export function counterFits(hostArch: ArchName): boolean {
  * `extraCaptures` (of syscalls the standard list does not capture) add arguments a caller wants
  * besides; they need a stop at each such call, so they go without the counter.
  */
-export function buildTracedPlan(plan: LaunchPlan, hostArch: ArchName, fd: number, options: { counter?: boolean; extraCaptures?: readonly TraceCapture[] } = {}): LaunchPlan {
+export function buildTracedPlan(plan: LaunchPlan, hostArch: ArchName, fd: number, options: { counter?: boolean; recorder?: boolean; extraCaptures?: readonly TraceCapture[] } = {}): LaunchPlan {
   if (plan.steps.some((s) => s.op === 'seccomp')) {
     throw new JailctlError('USAGE', 'a traced run does not load a seccomp profile', { hint: 'drop --seccomp when tracing' });
   }
   const exec = plan.steps.findIndex((s) => s.op === 'execve');
   if (exec < 0) throw new JailctlError('JAIL_INVALID', 'the plan has no execve step');
-  const trace: PlanStep = { phase: 'config', op: 'trace', fd, captures: [...buildTraceCaptures(hostArch), ...(options.extraCaptures ?? [])], describe: 'trace the service' };
+  const captures = [...buildTraceCaptures(hostArch), ...(options.extraCaptures ?? [])];
+  const trace: PlanStep = { phase: 'config', op: 'trace', fd, captures, describe: 'trace the service' };
   const beforeExec: PlanStep[] = [
     { phase: 'service', op: 'trace-me', describe: 'stop for the tracer (ptrace PTRACE_TRACEME)' },
     { phase: 'service', op: 'seccomp', filter: buildTraceFilter(hostArch), flags: 0, profile: '(trace: every syscall stops)', describe: 'load the tracing filter' },
@@ -104,7 +107,18 @@ export function buildTracedPlan(plan: LaunchPlan, hostArch: ArchName, fd: number
   const steps = [...plan.steps];
   steps.splice(exec, 0, ...beforeExec);
   const counter: PlanStep[] = options.counter === true && (options.extraCaptures ?? []).length === 0 && counterFits(hostArch)
-    ? [{ phase: 'config', op: 'trace-counter', auditArch: ARCHES[hostArch].auditArch, filter: buildCountingFilter(hostArch), describe: 'count calls in the kernel (eBPF), stopping only where arguments are recorded' }]
+    ? [{ phase: 'config', op: 'trace-counter', auditArch: ARCHES[hostArch].auditArch, filter: buildCountingFilter(hostArch), ...recorderOf(hostArch, captures, options.recorder), describe: 'count calls in the kernel (eBPF), stopping only where arguments are recorded' }]
     : [];
   return { ...plan, steps: [trace, ...counter, ...steps] };
+}
+
+/** The counter's recorder, where the host's register layout is known (and not turned off):
+ * calls with arguments are recorded in the kernel and no longer stop. */
+function recorderOf(hostArch: ArchName, captures: readonly TraceCapture[], wanted: boolean | undefined): { recorder?: RecorderPlan } {
+  const registers = EXIT_REGISTERS[hostArch];
+  const probeNr = resolveSyscall(hostArch, 'faccessat');
+  if (wanted === false || registers === undefined || probeNr === undefined) return {};
+  return {
+    recorder: { filter: buildCountingFilter(hostArch, { recorder: true }), ringBytes: ringBytes(), argOffsets: registers.args, nrOffset: registers.nr, probeNr, spec: recordSpec(hostArch, captures) },
+  };
 }

@@ -80,7 +80,7 @@ export function encodeRecords(records: readonly TraceRecord[], littleEndian = tr
   return out;
 }
 
-const RECORD_TYPES = { count: 1, path: 2, value: 3, bytes: 4, exit: 5, spawn: 6, progress: 7, counter: 8 } as const;
+const RECORD_TYPES = { count: 1, path: 2, value: 3, bytes: 4, exit: 5, spawn: 6, progress: 7, counter: 8, lost: 9 } as const;
 
 /** One record; `type` may be a number the decoder does not know (a newer tracer's). */
 export function encodeRecord(record: TraceRecord | { type: number; data?: Uint8Array }, littleEndian = true): Uint8Array {
@@ -92,7 +92,9 @@ export function encodeRecord(record: TraceRecord | { type: number; data?: Uint8A
     if ('pid' in r) fields.pid = r.pid;
     if ('auditArch' in r) Object.assign(fields, { arch: r.auditArch, nr: r.nr });
     if ('ret' in r) fields.ret = r.ret;
-    if (r.type === 'count' || r.type === 'counter') fields.value = BigInt(r.count);
+    if (r.type === 'count' || r.type === 'counter' || r.type === 'lost') fields.value = BigInt(r.count);
+    // flags of a counter: the calls the in-kernel recorder recorded (-1: it did not run)
+    if (r.type === 'counter') fields.flags = BigInt(r.recorded ?? -1);
     if (r.type === 'path') Object.assign(fields, { value: r.dirfd, flags: r.flags, data: new TextEncoder().encode(r.path) });
     if (r.type === 'value') Object.assign(fields, { value: r.value, flags: r.flags ?? -1n });
     if (r.type === 'bytes') fields.data = r.bytes;

@@ -1,10 +1,12 @@
 // As root: the in-kernel counter of `jailctl trace` (native/trace-count.c) counts exactly what
-// stopping on every call counts. The same programs are traced with it and without it
-// (JAILCTL_TRACE_COUNTER=off), and the stats (calls per ABI and name, files) must be equal:
-// forks, exec chains, threads, a static binary, and calls through another ABI (i386 from a
-// 64-bit program, which the tracer counts and the counter must not count again).
+// stopping on every call counts, and its recorder records exactly what stopping on calls with
+// arguments records. The same programs are traced with both (the default), with the counter
+// alone (JAILCTL_TRACE_COUNTER=count) and with neither (=off), and the stats (calls per ABI and
+// name, files, sockets) must be equal: forks, exec chains, relative paths after cd, threads, a
+// static binary, sockets, and calls through another ABI (i386 from a 64-bit program, which the
+// tracer counts and the counter must not count again).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
@@ -16,6 +18,7 @@ interface Stats {
   counts: Record<string, number>;
   countsByArch?: Record<string, Record<string, number>>;
   files: unknown[];
+  sockets?: unknown[];
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'jailctl-trace-counter-'));
@@ -25,12 +28,15 @@ const listed = file('listed');
 mkdirSync(listed);
 for (const name of ['a', 'b', 'c']) writeFileSync(join(listed, name), `${name}\n`);
 
-/** Traces `command` with the counter on or off; the stats and the --json summary. */
-function traced(name: string, command: string[], counter: 'on' | 'off'): { stats: Stats; summary: TraceSummary & { kernelCounted?: number } } {
+type Mode = 'on' | 'count' | 'off';
+type Summary = TraceSummary & { kernelCounted?: number; kernelRecorded?: number; lostRecords?: number };
+
+/** Traces `command` with the counter and recorder (on), the counter alone, or neither (off). */
+function traced(name: string, command: string[], counter: Mode): { stats: Stats; summary: Summary } {
   const stats = file(`${name}.${counter}.stats.json`);
   const r = jailctl(['trace', '--json', '--stats', stats, '-o', file(`${name}.${counter}.json`), '--', ...command], { env: { ...process.env, JAILCTL_TRACE_COUNTER: counter } });
   if (r.code !== 0) throw new Error(`trace of ${name} (counter ${counter}) exited ${r.code}: ${r.stderr}`);
-  return { stats: readJson<Stats>(stats), summary: JSON.parse(r.stdout.trimEnd().split('\n').at(-1)!) as TraceSummary & { kernelCounted?: number } };
+  return { stats: readJson<Stats>(stats), summary: JSON.parse(r.stdout.trimEnd().split('\n').at(-1)!) as Summary };
 }
 
 /** Calls whose number depends on timing (a thread waiting for another), left out of the comparison. */
@@ -38,19 +44,30 @@ const racy = (counts: Record<string, number> = {}): Record<string, number> => Ob
 
 const probe = isRoot ? jailctl(['trace', '--json', '-o', join(dir, 'probe.json'), '--', '/bin/true']) : undefined;
 const counterWorks = probe !== undefined && probe.code === 0 && /"kernelCounted":\d+/.test(probe.stdout);
+// the recorder needs a ring buffer (5.8) and a register layout jailctl knows (x86_64, aarch64)
+const recorderWorks = counterWorks && /"kernelRecorded":\d+/.test(probe!.stdout);
 if (!isRoot) t.plan(0, 'needs root');
 else if (!hasGcc) t.plan(0, 'needs gcc to build the traced programs');
 else if (!counterWorks) t.plan(0, 'this kernel refuses the in-kernel counter (BPF raw tracepoints, mmap-able arrays, atomic and): every trace stops on every call');
 
-const same = (t: Test, name: string, command: string[]): void => {
-  const on = traced(name, command, 'on');
+/** `fresh`: puts back what the program starts from, before each run */
+const same = (t: Test, name: string, command: string[], fresh: () => void = () => undefined): void => {
+  fresh();
   const off = traced(name, command, 'off');
-  t.ok((on.summary.kernelCounted ?? 0) > 0, `the counter counted calls (${on.summary.kernelCounted})`);
   t.equal(off.summary.kernelCounted, undefined, 'JAILCTL_TRACE_COUNTER=off: every call stopped');
-  t.same(racy(on.stats.counts), racy(off.stats.counts), 'the same calls of the host ABI');
-  t.same(Object.fromEntries(Object.entries(on.stats.countsByArch ?? {}).map(([abi, c]) => [abi, racy(c)])), Object.fromEntries(Object.entries(off.stats.countsByArch ?? {}).map(([abi, c]) => [abi, racy(c)])), 'the same calls of other ABIs');
-  t.same(on.stats.files, off.stats.files, 'the same files');
-  t.equal(on.summary.processes, off.summary.processes, 'the same processes');
+  for (const mode of ['count', 'on'] as const) {
+    fresh();
+    const counted = traced(name, command, mode);
+    t.ok((counted.summary.kernelCounted ?? 0) > 0, `${mode}: the counter counted calls (${counted.summary.kernelCounted})`);
+    if (mode === 'count') t.equal(counted.summary.kernelRecorded, undefined, 'count: calls with arguments stopped');
+    else if (recorderWorks) t.ok((counted.summary.kernelRecorded ?? 0) > 0, `on: the recorder recorded calls (${counted.summary.kernelRecorded})`);
+    t.equal(counted.summary.lostRecords, undefined, `${mode}: nothing lost`);
+    t.same(racy(counted.stats.counts), racy(off.stats.counts), `${mode}: the same calls of the host ABI`);
+    t.same(Object.fromEntries(Object.entries(counted.stats.countsByArch ?? {}).map(([abi, c]) => [abi, racy(c)])), Object.fromEntries(Object.entries(off.stats.countsByArch ?? {}).map(([abi, c]) => [abi, racy(c)])), `${mode}: the same calls of other ABIs`);
+    t.same(counted.stats.files, off.stats.files, `${mode}: the same files`);
+    t.same(counted.stats.sockets, off.stats.sockets, `${mode}: the same sockets`);
+    t.equal(counted.summary.processes, off.summary.processes, `${mode}: the same processes`);
+  }
 };
 
 t.test('forks, an exec chain and files: the same counts and files with the counter as without', async (t) => {
@@ -61,13 +78,27 @@ t.test('a recorded call interrupted by a signal: the same result (the kernel-int
   const fifo = file('fifo');
   if (spawnSync('mkfifo', [fifo]).status !== 0) throw new Error('mkfifo failed');
   // the shell blocks opening a FIFO nobody writes to, until the alarm it sent itself interrupts it
-  const traceWithCounter = (counter: 'on' | 'off') => traced(`fifo-${counter}`, ['/bin/sh', '-c', `trap "echo caught" ALRM; (sleep 0.3; kill -ALRM $$) & read line < ${fifo}; exit 0`], counter);
-  const on = traceWithCounter('on');
+  const traceWithCounter = (counter: Mode) => traced(`fifo-${counter}`, ['/bin/sh', '-c', `trap "echo caught" ALRM; (sleep 0.3; kill -ALRM $$) & read line < ${fifo}; exit 0`], counter);
   const off = traceWithCounter('off');
   const entry = (stats: Stats) => (stats.files as { path: string }[]).find((f) => f.path === fifo);
   t.ok(entry(off.stats), 'the open of the FIFO is recorded');
-  t.same(entry(on.stats), entry(off.stats), 'the same outcome with the counter');
+  t.same(entry(traceWithCounter('count').stats), entry(off.stats), 'the same outcome with the counter');
+  t.same(entry(traceWithCounter('on').stats), entry(off.stats), 'the same outcome with the recorder');
   // (how often the shell's wait4 is interrupted depends on timing: the counts are not compared)
+});
+
+t.test('relative paths after cd, through a directory descriptor, and created, moved and removed files', async (t) => {
+  const work = file('work');
+  const fresh = (): void => {
+    rmSync(work, { recursive: true, force: true });
+    mkdirSync(work);
+  };
+  same(t, 'paths', ['/bin/sh', '-c', `cd ${work} && mkdir d && touch d/a b && mv b d/c && ln -s d l && cat l/a && rm d/a && find . >/dev/null && ls -la d >/dev/null; cd / && cat ${work}/missing 2>/dev/null; exit 0`], fresh);
+});
+
+t.test('sockets: the same families and addresses', { skip: existsSync('/usr/bin/python3') ? false : 'needs /usr/bin/python3' }, async (t) => {
+  const script = "import socket\nfor f, a in ((socket.AF_UNIX, '/run/jailctl-no-such-socket'), (socket.AF_INET, ('127.0.0.1', 9))):\n  s = socket.socket(f)\n  s.connect_ex(a)\n  s.close()\nsocket.socket(socket.AF_UNIX).bind('\\0jailctl-counter-test')\n";
+  same(t, 'sockets', ['/usr/bin/python3', '-c', script]);
 });
 
 t.test('a syscall-bound program: the same counts', async (t) => {

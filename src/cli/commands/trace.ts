@@ -6,6 +6,7 @@ import type { TraceProgress } from '../../trace/aggregate.js';
 import type { TraceContext } from '../../trace/session.js';
 import { addJailOptions, givenJailOptions, toRawSpec, type JailFlags } from '../jail-options.js';
 import { toJson } from '../output.js';
+import { stderrIsTerminal } from '../terminal.js';
 
 interface TraceFlags extends JailFlags {
   output?: string;
@@ -53,7 +54,7 @@ async function trace(args: string[], flags: TraceFlags): Promise<number> {
     process.stdout.write(`${toJson((await session.planTraceSession(context, warn)).plan)}\n`);
     return 0;
   }
-  const live = process.stderr.isTTY === true && flags.json !== true;
+  const live = flags.json !== true && stderrIsTerminal();
   const outcome = await session.runTraceSession(context, { warn, ...(live ? { progress: drawProgress } : {}) });
   if (live) process.stderr.write('\r\x1b[K');
   if (outcome.profileText !== undefined && flags.json !== true) process.stdout.write(outcome.profileText);

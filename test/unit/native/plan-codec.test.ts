@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import type { LaunchPlan } from '../../../src/jail/plan.js';
+import { LeWriter } from '../../../src/native/le-writer.js';
 import { encodeLaunchPlan } from '../../../src/native/plan-codec.js';
 import { withParentDeath } from '../../../src/native/spawn.js';
 
@@ -87,6 +88,25 @@ t.test('the launcher refuses malformed plans', { skip: existsSync(LAUNCHER) ? fa
   const usage = spawnSync(LAUNCHER, [], { encoding: 'utf8' });
   t.equal(usage.status, 125);
   t.match(usage.stderr, /^usage: jailctl-launch PLAN_FD \[TAG\] \(run by jailctl\) \| jailctl-launch --plan FILE \[--check\]\n$/);
+});
+
+t.test('integers: a number is written as the same 8 bytes as its BigInt, across the 32-bit halves and the signs', async (t) => {
+  const values = [0, 1, -1, 0x7fff_ffff, -0x8000_0000, 0xffff_ffff, 0x1_0000_0000, -0x1_0000_0000, -0x1_0000_0001, 3221225534, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, -123_456_789_012];
+  for (const value of values) {
+    const asNumber = new LeWriter();
+    asNumber.int(value);
+    const asBigInt = new LeWriter();
+    asBigInt.i64(BigInt(value));
+    t.same(asNumber.bytes(), asBigInt.bytes(), String(value));
+  }
+  t.throws(() => new LeWriter().int(1.5), RangeError, 'a fraction is refused as BigInt() refuses it');
+  t.throws(() => new LeWriter().int(Number.NaN), RangeError);
+  const rlimit: LaunchPlan = { ...plan, steps: [{ phase: 'jail', op: 'rlimit', resource: 'nofile', number: 7, soft: -1n, hard: 2n ** 40n, describe: 'rlimit' }] };
+  const bytes = encodeLaunchPlan(rlimit);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // after the step's five u32 (op, phase, flags, ints, strs): its three i64s
+  const at = 22 + 20;
+  t.same([view.getBigInt64(at, true), view.getBigInt64(at + 8, true), view.getBigInt64(at + 16, true)], [7n, -1n, 2n ** 40n], 'numbers and bigints in one step');
 });
 
 t.test('die-with-parent: first, once, with the parent pid', async (t) => {

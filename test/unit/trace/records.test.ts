@@ -20,6 +20,8 @@ const SAMPLE: TraceRecord[] = [
   spawn(6, 5, true),
   { type: 'progress', syscalls: 2 ** 40, distinct: 12 },
   { type: 'counter', count: 99 },
+  { type: 'counter', count: 5, recorded: 4 },
+  { type: 'lost', count: 3 },
   exit({ signal: 9 }),
 ];
 
