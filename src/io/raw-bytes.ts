@@ -46,8 +46,13 @@ function sequenceLength(b: Uint8Array, i: number): number {
   return 0;
 }
 
+/** Any U+DC80..U+DCFF: found natively, as nearly no path has one (a trace's mount list asks
+ * for thousands) */
+const ESCAPE_RANGE = /[\udc80-\udcff]/;
+
 /** Whether `text` carries escaped bytes. */
 export function hasRawBytes(text: string): boolean {
+  if (!ESCAPE_RANGE.test(text)) return false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c >= 0xdc80 && c <= 0xdcff && !(i > 0 && isHighSurrogate(text.charCodeAt(i - 1)))) return true;

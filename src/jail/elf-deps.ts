@@ -6,7 +6,7 @@ import { JailctlError } from '../errors.js';
 import { isElf, parseElf, parseShebang, BINPRM_BUF_SIZE, type ElfHeader, type ElfInfo } from './elf.js';
 import type { HostFacts } from './host.js';
 import { dirname, joinPath, normalizePath } from './host-paths.js';
-import { resolveRealPath } from './host-realpath.js';
+import { resolveRealPath, type RealPath } from './host-realpath.js';
 import { glibcLibToken, glibcSystemDirs, resolveLdSoConf, resolveMuslPath } from './ld-config.js';
 
 export interface ElfDep {
@@ -48,9 +48,24 @@ const MISSING_HINT = 'or pass --no-auto-libs and bind what the program needs wit
 const MUSL_RESERVED = /^lib(c|pthread|rt|m|dl|util|xnet)\./;
 const AT_PLATFORM: Record<string, string> = { i386: 'i686' };
 
+/**
+ * What resolving several programs over one host can share, for a pass short enough that the host
+ * does not change (a trace's mount list): the ELF files parsed, by real path, and ld.so.conf.
+ */
+export interface ElfDepsCache {
+  infos: Map<string, ElfInfo>;
+  confDirs?: string[];
+  /** resolveRealPath over the host, or a cache of it (cachedRealPaths) */
+  realPath?: (path: string) => RealPath | undefined;
+}
+
+export function newElfDepsCache(realPath?: (path: string) => RealPath | undefined): ElfDepsCache {
+  return realPath === undefined ? { infos: new Map() } : { infos: new Map(), realPath };
+}
+
 /** Every host file `path` needs to run; see ElfDeps. */
-export function resolveElfDeps(host: HostFacts, path: string): ElfDeps {
-  const resolver = new Resolver(host);
+export function resolveElfDeps(host: HostFacts, path: string, cache: ElfDepsCache = newElfDepsCache()): ElfDeps {
+  const resolver = new Resolver(host, cache);
   resolver.add(path, 'the program itself', 'program');
   const elf = resolver.followScripts(path);
   if (elf !== undefined) resolver.loadProgram(elf);
@@ -61,15 +76,19 @@ export function resolveElfDeps(host: HostFacts, path: string): ElfDeps {
 class Resolver {
   readonly files: ElfDep[] = [];
   private readonly listed = new Set<string>();
-  private readonly infos = new Map<string, ElfInfo>();
+  private readonly infos: Map<string, ElfInfo>;
   private readonly displayDirs = new Map<string, string | undefined>();
   private readonly objects: LoadedObject[] = [];
   private musl = false;
   private interpreter = '';
   private interpreterReal: string | undefined;
-  private confDirs: string[] | undefined;
 
-  constructor(private readonly host: HostFacts) {}
+  private readonly realPath: (path: string) => RealPath | undefined;
+
+  constructor(private readonly host: HostFacts, private readonly cache: ElfDepsCache) {
+    this.infos = cache.infos;
+    this.realPath = cache.realPath ?? ((path) => resolveRealPath(host, path));
+  }
 
   add(path: string, reason: string, kind: ElfDep['kind']): void {
     if (this.listed.has(path)) return;
@@ -107,7 +126,7 @@ class Resolver {
 
   /** The executable, its PT_INTERP, then DT_NEEDED breadth first as _dl_map_object_deps does. */
   loadProgram(path: string): void {
-    const real = resolveRealPath(this.host, path)!.real;
+    const real = this.realPath(path)!.real;
     // the kernel maps the program; its $ORIGIN comes from /proc/self/exe, a real path
     const main: LoadedObject = { path, real, info: this.parseProgram(real, path), origin: dirname(real), loader: undefined, names: new Set() };
     this.objects.push(main);
@@ -194,8 +213,8 @@ class Resolver {
     }
     dirs.push(...object.info.runpath.map((d) => this.expandTokens(d, object)));
     if ((object.info.flags1 & DF_1_NODEFLIB) === 0) {
-      this.confDirs ??= resolveLdSoConf(this.host);
-      dirs.push(...this.confDirs, ...glibcSystemDirs(object.info.class, this.interpreterReal));
+      this.cache.confDirs ??= resolveLdSoConf(this.host);
+      dirs.push(...this.cache.confDirs, ...glibcSystemDirs(object.info.class, this.interpreterReal));
     }
     return uniqueAbsolute(dirs);
   }
@@ -219,7 +238,7 @@ class Resolver {
 
   /** `path` if it is a regular file the loader would accept for `wanted`; records skipped ones. */
   private candidate(path: string, wanted: ElfHeader, skipped: string[]): Candidate | undefined {
-    const resolved = resolveRealPath(this.host, path);
+    const resolved = this.realPath(path);
     if (resolved === undefined || resolved.info.kind !== 'file') return undefined;
     const display = this.displayPath(path);
     // a file that is not ELF stops ld.so too ("invalid ELF header"): parseElf throws
@@ -238,7 +257,7 @@ class Resolver {
   private displayPath(path: string): string {
     if (!path.split('/').some((p) => p === '.' || p === '..')) return normalizePath(path);
     const dir = path.slice(0, path.lastIndexOf('/'));
-    if (!this.displayDirs.has(dir)) this.displayDirs.set(dir, resolveRealPath(this.host, dir || '/')?.real);
+    if (!this.displayDirs.has(dir)) this.displayDirs.set(dir, this.realPath(dir || '/')?.real);
     return joinPath(this.displayDirs.get(dir) ?? normalizePath(dir), path.slice(path.lastIndexOf('/') + 1));
   }
 
@@ -282,7 +301,7 @@ class Resolver {
   }
 
   private requireFile(path: string, error: () => JailctlError): string {
-    const resolved = resolveRealPath(this.host, path);
+    const resolved = this.realPath(path);
     if (resolved === undefined || resolved.info.kind !== 'file') throw error();
     return resolved.real;
   }

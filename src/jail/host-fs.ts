@@ -49,6 +49,20 @@ function absentOr<T>(path: string, read: () => T, absent: readonly string[] = []
   }
 }
 
+const NO_THROW_IF_MISSING = { throwIfNoEntry: false } as const;
+
+/** lstat(2) of `local` (where `path` is); errors as absentOr says. */
+function lstatInfo(path: string, local: string): FileInfo | undefined {
+  let s: Stats | undefined;
+  try {
+    // a missing path is common (PATH searches, probes): no exception for it
+    s = lstatSync(fsPath(local), NO_THROW_IF_MISSING);
+  } catch (err) {
+    return absentOr(path, () => { throw err; });
+  }
+  return s === undefined ? undefined : { kind: kindOf(s), mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, size: s.size };
+}
+
 function kindOf(s: Stats): FileKind {
   if (s.isFile()) return 'file';
   if (s.isDirectory()) return 'dir';
@@ -99,6 +113,15 @@ function isDirectory(path: string): boolean {
   return statSync(fsPath(path), { throwIfNoEntry: false })?.isDirectory() === true;
 }
 
+/** Entry names, sorted. Node decodes them as UTF-8 in C++; only a directory holding a name that
+ * is not UTF-8 (decoded as U+FFFD) is read again as bytes, for decodeRaw's escapes. */
+function readDirNames(local: string): string[] {
+  const raw = fsPath(local);
+  const names = readdirSync(raw);
+  if (names.some((name) => name.includes('\uFFFD'))) return readdirSync(raw, { encoding: 'buffer' }).map(decodeRaw).sort();
+  return names.sort();
+}
+
 export interface HostFsOptions {
   /** the machine's arch name (default: this host's) */
   arch?: string;
@@ -115,12 +138,11 @@ export function createHostFs(options: HostFsOptions = {}): HostFacts {
   };
   return {
     arch: options.arch ?? kernelArch(),
-    lstat: (path) =>
-      absentOr(path, located(path, false, (local): FileInfo | undefined => {
-        // a missing path is common (PATH searches, probes): no exception for it
-        const s = lstatSync(fsPath(local), { throwIfNoEntry: false });
-        return s === undefined ? undefined : { kind: kindOf(s), mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, size: s.size };
-      })),
+    lstat: (path) => {
+      // no closures here: a trace's mount list lstats thousands of paths
+      const local = options.locate === undefined ? path : options.locate(path, false);
+      return local === undefined ? undefined : lstatInfo(path, local);
+    },
     // EINVAL: not a symlink
     readlink: (path) => absentOr(path, located(path, false, (local) => decodeRaw(readlinkSync(fsPath(local), { encoding: 'buffer' }))), ['EINVAL']),
     // a directory, FIFO or device has no bytes to read here
@@ -130,6 +152,6 @@ export function createHostFs(options: HostFsOptions = {}): HostFacts {
       if (local === undefined) return undefined;
       return input === undefined ? readHostText(local) : readInputTextIfExists(local, input.what, input.limit);
     },
-    readDir: (path) => absentOr(path, located(path, true, (local) => readdirSync(fsPath(local), { encoding: 'buffer' }).map(decodeRaw).sort())),
+    readDir: (path) => absentOr(path, located(path, true, readDirNames)),
   };
 }

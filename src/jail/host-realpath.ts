@@ -37,21 +37,28 @@ export function resolveRealPath(host: HostFacts, path: string): RealPath | undef
  * would reach the same directory first and look the name up in it.
  */
 export function cachedRealPaths(host: HostFacts): (path: string) => RealPath | undefined {
-  const known = new Map<string, RealPath | undefined>();
+  // null: known to be missing (one lookup per call instead of has() and get())
+  const known = new Map<string, RealPath | null>();
   const real = (path: string): RealPath | undefined => {
-    if (known.has(path)) return known.get(path);
-    const found = inKnownParent(path) ?? resolveRealPath(host, path);
-    known.set(path, found);
-    return found;
+    let found = known.get(path);
+    if (found === undefined) {
+      const inParent = inKnownParent(path);
+      known.set(path, (found = (inParent === null ? resolveRealPath(host, path) : inParent) ?? null));
+    }
+    return found ?? undefined;
   };
   // null: not a plain name in a directory (a symlink, ".", "..", a parent that is no directory)
   const inKnownParent = (path: string): RealPath | undefined | null => {
     const slash = path.lastIndexOf('/');
-    const name = path.slice(slash + 1);
-    if (slash <= 0 || name === '' || name === '.' || name === '..') return null;
-    const parent = real(path.slice(0, slash));
+    const length = path.length;
+    if (slash <= 0 || slash === length - 1) return null;
+    // "." and "..": told by their characters, without slicing every name out
+    if (path.charCodeAt(length - 1) === 0x2e && (slash === length - 2 || (slash === length - 3 && path.charCodeAt(length - 2) === 0x2e))) return null;
+    const parentPath = path.slice(0, slash);
+    const parent = real(parentPath);
     if (parent?.info.kind !== 'dir') return null;
-    const candidate = parent.real === '/' ? `/${name}` : `${parent.real}/${name}`;
+    // most directories are their own real path: the name is then looked up as given
+    const candidate = parent.real === '/' ? path.slice(slash) : parent.real === parentPath ? path : `${parent.real}${path.slice(slash)}`;
     const info = host.lstat(candidate);
     if (info === undefined) return undefined;
     return info.kind === 'symlink' ? null : { real: candidate, info };

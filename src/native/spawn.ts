@@ -7,7 +7,7 @@ import { close, read } from 'node:fs';
 import { constants, endianness } from 'node:os';
 import { JailctlError, isErrnoError } from '../errors.js';
 import type { LaunchPlan, PlanStep } from '../jail/plan.js';
-import { TraceRecordDecoder, type TraceRecord } from '../trace/records.js';
+import { TraceRecordDecoder, type TraceRecord, type TraceRecordSink } from '../trace/records.js';
 import { launcherPath, loadAddon } from './binding.js';
 import { encodeLaunchPlan } from './plan-codec.js';
 
@@ -59,10 +59,11 @@ function readUntilEnd(fd: number, onChunk: (chunk: Uint8Array) => void): Promise
 }
 
 /**
- * Starts the launcher as our child; `onRecord` receives every trace record. With
- * `stdoutToStderr` the jail's standard output is our standard error (ours stays for a summary).
+ * Starts the launcher as our child; `onRecord` receives every trace record (a sink gets them
+ * without an object per record). With `stdoutToStderr` the jail's standard output is our
+ * standard error (ours stays for a summary).
  */
-export function spawnLaunchPlan(plan: LaunchPlan, onRecord: (record: TraceRecord) => void, options: { stdoutToStderr?: boolean } = {}): SpawnedJail {
+export function spawnLaunchPlan(plan: LaunchPlan, onRecord: ((record: TraceRecord) => void) | TraceRecordSink, options: { stdoutToStderr?: boolean } = {}): SpawnedJail {
   // encoded before the launcher starts: it reads the whole plan at once
   const bytes = encodeLaunchPlan(withParentDeath(plan, process.pid));
   const path = launcherPath();
@@ -84,7 +85,8 @@ export function spawnLaunchPlan(plan: LaunchPlan, onRecord: (record: TraceRecord
   });
   const decoder = new TraceRecordDecoder(endianness() === 'LE');
   const traceClosed = readUntilEnd(child.traceFd, (chunk) => {
-    for (const record of decoder.push(chunk)) onRecord(record);
+    if (typeof onRecord !== 'function') decoder.feed(chunk, onRecord);
+    else for (const record of decoder.push(chunk)) onRecord(record);
   });
   return {
     pid: child.pid,

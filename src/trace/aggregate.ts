@@ -3,31 +3,12 @@
 // exit status. Records are folded in as they arrive, so a live view can read the same state.
 import { ARCHES, kernelGroupOf, syscallName, X32_SYSCALL_BIT, type ArchName } from '../profile/arch.js';
 import { errnoName } from '../profile/errno.js';
-import { classifyPathCall, PathResolver, type FileUse, type PathCall } from './file-access.js';
-import type { TraceRecord } from './records.js';
+import { classifyPathCallFlags, dirfdNumber, flagsNumber, PathResolver } from './file-access.js';
+import { fileCallOf, FileTable, type FileAccess, type FileCall } from './file-table.js';
+import { NO_DIRFD, type TraceRecord, type TraceRecordSink } from './records.js';
 import { decodeSockaddr, familyName, type SocketAddress } from './sockets.js';
 
-export interface FileAccess {
-  /** absolute, or as the program gave it when its directory was not known (see `absolute`) */
-  path: string;
-  absolute: boolean;
-  /** syscalls made on the path, first seen first */
-  syscalls: string[];
-  /** what the successful calls needed; empty when every call failed */
-  uses: FileUse[];
-  /** read or write intent: of the successful calls, or of the attempts when none succeeded */
-  access: 'read' | 'write';
-  /** the tree created it: mkdir, mknod, link/symlink/rename target, O_EXCL, or O_CREAT after ENOENT */
-  created: boolean;
-  /** opened with O_CREAT or creat(2) and not known to be new: created unless it existed */
-  mayCreate: boolean;
-  removed: boolean;
-  /** made, entered or opened as a directory */
-  directory: boolean;
-  ok: number;
-  /** failed calls by errno name (ENOENT ...) */
-  errors: Record<string, number>;
-}
+export type { FileAccess } from './file-table.js';
 
 export interface SocketUse {
   family: string;
@@ -100,20 +81,31 @@ export function resolveTracedAbi(hostArch: ArchName, auditArch: number, nr: numb
   return abis[0];
 }
 
-/** Folds records in one at a time; `result()` is the trace so far. */
-export class TraceAggregator {
+/** A syscall as the trace names it, with what was worked out for it once. */
+interface Call {
+  abi: ArchName;
+  syscall: string;
+  /** flags (as TraceRecordSink gives them) -> what the call does to its path, null: nothing */
+  kinds: Map<number, FileCall | null>;
+  /** failed return value -> errno name, shared by the calls of one ABI */
+  errnos: Map<number, string>;
+}
+
+/** Folds records in one at a time (a TraceRecordSink, or push() for TraceRecord objects);
+ * `result()` is the trace so far. */
+export class TraceAggregator implements TraceRecordSink {
   private readonly counts = new Map<ArchName, Map<string, number>>();
   private readonly unknown = new Map<string, number>();
-  private readonly files = new Map<string, FileAccess>();
+  private readonly files = new FileTable();
   private readonly sockets = new Map<string, SocketUse>();
   private readonly paths: PathResolver;
   private readonly littleEndian: boolean;
-  /** (audit arch, nr) -> ABI and name, null when no table names it: looked up once per call */
-  private readonly calls = new Map<number, Map<number, { abi: ArchName; syscall: string } | null>>();
-  /** (call, flags) -> what the call does to its path: one object per kind of call */
-  private readonly kinds = new Map<{ abi: ArchName; syscall: string }, Map<bigint, PathCall | null>>();
-  /** (ABI, failed return value) -> errno name */
-  private readonly errnos = new Map<ArchName, Map<bigint, string>>();
+  /** (audit arch, nr) -> the call, null when no table names it: looked up once per call */
+  private readonly calls = new Map<number, Map<number, Call | null>>();
+  private readonly errnos = new Map<ArchName, Map<number, string>>();
+  /** the calls of the audit arch seen last (nearly every record has the host's) */
+  private lastArch = -1;
+  private lastCalls: Map<number, Call | null> | undefined;
   private tasks = 1;
   private threads = 0;
   private kernelCounted: number | undefined;
@@ -122,7 +114,7 @@ export class TraceAggregator {
   private exit: TraceExit | undefined;
   /** the tracer's latest live totals, until its counts arrive at the end */
   private live: TraceProgress | undefined;
-  private firstPathCall: { syscall: string; ret: bigint } | undefined;
+  private firstPathCall: { syscall: string; ret: number } | undefined;
 
   constructor(private readonly hostArch: ArchName, options: { cwd?: string } = {}) {
     this.paths = new PathResolver(options.cwd);
@@ -130,8 +122,50 @@ export class TraceAggregator {
   }
 
   push(record: TraceRecord): void {
+    if (record.type === 'count') this.count(record.auditArch, record.nr, record.count);
+    else if (record.type === 'path') this.path(record.pid, record.auditArch, record.nr, Number(record.ret), dirfdNumber(record.dirfd), flagsNumber(record.flags), record.path);
+    else this.record(record);
+  }
+
+  count(auditArch: number, nr: number, count: number): void {
+    const call = this.callOf(auditArch, nr);
+    if (call === undefined) {
+      const abi = resolveTracedAbi(this.hostArch, auditArch, nr);
+      const key = `${abi ?? `audit arch 0x${auditArch.toString(16)}`} #${nr}`;
+      this.unknown.set(key, (this.unknown.get(key) ?? 0) + count);
+      return;
+    }
+    let names = this.counts.get(call.abi);
+    if (names === undefined) this.counts.set(call.abi, (names = new Map()));
+    // added, not set: a tracer may send its totals in several parts
+    names.set(call.syscall, (names.get(call.syscall) ?? 0) + count);
+  }
+
+  // runs for nearly every record: few calls, nothing allocated but the file's first entry
+  path(pid: number, auditArch: number, nr: number, ret: number, dirfd: number, flags: number, path: string): void {
+    const call = auditArch === this.lastArch ? this.lastCalls!.get(nr) ?? this.callOf(auditArch, nr) : this.callOf(auditArch, nr);
+    if (call === undefined || call === null) return;
+    if (this.firstPathCall === undefined) this.firstPathCall = { syscall: call.syscall, ret };
+    let kind = call.kinds.get(flags);
+    if (kind === undefined) kind = this.classify(call, flags);
+    // an empty path with AT_EMPTY_PATH works on the descriptor itself (fstat), not on a path
+    if (kind === null || path === '') return;
+    const absolute = this.paths.resolveAt(pid, path, dirfd);
+    if (kind.movesBase && ret >= 0) this.paths.afterCall(pid, call.syscall, absolute, kind, ret);
+    this.files.note(absolute ?? path, absolute !== undefined, call.syscall, kind, ret < 0 ? this.errnoOf(call, ret) : undefined);
+  }
+
+  private classify(call: Call, flags: number): FileCall | null {
+    const classified = classifyPathCallFlags(call.abi, call.syscall, flags);
+    const kind = classified === undefined ? null : fileCallOf(classified, PathResolver.movesBase(call.syscall));
+    call.kinds.set(flags, kind);
+    return kind;
+  }
+
+  record(record: TraceRecord): void {
     switch (record.type) {
-      case 'count': return this.addCount(record.auditArch, record.nr, record.count);
+      case 'count': return this.count(record.auditArch, record.nr, record.count);
+      case 'path': return this.push(record);
       case 'counter':
         this.kernelCounted = (this.kernelCounted ?? 0) + record.count;
         if (record.recorded !== undefined) this.kernelRecorded = (this.kernelRecorded ?? 0) + record.recorded;
@@ -149,7 +183,6 @@ export class TraceAggregator {
       case 'progress':
         this.live = { processes: this.tasks, syscalls: record.syscalls, distinct: record.distinct };
         return;
-      case 'path': return this.addPath(record);
       // other captures (a caller's extra ones: set*id, kill ...) are not socket calls
       case 'value': return this.isCall(record, SOCKET_CREATE) ? this.addSocketCall(record, { family: familyName(Number(BigInt.asIntN(32, record.value))) }) : undefined;
       case 'bytes': return this.isCall(record, SOCKET_ADDRESS) ? this.addSocketCall(record, decodeSockaddr(record.bytes, this.littleEndian)) : undefined;
@@ -165,7 +198,17 @@ export class TraceAggregator {
   /** The program never ran: its first traced call, the execve that starts it, failed. */
   execFailed(): boolean {
     const first = this.firstPathCall;
-    return first !== undefined && (first.syscall === 'execve' || first.syscall === 'execveat') && first.ret < 0n;
+    return first !== undefined && (first.syscall === 'execve' || first.syscall === 'execveat') && first.ret < 0;
+  }
+
+  /** How the traced program ended, once the tracer has said so (as in result()). */
+  exitStatus(): TraceExit | undefined {
+    return this.exit;
+  }
+
+  /** Some call was counted, of an ABI the tables name (result().counts is not empty). */
+  counted(): boolean {
+    return this.counts.size > 0;
   }
 
   result(): TraceResult {
@@ -177,7 +220,7 @@ export class TraceAggregator {
       unknown: Object.fromEntries(this.unknown),
       processes: this.tasks,
       threads: this.threads,
-      files: [...this.files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+      files: this.files.sorted(),
       sockets: [...this.sockets.values()],
     };
     if (this.exit !== undefined) result.exit = this.exit;
@@ -187,128 +230,70 @@ export class TraceAggregator {
     return result;
   }
 
-  private addCount(auditArch: number, nr: number, count: number): void {
-    const call = this.callOf(auditArch, nr);
-    if (call === undefined) {
-      const abi = resolveTracedAbi(this.hostArch, auditArch, nr);
-      const key = `${abi ?? `audit arch 0x${auditArch.toString(16)}`} #${nr}`;
-      this.unknown.set(key, (this.unknown.get(key) ?? 0) + count);
-      return;
-    }
-    let names = this.counts.get(call.abi);
-    if (names === undefined) this.counts.set(call.abi, (names = new Map()));
-    // added, not set: a tracer may send its totals in several parts
-    names.set(call.syscall, (names.get(call.syscall) ?? 0) + count);
-  }
-
   private isCall(record: { auditArch: number; nr: number }, names: ReadonlySet<string>): boolean {
     const call = this.callOf(record.auditArch, record.nr);
     return call !== undefined && names.has(call.syscall);
   }
 
-  private callOf(auditArch: number, nr: number): { abi: ArchName; syscall: string } | undefined {
-    let byNr = this.calls.get(auditArch);
-    if (byNr === undefined) this.calls.set(auditArch, (byNr = new Map()));
+  private callOf(auditArch: number, nr: number): Call | undefined {
+    let byNr = this.lastCalls;
+    if (auditArch !== this.lastArch || byNr === undefined) {
+      byNr = this.calls.get(auditArch);
+      if (byNr === undefined) this.calls.set(auditArch, (byNr = new Map()));
+      this.lastArch = auditArch;
+      this.lastCalls = byNr;
+    }
     let call = byNr.get(nr);
     if (call === undefined) {
       const abi = resolveTracedAbi(this.hostArch, auditArch, nr);
       const syscall = abi === undefined ? undefined : syscallName(abi, nr);
-      byNr.set(nr, (call = abi === undefined || syscall === undefined ? null : { abi, syscall }));
+      byNr.set(nr, (call = abi === undefined || syscall === undefined ? null : { abi, syscall, kinds: new Map(), errnos: this.errnosOf(abi) }));
     }
     return call ?? undefined;
   }
 
-  private kindOf(call: { abi: ArchName; syscall: string }, flags: bigint): PathCall | undefined {
-    let byFlags = this.kinds.get(call);
-    if (byFlags === undefined) this.kinds.set(call, (byFlags = new Map()));
-    let kind = byFlags.get(flags);
-    if (kind === undefined) byFlags.set(flags, (kind = classifyPathCall(call.abi, call.syscall, flags) ?? null));
-    return kind ?? undefined;
-  }
-
-  private errnoOf(abi: ArchName, ret: bigint): string | undefined {
-    if (ret >= 0n) return undefined;
+  private errnosOf(abi: ArchName): Map<number, string> {
     let names = this.errnos.get(abi);
     if (names === undefined) this.errnos.set(abi, (names = new Map()));
-    let name = names.get(ret);
+    return names;
+  }
+
+  private errnoOf(call: Call, ret: number): string | undefined {
+    if (ret >= 0) return undefined;
+    let name = call.errnos.get(ret);
     if (name === undefined) {
-      name = errnoFamilyName(abi, ret);
+      name = errnoFamilyName(call.abi, ret);
       if (name === undefined) return undefined;
-      names.set(ret, name);
+      call.errnos.set(ret, name);
     }
     return name;
   }
 
-  private addPath(record: Extract<TraceRecord, { type: 'path' }>): void {
-    const call = this.callOf(record.auditArch, record.nr);
-    if (call === undefined) return;
-    this.firstPathCall ??= { syscall: call.syscall, ret: record.ret };
-    const kind = this.kindOf(call, record.flags);
-    // an empty path with AT_EMPTY_PATH works on the descriptor itself (fstat), not on a path
-    if (kind === undefined || record.path === '') return;
-    const absolute = this.paths.resolve(record.pid, record.path, record.dirfd);
-    this.paths.afterCall(record.pid, call.syscall, absolute, kind, record.ret);
-    const key = absolute ?? record.path;
-    let entry = this.files.get(key);
-    if (entry === undefined) {
-      entry = { path: key, absolute: absolute !== undefined, syscalls: [], uses: [], access: 'read', created: false, mayCreate: false, removed: false, directory: false, ok: 0, errors: {} };
-      this.files.set(key, entry);
-    }
-    updateFile(entry, call.syscall, kind, record.ret, this.errnoOf(call.abi, record.ret));
-  }
-
   private addSocketCall(record: { pid: number; auditArch: number; nr: number; ret: bigint }, address: SocketAddress | undefined): void {
     const call = this.callOf(record.auditArch, record.nr);
-    const ret = record.ret;
+    const ret = Number(record.ret);
     if (call === undefined) return;
-    if (call.syscall === 'socket' && ret >= 0n) this.paths.forgetFd(record.pid, ret);
+    if (call.syscall === 'socket' && ret >= 0) this.paths.forgetFd(record.pid, ret);
     // an address the tracer could not read (EFAULT) says nothing about the family
     if (address === undefined) return;
     const family = address.family;
     let use = this.sockets.get(family);
     if (use === undefined) this.sockets.set(family, (use = { family, calls: {}, ok: 0, errors: {} }));
     use.calls[call.syscall] = (use.calls[call.syscall] ?? 0) + 1;
-    const errno = this.errnoOf(call.abi, ret);
+    const errno = this.errnoOf(call, ret);
     tally(use, errno);
     if (address.path !== undefined) {
-      const path = address.path.startsWith('@') ? address.path : this.paths.resolve(record.pid, address.path, -1n) ?? address.path;
+      const path = address.path.startsWith('@') ? address.path : this.paths.resolveAt(record.pid, address.path, NO_DIRFD) ?? address.path;
       tally(findOrAdd((use.paths ??= []), { path, syscall: call.syscall }), errno);
-      if (!path.startsWith('@')) this.noteSocketFile(path, call.syscall, ret, errno);
+      // bind() of a unix socket creates its file; connect() needs it (a lookup)
+      if (!path.startsWith('@')) this.files.note(path, path.startsWith('/'), call.syscall, call.syscall === 'bind' ? SOCKET_BIND : SOCKET_CONNECT, errno);
     }
     if (address.address !== undefined) tally(findOrAdd((use.addresses ??= []), { address: address.address, syscall: call.syscall }), errno);
   }
-
-  /** bind() of a unix socket creates its file; connect() needs it (a lookup). */
-  private noteSocketFile(path: string, syscall: string, ret: bigint, errno: string | undefined): void {
-    let entry = this.files.get(path);
-    if (entry === undefined) {
-      entry = { path, absolute: path.startsWith('/'), syscalls: [], uses: [], access: 'read', created: false, mayCreate: false, removed: false, directory: false, ok: 0, errors: {} };
-      this.files.set(path, entry);
-    }
-    updateFile(entry, syscall, { uses: [syscall === 'bind' ? 'create' : 'lookup'], directory: false, exclusive: false, mayCreate: false }, ret, errno);
-  }
 }
 
-function updateFile(entry: FileAccess, syscall: string, call: PathCall, ret: bigint, errno: string | undefined): void {
-  if (!entry.syscalls.includes(syscall)) entry.syscalls.push(syscall);
-  if (errno !== undefined) {
-    entry.errors[errno] = (entry.errors[errno] ?? 0) + 1;
-    if (entry.ok === 0 && call.uses.some((u) => u === 'write' || u === 'create' || u === 'remove')) entry.access = 'write';
-    return;
-  }
-  const firstSuccess = entry.ok === 0;
-  entry.ok++;
-  if (firstSuccess) entry.access = 'read';
-  for (const use of call.uses) if (!entry.uses.includes(use)) entry.uses.push(use);
-  if (call.uses.some((u) => u === 'write' || u === 'create' || u === 'remove')) entry.access = 'write';
-  if (call.directory) entry.directory = true;
-  // a file that was missing (ENOENT) or removed before it was opened with O_CREAT is new
-  const wasMissing = (entry.errors['ENOENT'] ?? 0) > 0 || entry.removed;
-  if (call.uses.includes('create') || call.exclusive || (call.mayCreate && wasMissing)) entry.created = true;
-  else if (call.mayCreate && !entry.created) entry.mayCreate = true;
-  if (call.uses.includes('remove')) entry.removed = true;
-  else if (call.uses.includes('create') || call.mayCreate || call.exclusive) entry.removed = false;
-}
+const SOCKET_BIND = fileCallOf({ uses: ['create'], directory: false, exclusive: false, mayCreate: false });
+const SOCKET_CONNECT = fileCallOf({ uses: ['lookup'], directory: false, exclusive: false, mayCreate: false });
 
 function tally(entry: { ok: number; errors: Record<string, number> }, errno: string | undefined): void {
   if (errno === undefined) entry.ok++;
@@ -325,9 +310,9 @@ function findOrAdd<K extends object>(list: (K & { ok: number; errors: Record<str
 }
 
 /** The errno name of a failed call's return value, or undefined for a success. */
-function errnoFamilyName(abi: ArchName, ret: bigint): string | undefined {
-  if (ret >= 0n || ret < -4095n) return undefined;
-  const errno = Number(-ret);
+function errnoFamilyName(abi: ArchName, ret: number): string | undefined {
+  if (ret >= 0 || ret < -4095) return undefined;
+  const errno = -ret;
   return errnoName(ARCHES[abi].errnoFamily, errno) ?? `errno ${errno}`;
 }
 

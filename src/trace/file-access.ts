@@ -3,6 +3,7 @@
 // directory descriptor it opened. No fs access: only the records are read.
 import type { ArchName } from '../profile/arch.js';
 import { joinPath, normalizePath } from '../jail/host-paths.js';
+import { NO_DIRFD } from './records.js';
 
 /** What a successful call needed from its path. */
 export type FileUse = 'lookup' | 'read' | 'write' | 'exec' | 'create' | 'remove' | 'chdir';
@@ -57,9 +58,23 @@ export interface PathCall {
 /** Classifies a file syscall; undefined for syscalls that are not file syscalls. `flags` is the
  * captured flags/mode argument, or -1 when the capture has none. */
 export function classifyPathCall(abi: ArchName, syscall: string, flags: bigint): PathCall | undefined {
+  return classifyPathCallFlags(abi, syscall, flagsNumber(flags));
+}
+
+/** The captured flags argument as TraceRecordSink gives it: its low 32 bits, or -1 for none. */
+export function flagsNumber(flags: bigint): number {
+  return flags < 0n ? -1 : Number(BigInt.asUintN(32, flags));
+}
+
+/** The captured dirfd argument as TraceRecordSink gives it: an int, or NO_DIRFD for none (-1). */
+export function dirfdNumber(dirfd: bigint): number {
+  return dirfd === -1n ? NO_DIRFD : Number(BigInt.asIntN(32, dirfd));
+}
+
+/** classifyPathCall with the flags as flagsNumber gives them. */
+export function classifyPathCallFlags(abi: ArchName, syscall: string, f: number): PathCall | undefined {
   const kind = KINDS[syscall];
   if (kind === undefined) return undefined;
-  const f = flags < 0n ? -1 : Number(BigInt.asUintN(32, flags));
   const directory = DIRECTORY_CALLS.has(syscall) || (syscall === 'unlinkat' && f >= 0 && (f & AT_REMOVEDIR) !== 0);
   const call: PathCall = { uses: [], directory, exclusive: false, mayCreate: false };
   switch (kind) {
@@ -113,16 +128,25 @@ export class PathResolver {
 
   /** The absolute path, or undefined when it is relative to something the trace cannot see. */
   resolve(pid: number, path: string, dirfd: bigint): string | undefined {
-    if (path.startsWith('/')) return normalizePath(path);
-    const fd = Number(BigInt.asIntN(32, dirfd));
-    // -1: the syscall has no dirfd argument (open, stat ...), which means the working directory
-    const base = fd === AT_FDCWD || dirfd === -1n ? this.cwdOf(pid) : this.dirFds.get(pid)?.get(fd);
+    return this.resolveAt(pid, path, dirfdNumber(dirfd));
+  }
+
+  /** resolve() with the dirfd as dirfdNumber gives it */
+  resolveAt(pid: number, path: string, dirfd: number): string | undefined {
+    if (path.charCodeAt(0) === 0x2f) return normalizePath(path);
+    // NO_DIRFD: the syscall has no dirfd argument (open, stat ...), which means the working directory
+    const base = dirfd === AT_FDCWD || dirfd === NO_DIRFD ? this.cwdOf(pid) : this.dirFds.get(pid)?.get(dirfd);
     return base === undefined ? undefined : joinPath(base, path);
   }
 
+  /** Whether a successful `syscall` changes what later calls resolve against (see afterCall). */
+  static movesBase(syscall: string): boolean {
+    return syscall === 'chdir' || KINDS[syscall] === 'open';
+  }
+
   /** Updates what later calls resolve against, after a call on `path` returned `ret`. */
-  afterCall(pid: number, syscall: string, path: string | undefined, call: PathCall, ret: bigint): void {
-    if (ret < 0n || path === undefined) return;
+  afterCall(pid: number, syscall: string, path: string | undefined, call: PathCall, ret: bigint | number): void {
+    if (ret < 0 || path === undefined) return;
     if (syscall === 'chdir') this.cwd.set(pid, path);
     if (KINDS[syscall] !== 'open') return;
     let fds = this.dirFds.get(pid);
@@ -133,8 +157,8 @@ export class PathResolver {
   }
 
   /** A descriptor the trace saw created for something else (a socket). */
-  forgetFd(pid: number, fd: bigint): void {
-    if (fd >= 0n) this.dirFds.get(pid)?.delete(Number(fd));
+  forgetFd(pid: number, fd: bigint | number): void {
+    if (fd >= 0) this.dirFds.get(pid)?.delete(Number(fd));
   }
 
   private cwdOf(pid: number): string | undefined {

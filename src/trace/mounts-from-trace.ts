@@ -6,7 +6,7 @@
 // itself (the ELF dependencies of the command and of every program bound), while libraries
 // loaded with dlopen(), which no ELF scan can see, stay. A trace inside a jail keeps the jail's
 // own mounts, and only what they did not serve is looked for on the host.
-import { resolveElfDeps } from '../jail/elf-deps.js';
+import { newElfDepsCache, resolveElfDeps, type ElfDepsCache } from '../jail/elf-deps.js';
 import type { HostFacts } from '../jail/host.js';
 import { dirname, isWithin } from '../jail/host-paths.js';
 import { cachedRealPaths, type RealPath } from '../jail/host-realpath.js';
@@ -160,21 +160,23 @@ function tmpfsRoots(needs: readonly Need[], programs: readonly string[]): string
 function programsAndLibraries(look: Lookup, started: readonly string[], needs: readonly Need[], notes: string[]): { programs: Set<string>; libraries: Set<string> } {
   const programs = new Set<string>();
   const libraries = new Set<string>();
+  // programs share their loader and libc: each file is parsed once
+  const elfCache = newElfDepsCache(look.real);
   let next = [...new Set(started)];
   while (next.length > 0) {
     for (const program of next) {
       programs.add(program);
-      addLoaderFiles(look, program, libraries, notes);
+      addLoaderFiles(look, program, libraries, notes, elfCache);
     }
     next = needs.filter((n) => !n.dir && !programs.has(n.path) && !isLibrary(look, libraries, n.path) && isExecutableFile(look, n.path)).map((n) => n.path);
   }
   return { programs, libraries };
 }
 
-function addLoaderFiles(look: Lookup, program: string, into: Set<string>, notes: string[]): void {
+function addLoaderFiles(look: Lookup, program: string, into: Set<string>, notes: string[], elfCache: ElfDepsCache): void {
   let deps;
   try {
-    deps = resolveElfDeps(look.host, program).files.filter((d) => d.kind !== 'program');
+    deps = resolveElfDeps(look.host, program, elfCache).files.filter((d) => d.kind !== 'program');
   } catch (err) {
     // documented fallback: the libraries it opened stay in the list, as seen
     notes.push(`${program}: its libraries could not be resolved (${(err as Error).message}); they are listed as traced`);

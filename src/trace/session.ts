@@ -140,11 +140,8 @@ export async function runTraceSession(context: TraceContext, reporter: TraceRepo
  * launcher has already printed why.
  */
 export async function traceLaunchPlan(plan: LaunchPlan, aggregator: TraceAggregator, reporter: Pick<TraceReporter, 'progress'>, options: { stdoutToStderr?: boolean } = {}): Promise<{ exitCode: number; sawCalls: boolean }> {
-  let records = 0;
-  const jail = spawnLaunchPlan(plan, (record) => {
-    records++;
-    aggregator.push(record);
-  }, options);
+  // records go straight into the aggregator, without an object per record
+  const jail = spawnLaunchPlan(plan, aggregator, options);
   const forward = (signal: NodeJS.Signals): void => jail.kill(signal);
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of signals) process.on(s, forward);
@@ -152,12 +149,12 @@ export async function traceLaunchPlan(plan: LaunchPlan, aggregator: TraceAggrega
   try {
     const launcher = await jail.exit;
     reporter.progress?.(aggregator.progress());
-    const exit = aggregator.result().exit;
+    const exit = aggregator.exitStatus();
     // a failed first execve: the service's own status is the 125 of a jail step; the launcher
     // read the failure and exits 126/127 like env(1)
     const exitCode = aggregator.execFailed() ? launcher.code : (exit?.code ?? (exit?.signal !== undefined ? 128 + exit.signal : launcher.code));
-    const counted = Object.keys(aggregator.result().counts).length > 0;
-    return { exitCode, sawCalls: records > 0 && counted && !aggregator.execFailed() };
+    // counts arrive as records: some counted call means some record came
+    return { exitCode, sawCalls: aggregator.counted() && !aggregator.execFailed() };
   } finally {
     if (timer !== undefined) clearInterval(timer);
     for (const s of signals) process.off(s, forward);

@@ -67,3 +67,52 @@ export function exit(how: { code: number } | { signal: number }, pid = 1): Trace
 
 /** x86 open(2) flags */
 export const O = { RDONLY: 0, WRONLY: 1, RDWR: 2, CREAT: 0o100, EXCL: 0o200, TRUNC: 0o1000, APPEND: 0o2000, DIRECTORY: 0o200000, CLOEXEC: 0o2000000 } as const;
+
+/** Records as the tracer writes them (native/trace.h: a 48-byte jc_trace_header, then the data). */
+export function encodeRecords(records: readonly TraceRecord[], littleEndian = true): Uint8Array {
+  const parts = records.map((record) => encodeRecord(record, littleEndian));
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+const RECORD_TYPES = { count: 1, path: 2, value: 3, bytes: 4, exit: 5, spawn: 6, progress: 7, counter: 8, lost: 9 } as const;
+
+/** One record; `type` may be a number the decoder does not know (a newer tracer's). */
+export function encodeRecord(record: TraceRecord | { type: number; data?: Uint8Array }, littleEndian = true): Uint8Array {
+  const fields: { type: number; pid: number; arch: number; nr: number; ret: bigint; value: bigint; flags: bigint; data: Uint8Array } = { type: 0, pid: 0, arch: 0, nr: 0, ret: 0n, value: 0n, flags: -1n, data: new Uint8Array() };
+  if (typeof record.type === 'number') Object.assign(fields, { type: record.type, data: (record as { data?: Uint8Array }).data ?? new Uint8Array() });
+  else {
+    const r = record as TraceRecord;
+    fields.type = RECORD_TYPES[r.type];
+    if ('pid' in r) fields.pid = r.pid;
+    if ('auditArch' in r) Object.assign(fields, { arch: r.auditArch, nr: r.nr });
+    if ('ret' in r) fields.ret = r.ret;
+    if (r.type === 'count' || r.type === 'counter' || r.type === 'lost') fields.value = BigInt(r.count);
+    // flags of a counter: the calls the in-kernel recorder recorded (-1: it did not run)
+    if (r.type === 'counter') fields.flags = BigInt(r.recorded ?? -1);
+    if (r.type === 'path') Object.assign(fields, { value: r.dirfd, flags: r.flags, data: new TextEncoder().encode(r.path) });
+    if (r.type === 'value') Object.assign(fields, { value: r.value, flags: r.flags ?? -1n });
+    if (r.type === 'bytes') fields.data = r.bytes;
+    if (r.type === 'exit') fields.value = BigInt(r.status);
+    // PTRACE_EVENT_CLONE (3) is a thread, PTRACE_EVENT_FORK (1) a process
+    if (r.type === 'spawn') Object.assign(fields, { value: BigInt(r.parent), flags: r.thread ? 3n : 1n });
+    if (r.type === 'progress') Object.assign(fields, { value: BigInt(r.syscalls), flags: BigInt(r.distinct) });
+  }
+  const out = new Uint8Array(48 + fields.data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, fields.type, littleEndian);
+  view.setUint32(4, fields.pid, littleEndian);
+  view.setUint32(8, fields.arch, littleEndian);
+  view.setInt32(12, fields.nr, littleEndian);
+  view.setBigInt64(16, fields.ret, littleEndian);
+  view.setBigInt64(24, fields.value, littleEndian);
+  view.setBigInt64(32, fields.flags, littleEndian);
+  view.setUint32(40, fields.data.length, littleEndian);
+  out.set(fields.data, 48);
+  return out;
+}

@@ -1,6 +1,7 @@
 import t from 'tap';
-import { resolveElfDeps } from '../../../src/jail/elf-deps.js';
+import { newElfDepsCache, resolveElfDeps } from '../../../src/jail/elf-deps.js';
 import type { HostFacts } from '../../../src/jail/host.js';
+import { cachedRealPaths } from '../../../src/jail/host-realpath.js';
 import { buildElf, EM_386, EM_ARM, EM_MIPS, type ElfSpec } from '../../helpers/elf-builder.js';
 import { FakeHost, type FakeTree } from '../../helpers/fake-host.js';
 
@@ -250,4 +251,31 @@ t.test('each file is parsed once however often it is needed', async (t) => {
   t.equal(libs(counting, '/usr/bin/app').length, 6);
   t.same([...headerReads.values()].filter((n) => n !== 1), [], `every file parsed once: ${[...headerReads.keys()].join(' ')}`);
   t.equal(headerReads.get('/usr/lib/x86_64-linux-gnu/libshared.so'), 1);
+});
+
+t.test('programs resolved with one ElfDepsCache: the same answers, each file parsed and ld.so.conf read once', async (t) => {
+  const host = fake({
+    '/usr/bin/app': exe({ needed: ['libc.so.6', 'libz.so.1'] }),
+    '/usr/bin/other': exe({ needed: ['libz.so.1'] }),
+    '/usr/lib/x86_64-linux-gnu/libz.so.1': lib({ soname: 'libz.so.1', needed: ['libc.so.6'] }),
+  });
+  const reads: string[] = [];
+  const texts: string[] = [];
+  const counting: HostFacts = {
+    arch: host.arch, lstat: (p) => host.lstat(p), readlink: (p) => host.readlink(p), readDir: (p) => host.readDir(p),
+    readRange: (p, o, l) => (reads.push(p), host.readRange(p, o, l)), readText: (p) => (texts.push(p), host.readText(p)),
+  };
+  const cache = newElfDepsCache();
+  for (const program of ['/usr/bin/app', '/usr/bin/other', '/usr/bin/app']) {
+    t.same(resolveElfDeps(counting, program, cache), resolveElfDeps(host, program), program);
+  }
+  const libc = '/usr/lib/x86_64-linux-gnu/libc.so.6';
+  const readsOfLibc = reads.filter((p) => p === libc).length;
+  reads.length = 0;
+  resolveElfDeps(counting, '/usr/bin/other', cache);
+  t.notOk(reads.includes(libc), 'libc is not read again');
+  t.ok(readsOfLibc > 0);
+  t.equal(texts.filter((p) => p === '/etc/ld.so.conf').length, 1, 'ld.so.conf read once');
+  const withRealPaths = newElfDepsCache(cachedRealPaths(host));
+  for (const program of ['/usr/bin/app', '/usr/bin/other']) t.same(resolveElfDeps(host, program, withRealPaths), resolveElfDeps(host, program), `${program}, real paths from a cache`);
 });

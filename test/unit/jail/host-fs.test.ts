@@ -29,6 +29,15 @@ t.test('createHostFs() reads a real tree', async (t) => {
   t.throws(() => host.readText(`${dir}/loop`), { code: 'IO_FAILED', path: `${dir}/loop`, syscall: 'open', errno: 'ELOOP', message: `cannot read ${dir}/loop: open(2): ELOOP` });
 });
 
+t.test('createHostFs().readDir(): names that are not UTF-8 keep their bytes, U+FFFD stays itself', async (t) => {
+  const dir = t.testdir({ utf8: { b: '', 'é': '' }, mixed: { 'z': '', '\uFFFD': '' } });
+  // a Latin-1 "café": Node's UTF-8 decoding would make its last byte U+FFFD
+  writeFileSync(Buffer.concat([Buffer.from(`${dir}/mixed/caf`), Buffer.from([0xe9])]), '');
+  const host = createHostFs();
+  t.same(host.readDir(`${dir}/utf8`), ['b', 'é']);
+  t.same(host.readDir(`${dir}/mixed`), ['caf\udce9', 'z', '\uFFFD'], 'the stray byte is escaped (U+DCE9), a real U+FFFD is kept');
+});
+
 t.test('createHostFs(): permission denied reads as absent', { skip: process.getuid?.() === 0 ? 'root reads everything' : false }, async (t) => {
   const dir = t.testdir({});
   mkdirSync(`${dir}/closed`);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { normalizePath, resolveHostPath } from '../../../src/jail/host-paths.js';
+import { isWithin, normalizePath, resolveHostPath } from '../../../src/jail/host-paths.js';
 import { FakeHost } from '../../helpers/fake-host.js';
 
 t.test('normalizePath collapses //, . and .., and returns clean paths as they are', async (t) => {
@@ -24,4 +24,15 @@ t.test('resolveHostPath applies ".." after the symlink before it, like the kerne
   t.equal(resolveHostPath(host, '/usr/lib/libx.so/../libx.so'), undefined, '".." after a file is ENOTDIR');
   t.equal(resolveHostPath(host, '/srv/./current/libx.so')?.real, '/opt/app/lib/libx.so');
   t.equal(resolveHostPath(host, '/../../opt/app/lib/libx.so')?.real, '/opt/app/lib/libx.so', '".." at / stays at /');
+});
+
+t.test('isWithin() is true for the directory itself and what lies below it, not for siblings sharing a prefix', async (t) => {
+  t.ok(isWithin('/usr/lib', '/usr'));
+  t.ok(isWithin('/usr', '/usr'));
+  t.ok(isWithin('/anything', '/'));
+  t.ok(isWithin('/', '/'));
+  t.notOk(isWithin('/usrx', '/usr'));
+  t.notOk(isWithin('/usr', '/usr/lib'));
+  t.notOk(isWithin('/us', '/usr'));
+  t.notOk(isWithin('/other/usr/lib', '/usr'));
 });

@@ -45,7 +45,9 @@ t.test('resolveRealPath() gives undefined for what the kernel could not open', a
 t.test('cachedRealPaths() answers as resolveRealPath() does, whatever was asked before', async (t) => {
   const paths = ['/lib/x86_64-linux-gnu/libz.so.1', '/lib64/ld.so', '//usr/./lib//x86_64-linux-gnu/', '/', '/usr/lib/..', '/..',
     '/opt/link/../lib/x', '/opt/link/tool', '/opt/link', '/missing', '/missing/x', '/loop/a', '/loop/a/x', '/dangling', '/file/x', '/file/..',
-    'relative/path', '', '/usr/lib/x86_64-linux-gnu/libc.so.6', '/usr/lib/x86_64-linux-gnu', '/srv/deep/lib/x', '/opt/lib/x'];
+    'relative/path', '', '/usr/lib/x86_64-linux-gnu/libc.so.6', '/usr/lib/x86_64-linux-gnu', '/srv/deep/lib/x', '/opt/lib/x',
+    // a name below "/" reached by "//", doubled and trailing slashes, a symlink's own directory
+    '//file', '//usr', '/usr//lib/x86_64-linux-gnu/libc.so.6', '/usr/lib/x86_64-linux-gnu/', '/lib/x86_64-linux-gnu/libc.so.6'];
   // asked in order and in reverse, parents before and after their children
   for (const order of [paths, [...paths].reverse()]) {
     const cached = cachedRealPaths(memoizeHost(host));
@@ -59,7 +61,40 @@ t.test('memoizeHost() reads each path of the host once', async (t) => {
   const memo = memoizeHost(counting);
   for (let i = 0; i < 3; i++) for (const p of ['/file', '/missing', '/usr/lib']) memo.lstat(p);
   t.same(seen, ['/file', '/missing', '/usr/lib'], 'a missing path is remembered too');
+  const links: string[] = [];
+  const dirs: string[] = [];
+  const memo2 = memoizeHost({ ...host, arch: host.arch, lstat: (p) => host.lstat(p), readRange: (p, o, l) => host.readRange(p, o, l), readText: (p) => host.readText(p),
+    readlink: (p) => (links.push(p), host.readlink(p)), readDir: (p) => (dirs.push(p), host.readDir(p)) });
+  for (let i = 0; i < 2; i++) {
+    t.equal(memo2.readlink('/lib'), 'usr/lib');
+    t.equal(memo2.readlink('/file'), undefined);
+    t.equal(memo2.readDir('/missing'), undefined);
+  }
+  t.same(links, ['/lib', '/file'], 'a readlink is remembered, also when there is no link');
+  t.same(dirs, ['/missing'], 'a missing directory is remembered');
   const listed = memo.readDir('/usr');
   listed?.push('changed by a caller');
   t.same(memo.readDir('/usr'), host.readDir('/usr'), 'callers get copies of a listing');
+});
+
+t.test('memoizeHost().readRange(): what the host reads, from blocks each read once', async (t) => {
+  const data = Uint8Array.from({ length: 10000 }, (_, i) => (i * 7) & 0xff);
+  const files = new FakeHost({ '/data': { kind: 'file', data }, '/dir/x': 'x' });
+  const asked: [string, number, number][] = [];
+  const memo = memoizeHost({ ...files, arch: files.arch, lstat: (p) => files.lstat(p), readlink: (p) => files.readlink(p), readDir: (p) => files.readDir(p),
+    readText: (p) => files.readText(p), readRange: (p, o, l) => (asked.push([p, o, l]), files.readRange(p, o, l)) });
+  const ranges: [number, number][] = [[0, 16], [0, 64], [64, 728], [4000, 200], [4096, 4096], [8190, 4000], [9999, 1], [10000, 5], [20000, 8], [12, 0], [100, 9000]];
+  for (const [offset, length] of [...ranges, ...ranges]) {
+    t.same(memo.readRange('/data', offset, length), files.readRange('/data', offset, length), `${offset}+${length}`);
+  }
+  t.ok(asked.filter(([, , l]) => l > 0).every(([, o, l]) => o % 4096 === 0 && l % 4096 === 0), 'whole blocks');
+  t.equal(asked.filter(([, o]) => o === 0).length, 1, 'the first block once, for every read in it');
+  const got = memo.readRange('/data', 0, 4);
+  got![0] = 99;
+  t.equal(memo.readRange('/data', 0, 1)![0], 0, 'callers get copies');
+  asked.length = 0;
+  t.equal(memo.readRange('/dir', 0, 4), undefined, 'a directory has no bytes');
+  t.equal(memo.readRange('/missing', 0, 4), undefined);
+  t.equal(memo.readRange('/missing', 8192, 4), undefined);
+  t.equal(asked.filter(([p]) => p === '/missing').length, 1, 'an unreadable file is remembered');
 });

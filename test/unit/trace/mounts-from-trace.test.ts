@@ -117,6 +117,20 @@ t.test('a directory with most of its files read is bound whole; /etc never', asy
     '3 of 5 files: the directory; 3 of 7: the files; /etc is too near the root');
 });
 
+t.test('directories bound whole count as files of their own directory, level by level', async (t) => {
+  const tree: FakeTree = { ...base };
+  for (const d of ['x', 'y', 'z']) for (const f of ['a', 'b', 'c']) tree[`/srv/tree/${d}/${f}`] = 'x';
+  tree['/srv/tree/x/tool'] = exe(['libc.so.6']);
+  tree['/srv/tree/w/out'] = 'x';
+  const nested = new FakeHost(tree);
+  const traced = (records: TraceRecord[]) => buildMountsFromTrace(aggregateTrace(records, 'x86_64'), nested, { command: '/usr/bin/app' }).spec;
+  const reads = ['x', 'y', 'z'].flatMap((d) => ['a', 'b', 'c'].map((f) => read(`/srv/tree/${d}/${f}`)));
+  t.same(traced(reads), { ro: ['/srv/tree'] }, 'x, y and z whole, then 3 of the 4 entries of /srv/tree');
+  t.same(traced([...reads, path('execve', '/srv/tree/x/tool')]), { ro: ['/srv/tree', '/srv/tree/x/tool'] }, 'a program inside stays a bind of its own');
+  t.same(traced([...reads, path('openat', '/srv/tree/w/out', { ret: 3, flags: O.WRONLY })]), { ro: ['/srv/tree'], rw: ['/srv/tree/w/out'] }, 'a written file inside stays read-write');
+  t.same(traced([...reads.slice(0, 6), read('/srv/tree/z/a')]), { ro: ['/srv/tree/x', '/srv/tree/y', '/srv/tree/z/a'] }, '2 of 4 directories: not the parent');
+});
+
 t.test('a listed directory is bound whole; one only looked up is not', async (t) => {
   const { spec } = mounts([
     path('openat', '/srv/site', { ret: 3, flags: O.RDONLY | O.DIRECTORY }),
