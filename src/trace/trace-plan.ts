@@ -60,10 +60,10 @@ export function buildTraceFilter(hostArch: ArchName): Uint8Array {
  * (another ABI, a number past its table, x32's). The rest is allowed without a stop, and the
  * kernel's seccomp cache lets them through without running the filter at all.
  */
-export function buildCountingFilter(hostArch: ArchName, options: { recorder?: boolean } = {}): Uint8Array {
+export function buildCountingFilter(hostArch: ArchName, options: { recorder?: boolean; captures?: readonly TraceCapture[] } = {}): Uint8Array {
   const auditArch = ARCHES[hostArch].auditArch;
-  const captured = buildTraceCaptures(hostArch).filter((c) => c.auditArch === auditArch && c.nr < COUNTER_NRS).map((c) => c.nr);
-  const stops = [...new Set(options.recorder === true ? recorderStops(hostArch) : captured)].sort((a, b) => a - b);
+  const captured = (): number[] => (options.captures ?? buildTraceCaptures(hostArch)).filter((c) => c.auditArch === auditArch && c.nr < COUNTER_NRS).map((c) => c.nr);
+  const stops = [...new Set(options.recorder === true ? recorderStops(hostArch) : captured())].sort((a, b) => a - b);
   // from instruction i, the distance to the TRACE return at the end
   const toTrace = (i: number): number => stops.length + 4 - i;
   const insns: Insn[] = [
@@ -107,7 +107,7 @@ export function buildTracedPlan(plan: LaunchPlan, hostArch: ArchName, fd: number
   const steps = [...plan.steps];
   steps.splice(exec, 0, ...beforeExec);
   const counter: PlanStep[] = options.counter === true && (options.extraCaptures ?? []).length === 0 && counterFits(hostArch)
-    ? [{ phase: 'config', op: 'trace-counter', auditArch: ARCHES[hostArch].auditArch, filter: buildCountingFilter(hostArch), ...recorderOf(hostArch, captures, options.recorder), describe: 'count calls in the kernel (eBPF), stopping only where arguments are recorded' }]
+    ? [{ phase: 'config', op: 'trace-counter', auditArch: ARCHES[hostArch].auditArch, filter: buildCountingFilter(hostArch, { captures }), ...recorderOf(hostArch, captures, options.recorder), describe: 'count calls in the kernel (eBPF), stopping only where arguments are recorded' }]
     : [];
   return { ...plan, steps: [trace, ...counter, ...steps] };
 }
