@@ -29,17 +29,6 @@ static napi_value throw_errno(napi_env env, const char *what, int err) {
   return NULL;
 }
 
-static int write_all(int fd, const unsigned char *data, size_t len) {
-  while (len > 0) {
-    ssize_t n = write(fd, data, len);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return -1;
-    data += n;
-    len -= (size_t)n;
-  }
-  return 0;
-}
-
 /* execLauncher(launcherPath: string, plan: Uint8Array): never returns on success. */
 static napi_value exec_launcher(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -60,9 +49,8 @@ static napi_value exec_launcher(napi_env env, napi_callback_info info) {
   void *data;
   napi_value buffer;
   CHECK(napi_get_typedarray_info(env, argv[1], &type, &length, &data, &buffer, &offset));
-  int fd = memfd_create("jailctl-plan", 0); /* no CLOEXEC: the launcher inherits it */
-  if (fd < 0) return throw_errno(env, "memfd_create", errno);
-  if (write_all(fd, data, length) < 0 || lseek(fd, 0, SEEK_SET) < 0) { int e = errno; close(fd); return throw_errno(env, "write plan", e); }
+  int fd = jc_plan_memfd(data, length, 0); /* no close-on-exec: the launcher inherits it */
+  if (fd < 0) return throw_errno(env, "write plan", -fd);
   /* Node marks every descriptor close-on-exec at start-up; stdio must reach the launcher */
   for (int std = 0; std < 3; std++) {
     int flags = fcntl(std, F_GETFD);

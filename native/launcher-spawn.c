@@ -31,6 +31,17 @@ static int write_all(int fd, const unsigned char *data, size_t len) {
   return 0;
 }
 
+int jc_plan_memfd(const unsigned char *plan, size_t plan_len, int cloexec) {
+  int fd = memfd_create("jailctl-plan", cloexec ? MFD_CLOEXEC : 0);
+  if (fd < 0) return -errno;
+  if (write_all(fd, plan, plan_len) < 0 || lseek(fd, 0, SEEK_SET) < 0) {
+    int e = errno;
+    close(fd);
+    return -e;
+  }
+  return fd;
+}
+
 static void close_all(const int *fds, int n) {
   for (int i = 0; i < n; i++) if (fds[i] >= 0) close(fds[i]);
 }
@@ -75,9 +86,9 @@ static int spawn_with(const char *path, int plan_fd, int trace_w, int stdout_fro
 }
 
 int jc_spawn_launcher(const char *path, const unsigned char *plan, size_t plan_len, int stdout_from_stderr, pid_t *pid, int *trace_r) {
-  int plan_fd = memfd_create("jailctl-plan", MFD_CLOEXEC), pipe_fds[2] = {-1, -1}, rc = 0;
-  if (plan_fd < 0) return -errno;
-  if (write_all(plan_fd, plan, plan_len) < 0 || lseek(plan_fd, 0, SEEK_SET) < 0 || pipe2(pipe_fds, O_CLOEXEC) < 0) rc = -errno;
+  int plan_fd = jc_plan_memfd(plan, plan_len, 1), pipe_fds[2] = {-1, -1}, rc = 0;
+  if (plan_fd < 0) return plan_fd;
+  if (pipe2(pipe_fds, O_CLOEXEC) < 0) rc = -errno;
   /* room for a few of the tracer's 64 KiB batches while Node is busy; the default is enough */
   if (!rc) (void)fcntl(pipe_fds[1], F_SETPIPE_SZ, TRACE_PIPE_BYTES);
   if (!rc) rc = spawn_with(path, plan_fd, pipe_fds[1], stdout_from_stderr, pid);

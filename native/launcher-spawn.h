@@ -5,6 +5,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* A memfd holding the whole plan, read from its start: the descriptor, or -errno. Without
+ * `cloexec` it survives execve (execLauncher hands it to the launcher that replaces Node). */
+int jc_plan_memfd(const unsigned char *plan, size_t plan_len, int cloexec);
+
 /* Starts `path` with the plan on fd 3 and the write end of a new pipe on fd 4 (stdin and stderr
  * are ours; stdout is ours, or our stderr when `stdout_from_stderr`). Sets *pid and *trace_r (the
  * pipe's read end, close-on-exec); returns 0 or -errno. */
