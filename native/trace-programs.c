@@ -19,6 +19,18 @@ static void bitmap_word(struct jc_bpf_prog *p, int bits, uint32_t words, int whi
   jc_bpf_lookup(p, bits, R(8), missing);
 }
 
+/* Clears the thread's bit in bitmap `which` (atomically), or jumps to `unset` when it is not set */
+static void take_bit(struct jc_bpf_prog *p, const int *fds, uint32_t words, int which, int unset) {
+  bitmap_word(p, fds[MAP_BITS], words, which, unset);
+  OP(p, BPF_LDX | BPF_DW | BPF_MEM, R(1), R(0), 0, 0);
+  OP(p, BPF_ALU64 | BPF_MOV | BPF_K, R(2), 0, 0, 1);
+  OP(p, BPF_ALU64 | BPF_LSH | BPF_X, R(2), R(9), 0, 0);
+  OP(p, BPF_ALU64 | BPF_AND | BPF_X, R(1), R(2), 0, 0);
+  jc_bpf_jump(p, BPF_JMP | BPF_JEQ | BPF_K, R(1), 0, 0, unset);
+  OP(p, BPF_ALU64 | BPF_XOR | BPF_K, R(2), 0, 0, -1);
+  OP(p, BPF_STX | BPF_DW | BPF_ATOMIC, R(0), R(2), 0, BPF_AND);
+}
+
 /* r6 = ctx, r7 = the thread id, or to the end for one past the bitmaps */
 static void current_thread(struct jc_bpf_prog *p) {
   OP(p, BPF_ALU64 | BPF_MOV | BPF_X, R(6), R(1), 0, 0);
@@ -43,14 +55,7 @@ void jc_trace_build_enter(struct jc_bpf_prog *p, const int *fds, uint32_t words,
   OP(p, BPF_ALU64 | BPF_AND | BPF_K, R(1), 0, 0, 1);
   jc_bpf_jump(p, BPF_JMP | BPF_JEQ | BPF_K, R(1), 0, 0, L_END); /* not traced */
   /* counted by the tracer already: clear the mark, count nothing */
-  bitmap_word(p, fds[MAP_BITS], words, 1, L_END);
-  OP(p, BPF_LDX | BPF_DW | BPF_MEM, R(1), R(0), 0, 0);
-  OP(p, BPF_ALU64 | BPF_MOV | BPF_K, R(2), 0, 0, 1);
-  OP(p, BPF_ALU64 | BPF_LSH | BPF_X, R(2), R(9), 0, 0);
-  OP(p, BPF_ALU64 | BPF_AND | BPF_X, R(1), R(2), 0, 0);
-  jc_bpf_jump(p, BPF_JMP | BPF_JEQ | BPF_K, R(1), 0, 0, L_COUNT);
-  OP(p, BPF_ALU64 | BPF_XOR | BPF_K, R(2), 0, 0, -1);
-  OP(p, BPF_STX | BPF_DW | BPF_ATOMIC, R(0), R(2), 0, BPF_AND);
+  take_bit(p, fds, words, 1, L_COUNT);
   jc_bpf_jump(p, BPF_JMP | BPF_JA, 0, 0, 0, L_END);
   /* count it by its number (ctx->args[1] of sys_enter) */
   jc_bpf_label(p, L_COUNT);
@@ -91,14 +96,7 @@ static void read_register(struct jc_bpf_prog *p, uint8_t dst, int16_t at, int16_
  * buffer's length (fp-24). */
 static void build_record(struct jc_bpf_prog *p, const int *fds, uint32_t words, const struct jc_recorder_config *rec) {
   const int16_t data = (int16_t)sizeof(struct jc_kernel_record);
-  bitmap_word(p, fds[MAP_BITS], words, 2, L_SLOT);
-  OP(p, BPF_LDX | BPF_DW | BPF_MEM, R(1), R(0), 0, 0);
-  OP(p, BPF_ALU64 | BPF_MOV | BPF_K, R(2), 0, 0, 1);
-  OP(p, BPF_ALU64 | BPF_LSH | BPF_X, R(2), R(9), 0, 0);
-  OP(p, BPF_ALU64 | BPF_AND | BPF_X, R(1), R(2), 0, 0);
-  jc_bpf_jump(p, BPF_JMP | BPF_JEQ | BPF_K, R(1), 0, 0, L_SLOT);
-  OP(p, BPF_ALU64 | BPF_XOR | BPF_K, R(2), 0, 0, -1);
-  OP(p, BPF_STX | BPF_DW | BPF_ATOMIC, R(0), R(2), 0, BPF_AND);
+  take_bit(p, fds, words, 2, L_SLOT); /* a call marked at its entry */
   /* r8 = the record being built (a per-CPU scratch value) */
   OP(p, BPF_ALU64 | BPF_MOV | BPF_K, R(1), 0, 0, 0);
   jc_bpf_lookup(p, fds[MAP_SCRATCH], R(1), L_SLOT);
