@@ -28,9 +28,8 @@ static void forward_to_service(int sig) {
 /* The counter, with its recorder when the plan has one (see JC_OP_TRACE_COUNTER). */
 static void open_counter(struct jc_jail_args *args) {
   const struct jc_op *op = args->counter_op;
-  if (op->nints < 10) { jc_counter_open(&args->counter, NULL); return; }
-  struct jc_recorder_config rec = {(const uint8_t *)op->strs[2], op->lens[2], {0}, (int32_t)op->ints[8], (uint32_t)op->ints[1], (int32_t)op->ints[9]};
-  for (int i = 0; i < 6; i++) rec.arg_offsets[i] = (int32_t)op->ints[2 + i];
+  if (op->nints < 4) { jc_counter_open(&args->counter, NULL); return; }
+  struct jc_recorder_config rec = {(const uint8_t *)op->strs[2], op->lens[2], (int32_t)op->ints[2], (uint32_t)op->ints[1], (int32_t)op->ints[3]};
   jc_counter_open(&args->counter, &rec);
 }
 
@@ -54,7 +53,7 @@ int jc_jail_configure(const struct jc_plan *plan, struct jc_jail_args *args) {
       args->has_notify = 1;
     } else if (op->code == JC_OP_SUPERVISE && op->nints >= 6) {
       args->ready_fd = (int)op->ints[5];
-    } else if (op->code == JC_OP_TRACE_COUNTER && ((op->nints == 1 && op->nstrs == 1) || (op->nints == 10 && op->nstrs == 3))) {
+    } else if (op->code == JC_OP_TRACE_COUNTER && ((op->nints == 1 && op->nstrs == 1) || (op->nints == 4 && op->nstrs == 3))) {
       args->counter_op = op;
     } else if (op->code == JC_OP_TRACE && op->nints >= 1 && (op->nints - 1) % 6 == 0) {
       args->trace_fd = (int)op->ints[0];

@@ -69,8 +69,9 @@ enum jc_op_code {
                                text when the file's "key N" line has N > 0 (cgroup oom_kill) */
   JC_OP_TRACE_COUNTER = 41, /* ints: audit arch of the calls it counts; strs: the tracing filter to load
                                instead when the in-kernel counter could be attached. With its recorder
-                               also ints: ring bytes, the 6 argument offsets, the number's offset,
-                               faccessat's number; strs: the filter with the recorder, its spec */
+                               also ints: ring bytes, the number's offset, faccessat's number;
+                               strs: the filter with the recorder, its spec (struct jc_record_spec
+                               per call number, as the programs' map holds it) */
   JC_OP_MAX
 };
 

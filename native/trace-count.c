@@ -18,7 +18,6 @@
 
 #define NFDS 10
 #define SCRATCH_BYTES (sizeof(struct jc_kernel_record) + JC_RECORD_DATA)
-#define NONE 0xffffffffu
 
 /* The bitmaps are 64-bit words the program changes with BPF's 64-bit atomics. A launcher built
  * without 64-bit atomics of its own (32-bit MIPS, whose kernels emulate them with locks the
@@ -85,30 +84,22 @@ static int give_up(struct jc_counter *c) {
   return -1;
 }
 
-/* The plan's spec, as the programs read it: argument positions turned into register offsets,
- * written straight into the (mmap'ed) map; `clear` empties it. */
+/* The plan's spec into the (mmap'ed) map the programs read; `clear` empties it. */
 static void fill_specs(struct jc_counter *c, const struct jc_recorder_config *rec, int clear) {
-  for (uint32_t nr = 0; nr < JC_COUNTER_NRS && 4 * nr + 3 < rec->spec_len; nr++) {
-    const uint8_t *s = &rec->spec[4 * nr];
-    struct jc_record_spec value = {0, NONE, NONE, NONE};
-    if (!clear && s[0] != 0) {
-      value.kind = s[0];
-      uint32_t *off[3] = {&value.arg, &value.aux, &value.flags};
-      for (int i = 0; i < 3; i++) if (s[1 + i] < 6 && rec->arg_offsets[s[1 + i]] >= 0) *off[i] = (uint32_t)rec->arg_offsets[s[1 + i]];
-    }
-    c->specs[nr] = value;
-  }
+  if (clear) memset(c->specs, 0, JC_COUNTER_NRS * sizeof *c->specs);
+  else memcpy(c->specs, rec->spec, JC_COUNTER_NRS * sizeof *c->specs);
   __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 struct probe_result { pid_t tid; int32_t nr; int64_t ret, value; int ok, seen; };
 
+static const char probe_path[] = "/.jailctl-recorder-check"; /* missing: ENOENT, and no effect */
+
 static void on_probe_record(void *arg, const struct jc_kernel_record *r) {
   struct probe_result *want = arg;
-  static const char path[] = "/.jailctl-recorder-check";
   want->seen++;
   want->ok = r->tid == (uint32_t)want->tid && r->nr == want->nr && r->ret == want->ret && r->value == want->value &&
-             r->flags == 0 && r->len == sizeof path - 1 && memcmp(r + 1, path, sizeof path - 1) == 0;
+             r->flags == 0 && r->len == sizeof probe_path - 1 && memcmp(r + 1, probe_path, sizeof probe_path - 1) == 0;
 }
 
 /* The recorder's check: one faccessat of ours, recorded, must come back exactly as made (number,
@@ -117,7 +108,7 @@ static void on_probe_record(void *arg, const struct jc_kernel_record *r) {
 static int check_recorder(struct jc_counter *c, const struct jc_recorder_config *rec) {
   struct probe_result probe = {(pid_t)syscall(SYS_gettid), rec->probe_nr, 0, -100, 0, 0};
   jc_counter_member(c, probe.tid, 1);
-  long ret = syscall(rec->probe_nr, (long)-100 /* AT_FDCWD, as a libc passes it */, "/.jailctl-recorder-check", 0L, 0L);
+  long ret = syscall(rec->probe_nr, (long)-100 /* AT_FDCWD, as a libc passes it */, probe_path, 0L, 0L);
   jc_counter_member(c, probe.tid, 0);
   probe.ret = ret < 0 ? -(int64_t)errno : ret;
   if ((uint32_t)rec->probe_nr < JC_COUNTER_NRS) word_add(&c->counts[rec->probe_nr], (uint64_t)-1);
@@ -126,7 +117,7 @@ static int check_recorder(struct jc_counter *c, const struct jc_recorder_config 
 }
 
 static int open_recorder(struct jc_counter *c, const struct jc_recorder_config *rec) {
-  if (rec->ring_bytes < 4096 || (rec->ring_bytes & (rec->ring_bytes - 1)) != 0) return -1;
+  if (rec->ring_bytes < 4096 || (rec->ring_bytes & (rec->ring_bytes - 1)) != 0 || rec->spec_len != JC_COUNTER_NRS * sizeof(struct jc_record_spec)) return -1;
   if ((c->fds[MAP_SPECS] = create_array(JC_COUNTER_NRS, sizeof(struct jc_record_spec))) < 0 ||
       !(c->specs = map_memory(c->fds[MAP_SPECS], JC_COUNTER_NRS * sizeof(struct jc_record_spec))) ||
       (c->fds[MAP_SCRATCH] = create_map(BPF_MAP_TYPE_PERCPU_ARRAY, 1, 4, SCRATCH_BYTES, 0)) < 0 ||

@@ -42,15 +42,12 @@ struct jc_kernel_record {
   int64_t flags;  /* the capture's flags argument, or -1 */
 };
 
-/* The recorder as the plan sets it: per call number below JC_COUNTER_NRS four bytes (kind 1 path,
- * 2 value, 3 bytes, 0 none; then the positions of its argument, aux argument and flags argument,
- * 255 for none), where the host keeps each argument in the saved registers at a syscall's exit
- * (byte offsets), where it keeps the call's number, the ring's size, and the call made to check it
- * (faccessat's number). */
+/* The recorder as the plan sets it: per call number below JC_COUNTER_NRS a struct jc_record_spec
+ * (trace-programs.h: what to record and where its arguments are in the saved registers), where the
+ * host keeps the call's number, the ring's size, and the call made to check it (faccessat's). */
 struct jc_recorder_config {
   const uint8_t *spec;
   uint32_t spec_len;
-  int32_t arg_offsets[6];
   int32_t nr_offset;
   uint32_t ring_bytes;
   int32_t probe_nr;

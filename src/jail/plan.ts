@@ -132,12 +132,11 @@ export interface SupervisePolicy {
  * length is argument `auxArg`; for paths `auxArg` is the dirfd argument and `flagsArg` the
  * open flags or mode argument (-1 for none). */
 /** The in-kernel recorder of a trace (src/trace/kernel-recorder.ts): the filter to load when it
- * runs, its ring's size, where the host keeps a call's arguments and number at its exit, the
- * launcher's check call and, per call number, what to record. */
+ * runs, its ring's size, where the host keeps a call's number at its exit, the launcher's check
+ * call and, per call number, what to record and where its arguments are (the programs' map as is). */
 export interface RecorderPlan {
   filter: Uint8Array;
   ringBytes: number;
-  argOffsets: readonly number[];
   nrOffset: number;
   probeNr: number;
   spec: Uint8Array;

@@ -66,7 +66,7 @@ function operands(step: PlanStep, signals: SignalNumbering): Operand {
     case 'trace-counter': {
       const r = step.recorder;
       if (r === undefined) return { ints: [step.auditArch], strs: [step.filter] };
-      return { ints: [step.auditArch, r.ringBytes, ...r.argOffsets, r.nrOffset, r.probeNr], strs: [step.filter, r.filter, r.spec] };
+      return { ints: [step.auditArch, r.ringBytes, r.nrOffset, r.probeNr], strs: [step.filter, r.filter, r.spec] };
     }
     case 'supervise': return {
       ints: [step.respawn ? 1n : 0n, step.thresholdMs, step.timeoutMs, step.retry, step.termTimeoutMs, step.readyFd, step.hookArgv.length, step.hookEnv.length],

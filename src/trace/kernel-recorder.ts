@@ -26,18 +26,25 @@ export const EXIT_REGISTERS: Partial<Record<ArchName, { args: readonly number[];
 const STOPPING = ['execve', 'execveat'];
 
 const KIND_CODES = { path: 1, value: 2, bytes: 3 } as const;
-const NO_ARG = 255;
+/** An argument the recorder does not read */
+export const NO_ARG = 0xffffffff;
+/** Bytes per call number in the spec: kind, then the register offsets of the argument, the aux
+ * argument and the flags argument, four host-endian 32-bit words (struct jc_record_spec). */
+export const SPEC_ENTRY_BYTES = 16;
 
-/** Four bytes per call number: kind, then the positions of its argument, aux argument and flags
- * argument (255: none); zero for calls not recorded. */
-export function recordSpec(hostArch: ArchName, captures: readonly TraceCapture[]): Uint8Array {
+/** What the recorder reads of each call number, as the launcher copies it into the programs' map:
+ * the kind (0: not recorded) and where each captured argument is in the saved registers. */
+export function recordSpec(hostArch: ArchName, captures: readonly TraceCapture[], registers: { args: readonly number[] }): Uint8Array {
   const auditArch = ARCHES[hostArch].auditArch;
   const stopping = new Set(STOPPING.map((name) => resolveSyscall(hostArch, name)));
-  const spec = new Uint8Array(COUNTER_NRS * 4);
+  const spec = new Uint8Array(COUNTER_NRS * SPEC_ENTRY_BYTES);
+  const view = new DataView(spec.buffer);
+  const little = ARCHES[hostArch].endian === 'little';
+  const offset = (arg: number): number => registers.args[arg] ?? NO_ARG;
   for (const c of captures) {
-    if (c.auditArch !== auditArch || c.nr < 0 || c.nr >= COUNTER_NRS || stopping.has(c.nr) || spec[c.nr * 4] !== 0) continue;
-    const position = (arg: number): number => (arg >= 0 && arg < 6 ? arg : NO_ARG);
-    spec.set([KIND_CODES[c.kind], position(c.arg), position(c.auxArg), position(c.flagsArg)], c.nr * 4);
+    const at = c.nr * SPEC_ENTRY_BYTES;
+    if (c.auditArch !== auditArch || c.nr < 0 || c.nr >= COUNTER_NRS || stopping.has(c.nr) || view.getUint32(at, little) !== 0) continue;
+    [KIND_CODES[c.kind], offset(c.arg), offset(c.auxArg), offset(c.flagsArg)].forEach((word, i) => view.setUint32(at + 4 * i, word, little));
   }
   return spec;
 }

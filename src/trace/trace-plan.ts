@@ -119,6 +119,6 @@ function recorderOf(hostArch: ArchName, captures: readonly TraceCapture[], wante
   const probeNr = resolveSyscall(hostArch, 'faccessat');
   if (wanted === false || registers === undefined || probeNr === undefined) return {};
   return {
-    recorder: { filter: buildCountingFilter(hostArch, { recorder: true }), ringBytes: ringBytes(), argOffsets: registers.args, nrOffset: registers.nr, probeNr, spec: recordSpec(hostArch, captures) },
+    recorder: { filter: buildCountingFilter(hostArch, { recorder: true }), ringBytes: ringBytes(), nrOffset: registers.nr, probeNr, spec: recordSpec(hostArch, captures, registers) },
   };
 }
