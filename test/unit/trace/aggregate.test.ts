@@ -48,6 +48,13 @@ t.test('aggregateTrace() counts', async (t) => {
     t.equal(agg.result().kernelCounted, undefined, 'no in-kernel counter said anything');
     agg.push({ type: 'counter', count: 9 });
     t.equal(agg.result().kernelCounted, 9);
+    t.equal(agg.result().kernelRecorded, undefined, 'a counter without its recorder says nothing of recorded calls');
+    t.equal(agg.result().lostRecords, undefined, 'nothing lost unless the tracer says so');
+    agg.push({ type: 'counter', count: 1, recorded: 4 });
+    agg.push({ type: 'lost', count: 2 });
+    t.equal(agg.result().kernelCounted, 10, 'counter records add up');
+    t.equal(agg.result().kernelRecorded, 4, 'calls the recorder recorded');
+    t.equal(agg.result().lostRecords, 2, 'calls whose arguments the ring could not take');
   });
 
   t.test('exit status: code or signal', async (t) => {
